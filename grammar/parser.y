@@ -1,0 +1,476 @@
+/* parser.y: tokens to statements (src/ast.h).  A pure, reentrant LALR(1)
+ * parser with locations.  It never looks at the session: whether a name is
+ * a parameter, a formula or undefined is decided later (src/commands.c).
+ *
+ * Nodes are allocated in the arena of the Source being parsed, so a parse
+ * that fails half-way leaks nothing and no %destructor is needed: the arena
+ * goes with the source.
+ *
+ * %expect 0: resolve any new conflict with precedence or by restructuring,
+ * never by raising this number. */
+%code requires {
+#include "parsectx.h"
+typedef void *yyscan_t;
+
+/* Growable lists built while parsing (arena memory). */
+typedef struct ExprVec { Ast **v; int n, cap; } ExprVec;
+typedef struct NameVec { const char **v; Loc *locs; int n, cap; } NameVec;
+typedef struct ArgVec { Arg *v; int n, cap; } ArgVec;
+}
+
+%code provides {
+int yylex(YYSTYPE *lval, Loc *lloc, yyscan_t scanner);
+}
+
+%code {
+#include <string.h>
+#include "ops.h"
+
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                   \
+    do {                                                              \
+        if (N) {                                                      \
+            (Cur) = YYRHSLOC(Rhs, 1);                                 \
+            (Cur).end = YYRHSLOC(Rhs, N).end;                         \
+        } else {                                                      \
+            (Cur) = YYRHSLOC(Rhs, 0);                                 \
+            (Cur).beg = (Cur).end;                                    \
+        }                                                             \
+    } while (0)
+
+static Ast *node(ParseCtx *c, AstKind k, Loc loc, int nkids)
+{
+    Ast *a = src_alloc(c->src, sizeof *a);
+    a->kind = k;
+    a->loc = loc;
+    a->nkids = nkids;
+    if (nkids)
+        a->kid = src_alloc(c->src, nkids * sizeof *a->kid);
+    return a;
+}
+
+static Ast *bin(ParseCtx *c, int op, Loc loc, Ast *l, Ast *r)
+{
+    Ast *a = node(c, AST_BIN, loc, 2);
+    a->op = op;
+    a->kid[0] = l;
+    a->kid[1] = r;
+    return a;
+}
+
+static Stmt *stmt(ParseCtx *c, StmtKind k, Loc loc)
+{
+    Stmt *s = src_alloc(c->src, sizeof *s);
+    s->kind = k;
+    s->loc = loc;
+    return s;
+}
+
+/* Arena vectors: grow by copying into a block twice the size. */
+#define VEC_PUSH(c, vec, x)                                              \
+    do {                                                                 \
+        if ((vec).n == (vec).cap) {                                      \
+            int nc_ = (vec).cap ? 2 * (vec).cap : 4;                     \
+            void *nv_ = src_alloc((c)->src, nc_ * sizeof *(vec).v);      \
+            if ((vec).n) memcpy(nv_, (vec).v, (vec).n * sizeof *(vec).v);\
+            (vec).v = nv_;                                               \
+            (vec).cap = nc_;                                             \
+        }                                                                \
+        (vec).v[(vec).n++] = (x);                                        \
+    } while (0)
+
+static NameVec names_push(ParseCtx *c, NameVec nv, const char *name, Loc loc)
+{
+    if (nv.n == nv.cap) {
+        int nc = nv.cap ? 2 * nv.cap : 4;
+        const char **v = src_alloc(c->src, nc * sizeof *v);
+        Loc *l = src_alloc(c->src, nc * sizeof *l);
+        if (nv.n) {
+            memcpy(v, nv.v, nv.n * sizeof *v);
+            memcpy(l, nv.locs, nv.n * sizeof *l);
+        }
+        nv.v = v; nv.locs = l; nv.cap = nc;
+    }
+    nv.v[nv.n] = name;
+    nv.locs[nv.n] = loc;
+    nv.n++;
+    return nv;
+}
+
+static void emit(ParseCtx *c, Stmt *s)
+{
+    *c->tail = s;
+    c->tail = &s->next;
+}
+
+static void set_names(Stmt *s, NameVec nv)
+{
+    s->names = nv.v;
+    s->name_locs = nv.locs;
+    s->nnames = nv.n;
+}
+
+static void set_args(Stmt *s, ArgVec av)
+{
+    s->args = av.v;
+    s->nargs = av.n;
+}
+
+static void set_exprs(Stmt *s, ExprVec ev)
+{
+    s->e = ev.v;
+    s->ne = ev.n;
+}
+
+static int fail(ParseCtx *c, const Loc *loc, const char *msg)
+{
+    diag_set(c->diag, E_SYNTAX, loc, "%s", msg);
+    c->failed = 1;
+    return 1;
+}
+
+static Stmt *assignment(ParseCtx *c, Loc loc, Ast *lhs, int op, Ast *rhs);
+static void yyerror(const Loc *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
+static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
+                     int has_wrt, NameVec wrt, ArgVec args);
+}
+
+%define api.pure full
+%define api.location.type {Loc}
+%define parse.error custom
+%locations
+%param {yyscan_t scanner}
+%parse-param {ParseCtx *ctx}
+%expect 0
+
+%union {
+    double num;
+    const char *str;
+    Ast *ast;
+    Stmt *stmt;
+    ExprVec exprs;
+    NameVec names;
+    ArgVec args;
+    Arg arg;
+    int op;
+}
+
+%token <num> NUM "number"
+%token <str> NAME "name" STR "string"
+%token NL "end of line"
+%token ASSIGN ":=" PLUSEQ "+=" MINUSEQ "-=" TIMESEQ "*=" DIVEQ "/="
+%token LE "<=" GE ">=" EQ "==" NE "!="
+%token GRAD "grad" TRACE "trace" GRAPH "graph" DOT "dot" SWEEP "sweep"
+%token STEP "step" TRAIN "train" CHECK "check" PRINT "print" SHOW "show"
+%token VARS "vars" DELETE "delete" CLEAR "clear" LOAD "load" SAVE "save"
+%token SET "set" HELP "help" QUIT "quit" EXIT "exit" CONST "const" WRT "wrt"
+%token INVALID "invalid token"
+
+%nonassoc '<' '>' LE GE EQ NE
+%left '+' '-'
+%left '*' '/' '@'
+%precedence UMINUS
+%right '^'
+
+%type <ast> expr primary
+%type <stmt> stmt
+%type <exprs> exprs opt_exprs print_items
+%type <names> names opt_wrt
+%type <args> opt_args args set_args
+%type <arg> arg set_arg
+%type <str> word
+%type <op> opeq
+
+%%
+
+input:
+    opt_stmt
+  | input sep opt_stmt
+  ;
+
+sep: NL | ';' ;
+
+opt_stmt:
+    %empty
+  | stmt            { if ($1) emit(ctx, $1); }
+  ;
+
+stmt:
+    exprs {
+        if ($1.n != 1) {
+            fail(ctx, &@1, "a list of expressions is only allowed before ':=' (a, b := 1, 2)");
+            YYABORT;
+        }
+        $$ = stmt(ctx, ST_EXPR, @$);
+        set_exprs($$, $1);
+    }
+  | exprs ":=" exprs {
+        $$ = stmt(ctx, ST_UPDATE, @$);
+        NameVec nv = {0};
+        for (int i = 0; i < $1.n; i++) {
+            if ($1.v[i]->kind != AST_NAME) {
+                fail(ctx, &$1.v[i]->loc, "only a name can be updated with ':='");
+                YYABORT;
+            }
+            nv = names_push(ctx, nv, $1.v[i]->name, $1.v[i]->loc);
+        }
+        if ($1.n != $3.n) {
+            fail(ctx, &@2, "':=' needs as many values on the right as names on the left");
+            YYABORT;
+        }
+        set_names($$, nv);
+        set_exprs($$, $3);
+    }
+  | expr '=' expr       { if (!($$ = assignment(ctx, @$, $1, 0, $3))) YYABORT; }
+  | expr opeq expr      { if (!($$ = assignment(ctx, @$, $1, $2, $3))) YYABORT; }
+  | CONST NAME '=' expr {
+        $$ = stmt(ctx, ST_CONST, @$);
+        $$->name = $2; $$->name_loc = @2;
+        $$->e = src_alloc(ctx->src, sizeof *$$->e);
+        $$->e[0] = $4; $$->ne = 1;
+    }
+  | GRAD expr opt_wrt           { $$ = command(ctx, ST_GRAD, @$, $2, $3.n > 0, $3, (ArgVec){0}); }
+  | TRACE expr                  { $$ = command(ctx, ST_TRACE, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
+  | GRAPH expr                  { $$ = command(ctx, ST_GRAPH, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
+  | DOT expr                    { $$ = command(ctx, ST_DOT, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
+  | DOT expr STR                { $$ = command(ctx, ST_DOT, @$, $2, 0, (NameVec){0}, (ArgVec){0}); $$->file = $3; }
+  | SWEEP expr WRT NAME         {
+        NameVec nv = names_push(ctx, (NameVec){0}, $4, @4);
+        $$ = command(ctx, ST_SWEEP, @$, $2, 1, nv, (ArgVec){0});
+    }
+  | STEP expr opt_wrt opt_args  { $$ = command(ctx, ST_STEP, @$, $2, $3.n > 0, $3, $4); }
+  | TRAIN expr opt_wrt opt_args { $$ = command(ctx, ST_TRAIN, @$, $2, $3.n > 0, $3, $4); }
+  | CHECK exprs opt_args {
+        if ($2.n > 2) {
+            fail(ctx, &@2, "check takes one expression (check f) or two (check a, b [tol])");
+            YYABORT;
+        }
+        $$ = stmt(ctx, ST_CHECK, @$);
+        set_exprs($$, $2);
+        set_args($$, $3);
+    }
+  | PRINT print_items           { $$ = stmt(ctx, ST_PRINT, @$); set_exprs($$, $2); }
+  | SHOW NAME                   { $$ = stmt(ctx, ST_SHOW, @$); $$->name = $2; $$->name_loc = @2; }
+  | VARS                        { $$ = stmt(ctx, ST_VARS, @$); }
+  | DELETE names                { $$ = stmt(ctx, ST_DELETE, @$); set_names($$, $2); }
+  | CLEAR                       { $$ = stmt(ctx, ST_CLEAR, @$); }
+  | LOAD STR                    { $$ = stmt(ctx, ST_LOAD, @$); $$->file = $2; }
+  | SAVE STR                    { $$ = stmt(ctx, ST_SAVE, @$); $$->file = $2; }
+  | SET                         { $$ = stmt(ctx, ST_SET, @$); }
+  | SET word set_args           {
+        $$ = stmt(ctx, ST_SET, @$);
+        $$->name = $2; $$->name_loc = @2;
+        set_args($$, $3);
+    }
+  | HELP                        { $$ = stmt(ctx, ST_HELP, @$); }
+  | HELP word                   { $$ = stmt(ctx, ST_HELP, @$); $$->name = $2; $$->name_loc = @2; }
+  | QUIT                        { $$ = stmt(ctx, ST_QUIT, @$); }
+  | EXIT                        { $$ = stmt(ctx, ST_QUIT, @$); }
+  ;
+
+opeq:
+    "+="    { $$ = OP_ADD; }
+  | "-="    { $$ = OP_SUB; }
+  | "*="    { $$ = OP_MUL; }
+  | "/="    { $$ = OP_DIV; }
+  ;
+
+opt_wrt:
+    %empty          { $$ = (NameVec){0}; }
+  | WRT names       { $$ = $2; }
+  ;
+
+names:
+    NAME            { $$ = names_push(ctx, (NameVec){0}, $1, @1); }
+  | names ',' NAME  { $$ = names_push(ctx, $1, $3, @3); }
+  ;
+
+opt_args:
+    %empty          { $$ = (ArgVec){0}; }
+  | args
+  ;
+
+args:
+    arg             { $$ = (ArgVec){0}; VEC_PUSH(ctx, $$, $1); }
+  | args arg        { $$ = $1; VEC_PUSH(ctx, $$, $2); }
+  ;
+
+arg:
+    NUM             { $$ = (Arg){ .num = $1, .loc = @1 }; }
+  | NAME            { $$ = (Arg){ .is_word = 1, .word = $1, .loc = @1 }; }
+  ;
+
+set_args:
+    %empty              { $$ = (ArgVec){0}; }
+  | set_args set_arg    { $$ = $1; VEC_PUSH(ctx, $$, $2); }
+  | set_args ',' set_arg { $$ = $1; VEC_PUSH(ctx, $$, $3); }
+  ;
+
+set_arg:
+    arg
+  | '-' NUM         { $$ = (Arg){ .num = -$2, .loc = @$ }; }
+  ;
+
+/* help and set take any word, including a command word (help grad). */
+word:
+    NAME
+  | GRAD { $$ = "grad"; } | TRACE { $$ = "trace"; } | GRAPH { $$ = "graph"; }
+  | DOT { $$ = "dot"; } | SWEEP { $$ = "sweep"; } | STEP { $$ = "step"; }
+  | TRAIN { $$ = "train"; } | CHECK { $$ = "check"; } | PRINT { $$ = "print"; }
+  | SHOW { $$ = "show"; } | VARS { $$ = "vars"; } | DELETE { $$ = "delete"; }
+  | CLEAR { $$ = "clear"; } | LOAD { $$ = "load"; } | SAVE { $$ = "save"; }
+  | SET { $$ = "set"; } | HELP { $$ = "help"; } | QUIT { $$ = "quit"; }
+  | EXIT { $$ = "exit"; } | CONST { $$ = "const"; } | WRT { $$ = "wrt"; }
+  ;
+
+print_items:
+    expr                    { $$ = (ExprVec){0}; VEC_PUSH(ctx, $$, $1); }
+  | STR                     { $$ = (ExprVec){0}; Ast *s = node(ctx, AST_STR, @1, 0); s->name = $1; VEC_PUSH(ctx, $$, s); }
+  | print_items ',' expr    { $$ = $1; VEC_PUSH(ctx, $$, $3); }
+  | print_items ',' STR     { $$ = $1; Ast *s = node(ctx, AST_STR, @3, 0); s->name = $3; VEC_PUSH(ctx, $$, s); }
+  ;
+
+exprs:
+    expr            { $$ = (ExprVec){0}; VEC_PUSH(ctx, $$, $1); }
+  | exprs ',' expr  { $$ = $1; VEC_PUSH(ctx, $$, $3); }
+  ;
+
+opt_exprs:
+    %empty          { $$ = (ExprVec){0}; }
+  | exprs
+  ;
+
+expr:
+    expr '<' expr   { $$ = bin(ctx, OP_LT, @$, $1, $3); }
+  | expr '>' expr   { $$ = bin(ctx, OP_GT, @$, $1, $3); }
+  | expr "<=" expr  { $$ = bin(ctx, OP_LE, @$, $1, $3); }
+  | expr ">=" expr  { $$ = bin(ctx, OP_GE, @$, $1, $3); }
+  | expr "==" expr  { $$ = bin(ctx, OP_EQ, @$, $1, $3); }
+  | expr "!=" expr  { $$ = bin(ctx, OP_NE, @$, $1, $3); }
+  | expr '+' expr   { $$ = bin(ctx, OP_ADD, @$, $1, $3); }
+  | expr '-' expr   { $$ = bin(ctx, OP_SUB, @$, $1, $3); }
+  | expr '*' expr   { $$ = bin(ctx, OP_MUL, @$, $1, $3); }
+  | expr '/' expr   { $$ = bin(ctx, OP_DIV, @$, $1, $3); }
+  | expr '@' expr   { $$ = bin(ctx, OP_MATMUL, @$, $1, $3); }
+  | expr '^' expr   { $$ = bin(ctx, OP_POW, @$, $1, $3); }
+  | '-' expr %prec UMINUS {
+        $$ = node(ctx, AST_NEG, @$, 1);
+        $$->kid[0] = $2;
+    }
+  | primary
+  ;
+
+primary:
+    NUM             { $$ = node(ctx, AST_NUM, @$, 0); $$->num = $1; }
+  | NAME            { $$ = node(ctx, AST_NAME, @$, 0); $$->name = $1; }
+  | '(' expr ')'    { $$ = $2; }
+  | NAME '(' opt_exprs ')' {
+        $$ = node(ctx, AST_CALL, @$, 0);
+        $$->name = $1;
+        $$->kid = $3.v;
+        $$->nkids = $3.n;
+    }
+  | GRAD '(' expr ',' expr ')' {
+        $$ = node(ctx, AST_GRAD, @$, 2);
+        $$->name = "grad";
+        $$->kid[0] = $3;
+        $$->kid[1] = $5;
+    }
+  | DOT '(' expr ',' expr ')' {
+        $$ = node(ctx, AST_CALL, @$, 2);
+        $$->name = "dot";
+        $$->kid[0] = $3;
+        $$->kid[1] = $5;
+    }
+  ;
+
+%%
+
+/* `lhs = rhs`, `lhs op= rhs`: decide what the left side is. */
+static Stmt *assignment(ParseCtx *c, Loc loc, Ast *lhs, int op, Ast *rhs)
+{
+    Stmt *s;
+    if (lhs->kind == AST_NAME) {
+        s = stmt(c, op ? ST_UPDATE : ST_DEFINE, loc);
+        s->name = lhs->name;
+        s->name_loc = lhs->loc;
+        s->op = op;
+        if (op)
+            set_names(s, names_push(c, (NameVec){0}, lhs->name, lhs->loc));
+    } else if (lhs->kind == AST_CALL && !op && strcmp(lhs->name, "dot") != 0) {
+        s = stmt(c, ST_FUNC, loc);
+        s->name = lhs->name;
+        s->name_loc = lhs->loc;
+        NameVec nv = {0};
+        for (int i = 0; i < lhs->nkids; i++) {
+            if (lhs->kid[i]->kind != AST_NAME) {
+                fail(c, &lhs->kid[i]->loc,
+                     "a function's parameters must be names: f(x, y) = ...");
+                return NULL;
+            }
+            nv = names_push(c, nv, lhs->kid[i]->name, lhs->kid[i]->loc);
+        }
+        set_names(s, nv);
+    } else {
+        fail(c, &lhs->loc, op ? "only a name can be updated"
+                              : "the left side of '=' must be a name or f(x, ...)");
+        return NULL;
+    }
+    s->e = src_alloc(c->src, sizeof *s->e);
+    s->e[0] = rhs;
+    s->ne = 1;
+    return s;
+}
+
+static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
+                     int has_wrt, NameVec wrt, ArgVec args)
+{
+    Stmt *s = stmt(c, k, loc);
+    s->e = src_alloc(c->src, sizeof *s->e);
+    s->e[0] = target;
+    s->ne = 1;
+    s->has_wrt = has_wrt;
+    set_names(s, wrt);
+    set_args(s, args);
+    return s;
+}
+
+/* Syntax errors: "unexpected X, expecting Y or Z".  At the end of the
+ * input the statement is incomplete rather than wrong: the REPL then reads
+ * another line (as Lua's REPL does). */
+static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, ParseCtx *ctx)
+{
+    (void)scanner;
+    yysymbol_kind_t tok = yypcontext_token(yyctx);
+    const Loc *loc = yypcontext_location(yyctx);
+    if (tok == YYSYMBOL_INVALID && ctx->lexmsg[0]) {
+        fail(ctx, loc, ctx->lexmsg);
+        return 0;
+    }
+    enum { MAXEXP = 6 };
+    yysymbol_kind_t exp[MAXEXP];
+    int n = yypcontext_expected_tokens(yyctx, exp, MAXEXP);
+    char msg[400];
+    int len = snprintf(msg, sizeof msg, "syntax error, unexpected %s",
+                       tok == YYSYMBOL_YYEOF ? "end of input" : yysymbol_name(tok));
+    if (n > 0) {
+        for (int i = 0; i < n && len < (int)sizeof msg; i++)
+            len += snprintf(msg + len, sizeof msg - len, "%s%s",
+                            i == 0 ? ", expecting " : i == n - 1 ? " or " : ", ",
+                            yysymbol_name(exp[i]));
+    }
+    fail(ctx, loc, msg);
+    if (tok == YYSYMBOL_YYEOF)
+        ctx->diag->kind = E_INCOMPLETE;
+    return 0;
+}
+
+static void yyerror(const Loc *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg)
+{
+    (void)scanner;
+    /* Only "memory exhausted" comes here: the parser's stack is full. */
+    if (!ctx->failed) {
+        fail(ctx, loc, strcmp(msg, "memory exhausted") == 0
+                       ? "nesting too deep (more than 10000 open levels)" : msg);
+        ctx->diag->kind = E_LIMIT;
+    }
+}

@@ -1,0 +1,785 @@
+/* commands.c: statements applied to the session, one transaction each. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "commands.h"
+#include "help.h"
+#include "numdiff.h"
+#include "ops.h"
+#include "parse.h"
+#include "report.h"
+#include "tape.h"
+#include "xalloc.h"
+
+volatile sig_atomic_t bp_interrupted;
+
+/* ---- evaluating ----------------------------------------------------- */
+
+/* The tape of expression e: the session's cached one when e is a bare
+ * name, else a new one (*owned = 1: free it). */
+static Tape *tape_for(Session *s, const Ast *e, int *owned, Diag *d)
+{
+    if (e->kind == AST_NAME) {
+        Entry *en = session_find(s, e->name);
+        if (en && en->kind == ENT_FORMULA) {
+            *owned = 0;
+            return compile_entry(s, en, d);
+        }
+    }
+    *owned = 1;
+    return compile_expr(s, e, NULL, d);
+}
+
+static int forward(Tape *t, Diag *d)
+{
+    const char *msg = NULL;
+    int bad = eval_forward(t, 0, &msg);
+    if (bad >= 0) {
+        tape_diag(t, bad, msg, d);
+        return E_DOMAIN;
+    }
+    return E_OK;
+}
+
+/* Evaluate expression e now. */
+static int eval_now(Session *s, const Ast *e, double *out, Diag *d)
+{
+    int owned;
+    Tape *t = tape_for(s, e, &owned, d);
+    if (!t) return d->kind;
+    int rc = forward(t, d);
+    *out = t->val[t->root];
+    if (owned) tape_free(t);
+    return rc;
+}
+
+static int span_text(const Ast *e, char *buf, size_t n)
+{
+    const char *p;
+    int len = report_span(&e->loc, &p);
+    return snprintf(buf, n, "%.*s", len, p);
+}
+
+/* ---- names ---------------------------------------------------------- */
+
+static int check_name(Session *s, const char *name, const Loc *loc, Diag *d)
+{
+    (void)s;
+    int ar;
+    if (op_lookup_function(name, &ar) >= 0 ||
+        strcmp(name, "pow") == 0 || (session_reserved(name) && !help_is_command(name)))
+        return diag_set(d, E_NAME, loc,
+                        "%s is a built-in function and cannot be redefined; choose another name", name);
+    if (session_reserved(name))
+        return diag_set(d, E_NAME, loc,
+                        "%s is a command word and cannot be a name; choose another name", name);
+    return E_OK;
+}
+
+static void note_shadow(Session *s, Entry *e, const Loc *loc)
+{
+    if (e->kind != ENT_UNDEF)
+        return;
+    if (strcmp(e->name, "pi") == 0)
+        report_note(s, loc, "pi now means your definition, not 3.14159...");
+    else if (strcmp(e->name, "e") == 0)
+        report_note(s, loc, "e now means your definition, not 2.71828...");
+}
+
+/* Does e mention a session name, a user function or grad()?  Then a
+ * definition of it is a formula; otherwise a parameter. */
+static int is_live(Session *s, const Ast *root)
+{
+    int n = 0, cap = 0, live = 0;
+    const Ast **stack = NULL;
+    xgrow((void **)&stack, &cap, 1, sizeof *stack);
+    stack[n++] = root;
+    while (n > 0 && !live) {
+        const Ast *a = stack[--n];
+        if (a->kind == AST_GRAD) live = 1;
+        else if (a->kind == AST_CALL) {
+            int ar;
+            if (op_lookup_function(a->name, &ar) < 0) live = 1;
+        } else if (a->kind == AST_NAME) {
+            Entry *e = session_find(s, a->name);
+            if ((e && e->kind != ENT_UNDEF) ||
+                (strcmp(a->name, "pi") != 0 && strcmp(a->name, "e") != 0))
+                live = 1;
+        }
+        xgrow((void **)&stack, &cap, n + a->nkids, sizeof *stack);
+        for (int i = 0; i < a->nkids; i++)
+            stack[n++] = a->kid[i];
+    }
+    free(stack);
+    return live;
+}
+
+/* Would giving `target` a body that uses `uses` make it depend on itself?
+ * A depth-first walk over the uses of formulas and functions (explicit
+ * stack); on a cycle, writes "f -> g -> f" into path. */
+static int find_cycle(Session *s, Entry *target, Entry **uses, int nuses,
+                      char *path, size_t pn)
+{
+    for (int i = 0; i < nuses; i++)
+        if (uses[i] == target) {
+            snprintf(path, pn, "%s -> %s", target->name, target->name);
+            return 1;
+        }
+    if (target->refs == 0)
+        return 0;   /* nothing mentions target: no path can come back to it */
+    unsigned ep = session_new_epoch(s);
+    int n = 0, cap = 0, found = 0;
+    Entry **stack = NULL, *hit = NULL;
+    xgrow((void **)&stack, &cap, nuses, sizeof *stack);
+    for (int i = 0; i < nuses; i++) {
+        if (uses[i]->mark_epoch == ep) continue;
+        uses[i]->mark_epoch = ep;
+        uses[i]->parent = NULL;
+        stack[n++] = uses[i];
+    }
+    while (n > 0 && !found) {
+        Entry *x = stack[--n];
+        if (x->kind != ENT_FORMULA && x->kind != ENT_FUNC) continue;
+        for (int i = 0; i < x->nuses; i++) {
+            Entry *y = x->uses[i];
+            if (y == target) { found = 1; hit = x; break; }
+            if (y->mark_epoch == ep) continue;
+            y->mark_epoch = ep;
+            y->parent = x;
+            xgrow((void **)&stack, &cap, n + 1, sizeof *stack);
+            stack[n++] = y;
+        }
+    }
+    free(stack);
+    if (!found) return 0;
+    /* target -> (chain from the root of the walk to hit) -> target */
+    int len = 0;
+    for (Entry *x = hit; x; x = x->parent) len++;
+    Entry **chain = xmalloc(len * sizeof *chain);
+    int k = len;
+    for (Entry *x = hit; x; x = x->parent) chain[--k] = x;
+    size_t off = (size_t)snprintf(path, pn, "%s", target->name);
+    for (int i = 0; i < len && off < pn; i++)
+        off += (size_t)snprintf(path + off, pn - off, " -> %s", chain[i]->name);
+    if (off < pn) snprintf(path + off, pn - off, " -> %s", target->name);
+    free(chain);
+    return 1;
+}
+
+static void note_undefined(Session *s, const Ast *body, Entry **uses, int n)
+{
+    for (int i = 0; i < n; i++) {
+        Entry *u = uses[i];
+        if (u->kind != ENT_UNDEF || strcmp(u->name, "pi") == 0 || strcmp(u->name, "e") == 0)
+            continue;
+        /* point at the first mention */
+        const Loc *loc = &body->loc;
+        int sn = 0, cap = 0;
+        const Ast **stack = NULL;
+        xgrow((void **)&stack, &cap, 1, sizeof *stack);
+        stack[sn++] = body;
+        while (sn > 0) {
+            const Ast *a = stack[--sn];
+            if ((a->kind == AST_NAME || a->kind == AST_CALL) && strcmp(a->name, u->name) == 0) {
+                loc = &a->loc;
+                break;
+            }
+            xgrow((void **)&stack, &cap, sn + a->nkids, sizeof *stack);
+            for (int j = a->nkids - 1; j >= 0; j--) stack[sn++] = a->kid[j];
+        }
+        free(stack);
+        report_note(s, loc, "%s is not defined yet", u->name);
+    }
+}
+
+/* f = expr, f(x, y) = expr: a formula or function body (live). */
+static int define_body(Session *s, Entry *e, const Stmt *st, EntKind kind, Diag *d)
+{
+    const Ast *body = st->e[0];
+    const char **params = kind == ENT_FUNC ? st->names : NULL;
+    int np = kind == ENT_FUNC ? st->nnames : 0;
+    for (int i = 0; i < np; i++) {
+        if (check_name(s, params[i], &st->name_locs[i], d)) return d->kind;
+        for (int j = 0; j < i; j++)
+            if (strcmp(params[i], params[j]) == 0)
+                return diag_set(d, E_NAME, &st->name_locs[i],
+                                "parameter %s appears twice", params[i]);
+    }
+    Entry **uses;
+    int n = session_collect_uses(s, body, params, np, &uses);
+    char path[512];
+    if (find_cycle(s, e, uses, n, path, sizeof path)) {
+        free(uses);
+        if (kind == ENT_FUNC)
+            return diag_set(d, E_CYCLE, &st->loc,
+                            "%s would call itself (%s): recursion is not supported", e->name, path);
+        int self = strncmp(path, e->name, strlen(e->name)) == 0 &&
+                   strcmp(path + strlen(e->name), " -> ") > 0 &&
+                   strcmp(path + strlen(e->name) + 4, e->name) == 0;
+        diag_set(d, E_CYCLE, &st->loc, "cycle: %s", path);
+        if (self)
+            diag_note(d, "to update %s from its own value, write %s := ...", e->name, e->name);
+        else
+            diag_note(d, "a formula cannot depend on itself; nothing was changed");
+        return E_CYCLE;
+    }
+    note_shadow(s, e, &st->name_loc);
+    note_undefined(s, body, uses, n);
+    session_replace_uses(e, uses, n);
+    e->kind = kind;
+    e->expr = body;
+    e->params = params;
+    e->nparams = np;
+    e->value = 0;
+    e->loc = st->loc;
+    session_touch(s, e);
+    return E_OK;
+}
+
+/* name = value (or const name = value): a leaf. */
+static void define_value(Session *s, Entry *e, EntKind kind, double v, const Loc *loc)
+{
+    note_shadow(s, e, loc);
+    int changed = e->kind != kind;
+    session_replace_uses(e, NULL, 0);
+    e->kind = kind;
+    e->expr = NULL;
+    e->params = NULL;
+    e->nparams = 0;
+    e->value = v;
+    e->loc = *loc;
+    if (changed) session_touch(s, e);
+}
+
+static int cmd_define(Session *s, const Stmt *st, Diag *d)
+{
+    if (check_name(s, st->name, &st->name_loc, d)) return d->kind;
+    Entry *e = session_intern(s, st->name);
+    if (st->kind == ST_FUNC)
+        return define_body(s, e, st, ENT_FUNC, d);
+    if (st->kind == ST_DEFINE && is_live(s, st->e[0])) {
+        if (e->kind == ENT_CONST)
+            return diag_set(d, E_NAME, &st->name_loc,
+                            "%s is a const (data): give it a value, or delete it first", e->name);
+        return define_body(s, e, st, ENT_FORMULA, d);
+    }
+    double v;
+    if (eval_now(s, st->e[0], &v, d)) return d->kind;
+    EntKind k = st->kind == ST_CONST || e->kind == ENT_CONST ? ENT_CONST : ENT_PARAM;
+    define_value(s, e, k, v, &st->loc);
+    return E_OK;
+}
+
+/* names := values, name op= value: evaluate everything, then assign. */
+static int cmd_update(Session *s, const Stmt *st, Diag *d)
+{
+    int n = st->nnames;
+    double *v = xmalloc((n ? n : 1) * sizeof *v);
+    int rc = E_OK;
+    for (int i = 0; i < n && !rc; i++) {
+        if ((rc = check_name(s, st->names[i], &st->name_locs[i], d))) break;
+        for (int j = 0; j < i; j++)
+            if (strcmp(st->names[i], st->names[j]) == 0) {
+                rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is updated twice", st->names[i]);
+                break;
+            }
+        if (rc) break;
+        Entry *e = session_find(s, st->names[i]);
+        if (e && e->kind == ENT_FUNC) {
+            rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is a function, not a value", e->name);
+            break;
+        }
+        if ((rc = eval_now(s, st->e[i], &v[i], d))) break;
+        if (st->op) {
+            if (!e || e->kind == ENT_UNDEF) {
+                rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is not defined", st->names[i]);
+                break;
+            }
+            Ast name = { .kind = AST_NAME, .name = e->name, .loc = st->name_locs[i] };
+            double old;
+            if ((rc = eval_now(s, &name, &old, d))) break;
+            const char *err = op_info[st->op].fwd(old, v[i], &v[i]);
+            if (err) {
+                rc = diag_set(d, E_DOMAIN, &st->loc, "%s", err);
+                break;
+            }
+        }
+    }
+    if (!rc) {
+        for (int i = 0; i < n; i++) {
+            Entry *e = session_intern(s, st->names[i]);
+            if (e->kind == ENT_FORMULA) {
+                char def[200];
+                span_text(e->expr, def, sizeof def);
+                report_note(s, &st->name_locs[i], "%s was a formula (%s); now a parameter",
+                            e->name, def);
+            }
+            define_value(s, e, e->kind == ENT_CONST ? ENT_CONST : ENT_PARAM, v[i], &st->loc);
+        }
+    }
+    free(v);
+    return rc;
+}
+
+static int cmd_expr(Session *s, const Stmt *st, Diag *d)
+{
+    double v;
+    if (eval_now(s, st->e[0], &v, d)) return d->kind;
+    report_value(s, v);
+    Entry *ans = session_intern(s, "ans");
+    define_value(s, ans, ENT_CONST, v, &st->loc);
+    return E_OK;
+}
+
+/* ---- grad ------------------------------------------------------------ */
+
+static int cmd_grad(Session *s, const Stmt *st, Diag *d)
+{
+    const Ast *target = st->e[0];
+    int owned;
+    Tape *t = tape_for(s, target, &owned, d);
+    if (!t) return d->kind;
+    int rc = E_OK;
+    GradRow *rows = NULL;
+    double *scratch = NULL;
+    char text[256], def[256];
+    GradReport g = { 0 };
+
+    if (t->ngradof) {
+        rc = diag_set(d, E_USAGE, &target->loc,
+                      "this uses grad(...): second derivatives are not supported yet");
+        goto out;
+    }
+    if ((rc = forward(t, d))) goto out;
+    backprop(t);
+
+    int cap = 0, n = 0;
+    if (st->has_wrt) {
+        for (int i = 0; i < st->nnames; i++) {
+            Entry *e = session_find(s, st->names[i]);
+            if (!e || e->kind == ENT_UNDEF) {
+                rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is not defined", st->names[i]);
+                goto out;
+            }
+            if (e->kind == ENT_FUNC) {
+                rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is a function, not a value", e->name);
+                goto out;
+            }
+            xgrow((void **)&rows, &cap, n + 1, sizeof *rows);
+            rows[n] = (GradRow){ .wrt = e->name };
+            int slot = tape_slot_of(t, e);
+            rows[n].unused = slot < 0;
+            rows[n].bp = slot < 0 ? 0 : t->grad[slot];
+            n++;
+        }
+    } else {
+        for (int i = 0; i < t->nleaves; i++) {
+            Entry *e = t->ent[t->leaves[i]];
+            if (e->kind != ENT_PARAM) continue;
+            xgrow((void **)&rows, &cap, n + 1, sizeof *rows);
+            rows[n++] = (GradRow){ .wrt = e->name, .bp = t->grad[t->leaves[i]] };
+        }
+    }
+
+    scratch = xmalloc((size_t)t->n * sizeof *scratch);
+    for (int i = 0; i < n; i++) {
+        if (bp_interrupted) { rc = diag_set(d, E_INTERRUPT, &st->loc, "interrupted"); goto out; }
+        if (rows[i].unused) {
+            /* f does not use the name: the derivative is exactly 0, and so
+             * is every difference quotient. */
+            FdEstimate z = { .done = 1, .h = 1 };
+            rows[i].fd.central = rows[i].fd.forward = z;
+            rows[i].fd.central.done = (s->set.fd & FD_CENTRAL) != 0;
+            rows[i].fd.forward.done = (s->set.fd & FD_FORWARD) != 0;
+            continue;
+        }
+        int slot = tape_slot_of(t, session_find(s, rows[i].wrt));
+        numdiff_slot(t, slot, rows[i].bp, &s->set, scratch, &rows[i].fd, &g.cost);
+    }
+    /* forward differences also use f(p), the forward pass backprop ran */
+    if ((s->set.fd & FD_FORWARD) && n > 0) g.cost.forward++;
+
+    span_text(target, text, sizeof text);
+    g.target = text;
+    if (target->kind == AST_NAME) {
+        Entry *e = session_find(s, target->name);
+        if (e && e->kind == ENT_FORMULA) {
+            span_text(e->expr, def, sizeof def);
+            g.def = def;
+        }
+    }
+    g.value = t->val[t->root];
+    g.rows = rows;
+    g.nrows = n;
+    g.fd = s->set.fd;
+    report_grad(s, &g);
+out:
+    free(rows);
+    free(scratch);
+    if (owned) tape_free(t);
+    return rc;
+}
+
+/* ---- print, show, vars, delete, clear ------------------------------- */
+
+static int cmd_print(Session *s, const Stmt *st, Diag *d)
+{
+    char line[4096];
+    size_t off = 0;
+    line[0] = '\0';
+    for (int i = 0; i < st->ne; i++) {
+        char buf[300];
+        const Ast *a = st->e[i];
+        if (a->kind == AST_STR) {
+            snprintf(buf, sizeof buf, "%s", a->name);
+        } else {
+            double v;
+            if (eval_now(s, a, &v, d)) return d->kind;
+            report_fmt_value(buf, sizeof buf, v, s->set.digits);
+        }
+        if (off < sizeof line)
+            off += (size_t)snprintf(line + off, sizeof line - off, "%s%s", i ? " " : "", buf);
+    }
+    report_text(s, "%s", line);
+    return E_OK;
+}
+
+/* One line describing e, as show and vars print it. */
+static void describe(Session *s, Entry *e, char *buf, size_t n)
+{
+    char v[64], def[1024];
+    switch (e->kind) {
+    case ENT_PARAM:
+        report_fmt_value(v, sizeof v, e->value, s->set.digits);
+        snprintf(buf, n, "%s = %s", e->name, v);
+        break;
+    case ENT_CONST:
+        report_fmt_value(v, sizeof v, e->value, s->set.digits);
+        snprintf(buf, n, "const %s = %s", e->name, v);
+        break;
+    case ENT_FORMULA: {
+        span_text(e->expr, def, sizeof def);
+        Diag d = { 0 };
+        Tape *t = compile_entry(s, e, &d);
+        const char *msg = NULL;
+        if (t && eval_forward(t, 0, &msg) < 0)
+            report_fmt_value(v, sizeof v, t->val[t->root], s->set.digits);
+        else
+            snprintf(v, sizeof v, "(cannot be evaluated now)");
+        snprintf(buf, n, "%s = %s    # = %s", e->name, def, v);
+        break;
+    }
+    case ENT_FUNC: {
+        span_text(e->expr, def, sizeof def);
+        size_t off = (size_t)snprintf(buf, n, "%s(", e->name);
+        for (int i = 0; i < e->nparams && off < n; i++)
+            off += (size_t)snprintf(buf + off, n - off, "%s%s", i ? ", " : "", e->params[i]);
+        if (off < n) snprintf(buf + off, n - off, ") = %s", def);
+        break;
+    }
+    default:
+        snprintf(buf, n, "%s is not defined", e->name);
+    }
+}
+
+static int cmd_show(Session *s, const Stmt *st, Diag *d)
+{
+    Entry *e = session_find(s, st->name);
+    if (!e || e->kind == ENT_UNDEF)
+        return diag_set(d, E_NAME, &st->name_loc, "%s is not defined", st->name);
+    char buf[1200];
+    describe(s, e, buf, sizeof buf);
+    report_text(s, "%s", buf);
+    return E_OK;
+}
+
+static int cmd_vars(Session *s)
+{
+    char buf[1200];
+    if (!s->first) report_text(s, "(no names defined)");
+    for (Entry *e = s->first; e; e = e->next) {
+        describe(s, e, buf, sizeof buf);
+        report_text(s, "%s", buf);
+    }
+    return E_OK;
+}
+
+static int cmd_delete(Session *s, const Stmt *st, Diag *d)
+{
+    /* check all, then delete: a refused delete changes nothing */
+    for (int i = 0; i < st->nnames; i++) {
+        Entry *e = session_find(s, st->names[i]);
+        if (!e || e->kind == ENT_UNDEF)
+            return diag_set(d, E_NAME, &st->name_locs[i], "%s is not defined", st->names[i]);
+        int users = 0;
+        char list[300];
+        size_t off = 0;
+        list[0] = '\0';
+        for (Entry *u = s->first; u; u = u->next) {
+            int deleted_too = 0;
+            for (int j = 0; j < st->nnames; j++)
+                if (strcmp(u->name, st->names[j]) == 0) deleted_too = 1;
+            if (deleted_too) continue;
+            for (int j = 0; j < u->nuses; j++)
+                if (u->uses[j] == e) {
+                    if (off < sizeof list)
+                        off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
+                                                users ? ", " : "", u->name);
+                    users++;
+                }
+        }
+        if (users)
+            return diag_set(d, E_NAME, &st->name_locs[i],
+                            "cannot delete %s: %s %s it", e->name, list,
+                            users == 1 ? "uses" : "use");
+    }
+    for (int i = 0; i < st->nnames; i++)
+        session_undefine(s, session_find(s, st->names[i]));
+    return E_OK;
+}
+
+static int cmd_clear(Session *s)
+{
+    while (s->first)
+        session_undefine(s, s->first);
+    return E_OK;
+}
+
+/* ---- set ------------------------------------------------------------- */
+
+static int arg_number(Session *s, const Arg *a, double *v, Diag *d)
+{
+    if (!a->is_word) { *v = a->num; return E_OK; }
+    Entry *e = session_find(s, a->word);
+    if (!e || e->kind == ENT_UNDEF)
+        return diag_set(d, E_NAME, &a->loc, "%s is not defined", a->word);
+    Ast name = { .kind = AST_NAME, .name = a->word, .loc = a->loc };
+    return eval_now(s, &name, v, d);
+}
+
+static void show_settings(Session *s)
+{
+    const Settings *t = &s->set;
+    char fd[80] = "";
+    const char *names[] = { "central", "forward", "ridders", "complex" };
+    for (int i = 0; i < 4; i++)
+        if (t->fd & (1u << i))
+            snprintf(fd + strlen(fd), sizeof fd - strlen(fd), "%s%s", fd[0] ? ", " : "", names[i]);
+    char eps[40];
+    if (t->eps > 0) snprintf(eps, sizeof eps, "%g", t->eps);
+    else snprintf(eps, sizeof eps, "auto");
+    report_text(s, "eps       %s", eps);
+    report_text(s, "fd        %s", fd[0] ? fd : "off");
+    report_text(s, "digits    %d", t->digits);
+    report_text(s, "tol       %g", t->tol);
+    report_text(s, "lr        %g", t->lr);
+    report_text(s, "seed      %lu", t->seed);
+    report_text(s, "maxcheck  %d", t->maxcheck);
+}
+
+static int cmd_set(Session *s, const Stmt *st, Diag *d)
+{
+    if (!st->name) { show_settings(s); return E_OK; }
+    const char *k = st->name;
+    Settings t = s->set;
+    double v = 0;
+    if (strcmp(k, "fd") == 0) {
+        if (st->nargs == 0)
+            return diag_set(d, E_USAGE, &st->loc, "set fd needs a list: central, forward (or off)");
+        t.fd = 0;
+        for (int i = 0; i < st->nargs; i++) {
+            const Arg *a = &st->args[i];
+            const char *w = a->is_word ? a->word : "";
+            if (strcmp(w, "central") == 0) t.fd |= FD_CENTRAL;
+            else if (strcmp(w, "forward") == 0) t.fd |= FD_FORWARD;
+            else if (strcmp(w, "off") == 0 && st->nargs == 1) t.fd = 0;
+            else if (strcmp(w, "ridders") == 0 || strcmp(w, "complex") == 0)
+                return diag_set(d, E_USAGE, &a->loc, "%s is not available in this version of bp", w);
+            else
+                return diag_set(d, E_USAGE, &a->loc,
+                                "set fd takes central, forward or off");
+        }
+        s->set = t;
+        return E_OK;
+    }
+    if (st->nargs != 1)
+        return diag_set(d, E_USAGE, &st->loc, "set %s takes one value (see help set)", k);
+    const Arg *a = &st->args[0];
+    if (strcmp(k, "eps") == 0) {
+        if (a->is_word && strcmp(a->word, "auto") == 0) t.eps = 0;
+        else if (arg_number(s, a, &v, d)) return d->kind;
+        else if (!(v > 0) || !isfinite(v))
+            return diag_set(d, E_USAGE, &a->loc, "eps must be auto or a positive step");
+        else t.eps = v;
+    } else {
+        if (arg_number(s, a, &v, d)) return d->kind;
+        if (strcmp(k, "digits") == 0) {
+            if (v != floor(v) || v < 1 || v > 17)
+                return diag_set(d, E_USAGE, &a->loc, "digits must be a whole number from 1 to 17");
+            t.digits = (int)v;
+        } else if (strcmp(k, "tol") == 0) {
+            if (!(v > 0) || !isfinite(v))
+                return diag_set(d, E_USAGE, &a->loc, "tol must be a positive number");
+            t.tol = v;
+        } else if (strcmp(k, "lr") == 0) {
+            if (!isfinite(v))
+                return diag_set(d, E_USAGE, &a->loc, "lr must be a finite number");
+            t.lr = v;
+        } else if (strcmp(k, "seed") == 0) {
+            if (v != floor(v) || v < 0 || v > 4294967295.0)
+                return diag_set(d, E_USAGE, &a->loc, "seed must be a whole number from 0 to 4294967295");
+            t.seed = (unsigned long)v;
+        } else if (strcmp(k, "maxcheck") == 0) {
+            if (v != floor(v) || v < 1 || v > 1e9)
+                return diag_set(d, E_USAGE, &a->loc, "maxcheck must be a positive whole number");
+            t.maxcheck = (int)v;
+        } else {
+            return diag_set(d, E_USAGE, &st->name_loc,
+                            "unknown setting %s (settings: eps, fd, digits, tol, lr, seed, maxcheck)", k);
+        }
+    }
+    s->set = t;
+    return E_OK;
+}
+
+/* ---- load, save ------------------------------------------------------ */
+
+static int cmd_save(Session *s, const Stmt *st, Diag *d)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", st->file, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return diag_set(d, E_IO, &st->loc, "cannot write %s: %s", st->file, strerror(errno));
+    fprintf(f, "# bp session\n");
+    /* values first, then formulas and functions in definition order, so
+     * that loading never meets a name before its definition */
+    for (int pass = 0; pass < 2; pass++)
+        for (Entry *e = s->first; e; e = e->next) {
+            char def[65536];
+            if (pass == 0 && (e->kind == ENT_PARAM || e->kind == ENT_CONST)) {
+                if (strcmp(e->name, "ans") == 0) continue;
+                fprintf(f, "%s%s = %.17g\n", e->kind == ENT_CONST ? "const " : "", e->name, e->value);
+            } else if (pass == 1 && (e->kind == ENT_FORMULA || e->kind == ENT_FUNC)) {
+                span_text(e->expr, def, sizeof def);
+                if (e->kind == ENT_FUNC) {
+                    fprintf(f, "%s(", e->name);
+                    for (int i = 0; i < e->nparams; i++)
+                        fprintf(f, "%s%s", i ? ", " : "", e->params[i]);
+                    fprintf(f, ") = %s\n", def);
+                } else {
+                    fprintf(f, "%s = %s\n", e->name, def);
+                }
+            }
+        }
+    if (ferror(f) | fclose(f) || rename(tmp, st->file) != 0) {
+        int err = errno;
+        remove(tmp);
+        return diag_set(d, E_IO, &st->loc, "cannot write %s: %s", st->file, strerror(err));
+    }
+    return E_OK;
+}
+
+/* ---- dispatch -------------------------------------------------------- */
+
+static int not_yet(const Stmt *st, const char *what, Diag *d)
+{
+    return diag_set(d, E_USAGE, &st->loc, "%s is not available in this version of bp", what);
+}
+
+int cmd_exec(Session *s, const Stmt *st, Diag *d)
+{
+    switch (st->kind) {
+    case ST_EXPR:   return cmd_expr(s, st, d);
+    case ST_DEFINE:
+    case ST_CONST:
+    case ST_FUNC:   return cmd_define(s, st, d);
+    case ST_UPDATE: return cmd_update(s, st, d);
+    case ST_GRAD:   return cmd_grad(s, st, d);
+    case ST_PRINT:  return cmd_print(s, st, d);
+    case ST_SHOW:   return cmd_show(s, st, d);
+    case ST_VARS:   return cmd_vars(s);
+    case ST_DELETE: return cmd_delete(s, st, d);
+    case ST_CLEAR:  return cmd_clear(s);
+    case ST_SET:    return cmd_set(s, st, d);
+    case ST_HELP:   return help_show(s, st->name, &st->name_loc, d);
+    case ST_QUIT:   s->quit = 1; return E_OK;
+    case ST_LOAD:   return cmd_run_file(s, st->file, &st->loc);
+    case ST_SAVE:   return cmd_save(s, st, d);
+    case ST_TRACE:  return not_yet(st, "trace", d);
+    case ST_GRAPH:  return not_yet(st, "graph", d);
+    case ST_DOT:    return not_yet(st, "dot", d);
+    case ST_SWEEP:  return not_yet(st, "sweep", d);
+    case ST_STEP:   return not_yet(st, "step", d);
+    case ST_TRAIN:  return not_yet(st, "train", d);
+    case ST_CHECK:  return not_yet(st, "check", d);
+    }
+    return E_OK;
+}
+
+int cmd_run_text(Session *s, const char *name, const char *text, size_t len,
+                 int first_line, int allow_incomplete)
+{
+    Source *src = src_new(name, text, len, first_line);
+    Stmt *list;
+    Diag pd = { 0 };
+    int prc = parse_source(src, &list, &pd);
+    if (prc && pd.kind == E_INCOMPLETE && allow_incomplete) {
+        src_free(src);
+        return E_INCOMPLETE;
+    }
+    session_adopt(s, src);
+    for (Stmt *st = list; st && !s->quit; st = st->next) {
+        Diag d = { 0 };
+        int rc = cmd_exec(s, st, &d);
+        if (rc) {
+            if (rc != E_INCLUDED)   /* a load's errors are reported inside it */
+                report_error(s, &d);
+            fflush(s->out);
+            return rc;
+        }
+    }
+    if (prc) {
+        if (pd.kind == E_INCOMPLETE) pd.kind = E_SYNTAX;
+        report_error(s, &pd);
+        return pd.kind;
+    }
+    fflush(s->out);
+    return E_OK;
+}
+
+int cmd_run_file(Session *s, const char *path, const Loc *from)
+{
+    FILE *f = fopen(path, "rb");
+    Diag d = { 0 };
+    if (!f) {
+        diag_set(&d, E_IO, from, "cannot open %s: %s", path, strerror(errno));
+        report_error(s, &d);
+        return E_INCLUDED;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? 2 * cap : 65536;
+            buf = xrealloc(buf, cap);
+        }
+        size_t k = fread(buf + len, 1, cap - len, f);
+        len += k;
+        if (k == 0) break;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        diag_set(&d, E_IO, from, "cannot read %s", path);
+        report_error(s, &d);
+        return E_INCLUDED;
+    }
+    int rc = cmd_run_text(s, path, buf, len, 1, 0);
+    free(buf);
+    return rc ? E_INCLUDED : E_OK;
+}

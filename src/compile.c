@@ -1,0 +1,434 @@
+/* compile.c: from an expression and the session's definitions to a tape.
+ *
+ * A post-order walk with an explicit stack of frames (no recursion over the
+ * depth of the graph: a chain of a million definitions compiles).  A
+ * formula's body is compiled once per tape and its slot remembered, so a
+ * name used twice is one slot; a user function call is expanded in place
+ * with its parameters bound to the argument slots. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tape.h"
+#include "ops.h"
+#include "xalloc.h"
+
+/* ---- a small map Entry* -> int, private to one compile ------------- */
+
+typedef struct PtrMap { const void **k; int *v; size_t cap, n; } PtrMap;
+
+static size_t ptrhash(const void *p)
+{
+    uintptr_t x = (uintptr_t)p;
+    x ^= x >> 17; x *= 0xed5ad4bbu; x ^= x >> 11;
+    return (size_t)x;
+}
+
+static int *map_slot(PtrMap *m, const void *key, int create)
+{
+    if (create && 2 * (m->n + 1) > m->cap) {
+        PtrMap nm = { 0 };
+        nm.cap = m->cap ? 2 * m->cap : 64;
+        nm.k = xcalloc(nm.cap, sizeof *nm.k);
+        nm.v = xcalloc(nm.cap, sizeof *nm.v);
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->k[i]) continue;
+            size_t j = ptrhash(m->k[i]) & (nm.cap - 1);
+            while (nm.k[j]) j = (j + 1) & (nm.cap - 1);
+            nm.k[j] = m->k[i];
+            nm.v[j] = m->v[i];
+        }
+        nm.n = m->n;
+        free(m->k); free(m->v);
+        *m = nm;
+    }
+    if (!m->cap) return NULL;
+    for (size_t i = ptrhash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        if (m->k[i] == key) return &m->v[i];
+        if (!m->k[i]) {
+            if (!create) return NULL;
+            m->k[i] = key;
+            m->n++;
+            return &m->v[i];
+        }
+    }
+}
+
+static void map_free(PtrMap *m) { free(m->k); free(m->v); }
+
+/* ---- tapes ---------------------------------------------------------- */
+
+void tape_free(Tape *t)
+{
+    if (!t) return;
+    for (int i = 0; i < t->ngradof; i++)
+        tape_free(t->gradof[i].sub);
+    free(t->op); free(t->a); free(t->b); free(t->val); free(t->grad);
+    free(t->src); free(t->ent); free(t->owner); free(t->leaves);
+    free(t->gradof); free(t->deps); free(t->dep_stamps);
+    free(t->named); free(t->named_slot);
+    free(t);
+}
+
+int tape_stale(const Tape *t)
+{
+    for (int i = 0; i < t->ndeps; i++)
+        if (t->deps[i]->stamp != t->dep_stamps[i])
+            return 1;
+    return 0;
+}
+
+int tape_slot_of(const Tape *t, const Entry *e)
+{
+    for (int i = 0; i < t->nnamed; i++)
+        if (t->named[i] == e)
+            return t->named_slot[i];
+    return -1;
+}
+
+typedef struct Env {
+    const char **names;
+    int *slots;
+    int n;
+    int depth;           /* nesting of user function calls */
+    struct Env *next;    /* all envs of one compile, to free them */
+} Env;
+
+typedef struct Frame {
+    const Ast *node;
+    const Env *env;
+    Entry *owner;        /* the definition whose text holds node */
+    Entry *formula;      /* this frame computes formula's body */
+    int state;           /* kids compiled so far */
+    int base;            /* value stack height when the frame started */
+    int fn;              /* AST_CALL: OpCode, or -1 for a user function */
+    Entry *func;
+} Frame;
+
+typedef struct Compiler {
+    Session *s;
+    Tape *t;
+    Diag *d;
+    PtrMap memo;         /* Entry* -> slot (-2 while its body is compiled) */
+    PtrMap deps;         /* Entry* -> 1 */
+    int ndeps_cap, named_cap, leaves_cap, gradof_cap;
+    Env *envs;
+} Compiler;
+
+enum { MAX_CALL_DEPTH = 10000, IN_PROGRESS = -2 };
+
+static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner)
+{
+    Tape *t = c->t;
+    if (t->n == t->cap) {
+        int nc = t->cap ? 2 * t->cap : 64;
+        t->op = xrealloc(t->op, nc * sizeof *t->op);
+        t->a = xrealloc(t->a, nc * sizeof *t->a);
+        t->b = xrealloc(t->b, nc * sizeof *t->b);
+        t->val = xrealloc(t->val, nc * sizeof *t->val);
+        t->grad = xrealloc(t->grad, nc * sizeof *t->grad);
+        t->src = xrealloc(t->src, nc * sizeof *t->src);
+        t->ent = xrealloc(t->ent, nc * sizeof *t->ent);
+        t->owner = xrealloc(t->owner, nc * sizeof *t->owner);
+        t->cap = nc;
+    }
+    int i = t->n++;
+    t->op[i] = (unsigned char)op;
+    t->a[i] = a;
+    t->b[i] = b;
+    t->val[i] = 0;
+    t->grad[i] = 0;
+    t->src[i] = src;
+    t->ent[i] = NULL;
+    t->owner[i] = owner;
+    return i;
+}
+
+static void add_dep(Compiler *c, Entry *e, unsigned long stamp)
+{
+    int *p = map_slot(&c->deps, e, 1);
+    if (*p) return;
+    *p = 1;
+    Tape *t = c->t;
+    int cap = c->ndeps_cap;
+    xgrow((void **)&t->deps, &cap, t->ndeps + 1, sizeof *t->deps);
+    cap = c->ndeps_cap;
+    xgrow((void **)&t->dep_stamps, &cap, t->ndeps + 1, sizeof *t->dep_stamps);
+    c->ndeps_cap = cap;
+    t->deps[t->ndeps] = e;
+    t->dep_stamps[t->ndeps] = stamp;
+    t->ndeps++;
+}
+
+static void add_named(Compiler *c, Entry *e, int slot)
+{
+    Tape *t = c->t;
+    int cap = c->named_cap;
+    xgrow((void **)&t->named, &cap, t->nnamed + 1, sizeof *t->named);
+    cap = c->named_cap;
+    xgrow((void **)&t->named_slot, &cap, t->nnamed + 1, sizeof *t->named_slot);
+    c->named_cap = cap;
+    t->named[t->nnamed] = e;
+    t->named_slot[t->nnamed] = slot;
+    t->nnamed++;
+    if (!t->ent[slot]) t->ent[slot] = e;
+}
+
+static int env_find(const Env *env, const char *name)
+{
+    if (!env) return -1;
+    for (int i = 0; i < env->n; i++)
+        if (strcmp(env->names[i], name) == 0)
+            return env->slots[i];
+    return -1;
+}
+
+static int fail_at(Compiler *c, const Ast *a, Entry *owner, ErrKind k, const char *msg)
+{
+    diag_set(c->d, k, &a->loc, "%s", msg);
+    if (owner && owner->loc.src)
+        diag_note(c->d, "while evaluating %s (line %d)", owner->name, owner->loc.line);
+    return -1;
+}
+
+/* grad(f, w) inside an expression: f gets a tape of its own. */
+static int compile_gradof(Compiler *c, const Frame *f)
+{
+    const Ast *a = f->node;
+    const Ast *w = a->kid[1];
+    if (w->kind != AST_NAME || env_find(f->env, w->name) >= 0)
+        return fail_at(c, w, f->owner, E_USAGE,
+                       "grad(f, w): w must be the name of a parameter, const or formula");
+    Entry *we = session_find(c->s, w->name);
+    if (!we || we->kind == ENT_UNDEF || we->kind == ENT_FUNC) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "%s is not %s", w->name,
+                 we && we->kind == ENT_FUNC ? "a value (it is a function)" : "defined");
+        return fail_at(c, w, f->owner, E_NAME, msg);
+    }
+    Tape *sub = compile_expr(c->s, a->kid[0], f->owner, c->d);
+    if (!sub) return -1;
+    Tape *t = c->t;
+    xgrow((void **)&t->gradof, &c->gradof_cap, t->ngradof + 1, sizeof *t->gradof);
+    t->gradof[t->ngradof] = (GradOf){ sub, tape_slot_of(sub, we) };
+    for (int i = 0; i < sub->ndeps; i++)
+        add_dep(c, sub->deps[i], sub->dep_stamps[i]);
+    add_dep(c, we, we->stamp);
+    return emit(c, OP_GRADOF, t->ngradof++, -1, a, f->owner);
+}
+
+Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
+{
+    Compiler c = { .s = s, .d = d };
+    c.t = xcalloc(1, sizeof *c.t);
+    Frame *fr = NULL;
+    int nf = 0, fcap = 0, *vs = NULL, nv = 0, vcap = 0;
+    int ok = 1;
+
+    xgrow((void **)&fr, &fcap, 1, sizeof *fr);
+    fr[nf++] = (Frame){ .node = root, .owner = owner };
+
+    while (nf > 0 && ok) {
+        Frame *f = &fr[nf - 1];
+        const Ast *a = f->node;
+        int result = -1;
+
+        switch (a->kind) {
+        case AST_NUM:
+            result = emit(&c, OP_NUM, -1, -1, a, f->owner);
+            c.t->val[result] = a->num;
+            break;
+
+        case AST_STR:
+            ok = fail_at(&c, a, f->owner, E_USAGE, "a string is not a value") >= 0;
+            continue;
+
+        case AST_NAME: {
+            if (f->state == 1) { result = vs[--nv]; break; }
+            result = env_find(f->env, a->name);
+            if (result >= 0) break;
+            Entry *e = session_find(s, a->name);
+            if (!e && (strcmp(a->name, "pi") == 0 || strcmp(a->name, "e") == 0))
+                e = session_intern(s, a->name);   /* so that shadowing it later is seen */
+            if (e) add_dep(&c, e, e->stamp);
+            if (e && (e->kind == ENT_PARAM || e->kind == ENT_CONST)) {
+                int *m = map_slot(&c.memo, e, 1);
+                if (!*m) {
+                    *m = emit(&c, OP_LEAF, -1, -1, NULL, f->owner) + 1;
+                    c.t->src[*m - 1] = a;
+                    add_named(&c, e, *m - 1);
+                    xgrow((void **)&c.t->leaves, &c.leaves_cap, c.t->nleaves + 1, sizeof(int));
+                    c.t->leaves[c.t->nleaves++] = *m - 1;
+                }
+                result = *m - 1;
+                break;
+            }
+            if (e && e->kind == ENT_FORMULA) {
+                int *m = map_slot(&c.memo, e, 1);
+                if (*m == IN_PROGRESS) {
+                    char msg[300];
+                    snprintf(msg, sizeof msg, "%s depends on itself", e->name);
+                    ok = fail_at(&c, a, f->owner, E_CYCLE, msg) >= 0;
+                    continue;
+                }
+                if (*m) { result = *m - 1; break; }
+                *m = IN_PROGRESS;
+                if (!f->formula) {
+                    /* This frame now computes the formula's body. */
+                    f->node = e->expr;
+                    f->env = NULL;
+                    f->owner = e;
+                    f->formula = e;
+                    f->state = 0;
+                    f->base = nv;
+                } else {
+                    /* An alias of an alias (f = g, g = ...): this frame
+                     * already names a formula; wait for g's body. */
+                    f->state = 1;
+                    xgrow((void **)&fr, &fcap, nf + 1, sizeof *fr);
+                    fr[nf++] = (Frame){ .node = e->expr, .owner = e, .formula = e };
+                }
+                continue;
+            }
+            if (e && e->kind == ENT_FUNC) {
+                char msg[300];
+                snprintf(msg, sizeof msg, "%s is a function: call it as %s(...)", e->name, e->name);
+                ok = fail_at(&c, a, f->owner, E_NAME, msg) >= 0;
+                continue;
+            }
+            if (strcmp(a->name, "pi") == 0 || strcmp(a->name, "e") == 0) {
+                result = emit(&c, OP_NUM, -1, -1, a, f->owner);
+                c.t->val[result] = a->name[0] == 'p' ? M_PI : M_E;
+                break;
+            }
+            char msg[300];
+            snprintf(msg, sizeof msg, "%s is not defined", a->name);
+            ok = fail_at(&c, a, f->owner, E_NAME, msg) >= 0;
+            continue;
+        }
+
+        case AST_GRAD:
+            result = compile_gradof(&c, f);
+            if (result < 0) { ok = 0; continue; }
+            break;
+
+        case AST_CALL:
+            if (f->state == 0 && !f->func && f->fn == 0) {
+                int arity;
+                f->fn = op_lookup_function(a->name, &arity);
+                if (f->fn < 0) {
+                    Entry *e = session_find(s, a->name);
+                    if (e) add_dep(&c, e, e->stamp);
+                    if (!e || e->kind != ENT_FUNC) {
+                        char msg[300];
+                        if (e && e->kind != ENT_UNDEF)
+                            snprintf(msg, sizeof msg, "%s is not a function", a->name);
+                        else
+                            snprintf(msg, sizeof msg, "unknown function %s", a->name);
+                        ok = fail_at(&c, a, f->owner, E_NAME, msg) >= 0;
+                        continue;
+                    }
+                    f->func = e;
+                    arity = e->nparams;
+                }
+                if (arity != a->nkids) {
+                    char msg[300];
+                    snprintf(msg, sizeof msg, "%s takes %d argument%s, not %d", a->name,
+                             arity, arity == 1 ? "" : "s", a->nkids);
+                    ok = fail_at(&c, a, f->owner, E_ARITY, msg) >= 0;
+                    continue;
+                }
+                f->base = nv;
+            }
+            /* then compile the arguments, like any operator */
+            __attribute__((fallthrough));
+        case AST_NEG:
+        case AST_BIN:
+            if (f->state < a->nkids) {
+                if (f->state == 0) f->base = nv;
+                const Ast *kid = a->kid[f->state++];
+                xgrow((void **)&fr, &fcap, nf + 1, sizeof *fr);
+                f = &fr[nf - 1];
+                fr[nf++] = (Frame){ .node = kid, .env = f->env, .owner = f->owner };
+                continue;
+            }
+            if (a->kind == AST_NEG) {
+                result = emit(&c, OP_NEG, vs[nv - 1], -1, a, f->owner);
+            } else if (a->kind == AST_BIN) {
+                result = emit(&c, a->op, vs[nv - 2], vs[nv - 1], a, f->owner);
+            } else if (!f->func) {
+                int ar = op_info[f->fn].arity;
+                result = emit(&c, f->fn, vs[nv - ar], ar == 2 ? vs[nv - 1] : -1, a, f->owner);
+            } else if (f->state == a->nkids) {
+                /* Expand the user function: its body with params bound. */
+                Entry *fn = f->func;
+                const Env *penv = f->env;
+                int depth = penv ? penv->depth + 1 : 1;
+                if (depth > MAX_CALL_DEPTH) {
+                    ok = fail_at(&c, a, f->owner, E_LIMIT,
+                                 "user functions nested too deeply") >= 0;
+                    continue;
+                }
+                Env *env = xcalloc(1, sizeof *env);
+                env->names = fn->params;
+                env->n = fn->nparams;
+                env->slots = xmalloc((fn->nparams ? fn->nparams : 1) * sizeof(int));
+                memcpy(env->slots, vs + f->base, fn->nparams * sizeof(int));
+                env->depth = depth;
+                env->next = c.envs;
+                c.envs = env;
+                f->state++;
+                xgrow((void **)&fr, &fcap, nf + 1, sizeof *fr);
+                fr[nf++] = (Frame){ .node = fn->expr, .env = env, .owner = fn };
+                continue;
+            } else {
+                result = vs[nv - 1];   /* the body's value */
+            }
+            nv = f->base;
+            break;
+        }
+
+        /* The frame is done: its value is `result`. */
+        if (f->formula) {
+            *map_slot(&c.memo, f->formula, 1) = result + 1;
+            add_named(&c, f->formula, result);
+        }
+        nf--;
+        xgrow((void **)&vs, &vcap, nv + 1, sizeof *vs);
+        vs[nv++] = result;
+    }
+
+    for (Env *e = c.envs, *nx; e; e = nx) {
+        nx = e->next;
+        free(e->slots);
+        free(e);
+    }
+    free(fr);
+    map_free(&c.memo);
+    map_free(&c.deps);
+    if (!ok) {
+        free(vs);
+        tape_free(c.t);
+        return NULL;
+    }
+    c.t->root = vs[0];
+    free(vs);
+    return c.t;
+}
+
+Tape *compile_entry(Session *s, Entry *e, Diag *d)
+{
+    if (e->tape && !tape_stale(e->tape))
+        return e->tape;
+    tape_free(e->tape);
+    e->tape = NULL;
+    /* Compile the name itself, so that the formula's root is named. */
+    Ast name = { .kind = AST_NAME, .name = e->name };
+    name.loc = e->loc;
+    e->tape = compile_expr(s, &name, NULL, d);
+    if (e->tape)
+        for (int i = 0; i < e->tape->n; i++)
+            if (e->tape->src[i] == &name)
+                e->tape->src[i] = NULL;   /* do not keep a pointer to the stack */
+    return e->tape;
+}

@@ -1,0 +1,75 @@
+/* diag.c: filling and printing errors, with the source line and a caret. */
+#include <stdarg.h>
+#include <string.h>
+#include "diag.h"
+
+int diag_set(Diag *d, ErrKind kind, const Loc *loc, const char *fmt, ...)
+{
+    va_list ap;
+    d->kind = kind;
+    if (loc) d->loc = *loc;
+    else memset(&d->loc, 0, sizeof d->loc);
+    va_start(ap, fmt);
+    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    va_end(ap);
+    d->note[0] = '\0';
+    return kind;
+}
+
+void diag_note(Diag *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->note, sizeof d->note, fmt, ap);
+    va_end(ap);
+}
+
+/* The offending line, then ^ under the first column and ~ under the rest
+ * of the span (on that line). */
+static void show_line(FILE *f, const Loc *loc, int color)
+{
+    int len;
+    const char *line = src_line(loc->src, loc->line, &len);
+    if (len > 200) {  /* a huge line: show the part around the column */
+        int from = loc->col > 60 ? loc->col - 60 : 1;
+        int n = len - (from - 1) < 120 ? len - (from - 1) : 120;
+        fprintf(f, "  ...%.*s...\n  ...", n, line + from - 1);
+        for (int i = from; i < loc->col; i++) fputc(' ', f);
+    } else {
+        fprintf(f, "  %.*s\n  ", len, line);
+        for (int i = 1; i < loc->col && i <= len; i++)
+            fputc(line[i - 1] == '\t' ? '\t' : ' ', f);
+    }
+    int span = loc->end - loc->beg;
+    int room = len - (loc->col - 1);
+    if (span > room) span = room;
+    if (color) fputs("\033[1;32m", f);
+    fputc('^', f);
+    for (int i = 1; i < span && i < 200; i++) fputc('~', f);
+    if (color) fputs("\033[0m", f);
+    fputc('\n', f);
+}
+
+void diag_print(FILE *f, const Diag *d, int color)
+{
+    const char *red = color ? "\033[1;31m" : "", *off = color ? "\033[0m" : "";
+    if (d->loc.src)
+        fprintf(f, "%s:%d:%d: %serror:%s %s\n", d->loc.src->name, d->loc.line,
+                d->loc.col, red, off, d->msg);
+    else
+        fprintf(f, "bp: %serror:%s %s\n", red, off, d->msg);
+    if (d->loc.src)
+        show_line(f, &d->loc, color);
+    if (d->note[0])
+        fprintf(f, "note: %s\n", d->note);
+}
+
+void diag_print_note(FILE *f, const Loc *loc, const char *msg, int color)
+{
+    const char *cy = color ? "\033[1;36m" : "", *off = color ? "\033[0m" : "";
+    if (loc && loc->src)
+        fprintf(f, "%s:%d:%d: %snote:%s %s\n", loc->src->name, loc->line, loc->col,
+                cy, off, msg);
+    else
+        fprintf(f, "%snote:%s %s\n", cy, off, msg);
+}

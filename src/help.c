@@ -1,0 +1,164 @@
+/* help.c: help pages.  Each fits 80 columns. */
+#include <string.h>
+#include "help.h"
+#include "ops.h"
+#include "report.h"
+
+const char *const help_commands[] = {
+    "grad", "trace", "graph", "dot", "sweep", "step", "train", "check",
+    "print", "show", "vars", "delete", "clear", "load", "save", "set",
+    "help", "quit", "exit", "const", "wrt", NULL
+};
+
+const char *const help_functions[] = {
+    "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
+    "softplus", "abs", "pow", "min", "max", NULL
+};
+
+const char *const help_settings[] = {
+    "eps", "fd", "digits", "tol", "lr", "seed", "maxcheck", NULL
+};
+
+static const char overview[] =
+"bp: a calculator for the chain rule.  Type expressions; `grad f` shows every\n"
+"partial derivative by backpropagation beside finite-difference estimates.\n"
+"\n"
+"  w = -3; x = 2; b = 1       parameters (values)\n"
+"  f = tanh(w*x + b)          a formula: live, recomputed from w, x, b\n"
+"  f                          print its value\n"
+"  grad f                     backprop vs central/forward differences\n"
+"  w := 0.5                   update a parameter (f follows)\n"
+"\n"
+"Statements (separated by newlines or ;)\n"
+"  expr                  print the value (kept as ans)\n"
+"  name = expr           define: a parameter if expr uses no names, else a formula\n"
+"  const name = expr     data: evaluated now, never in grad tables or training\n"
+"  name := expr          update: evaluate now; name becomes a parameter\n"
+"  a, b := e1, e2        simultaneous update; also += -= *= /=\n"
+"  f(x, y) = expr        a user function\n"
+"  grad f [wrt a, b]     the gradient table; grad(f, w) inside expressions\n"
+"  print e1, \"text\"      show, vars, delete a, b, clear\n"
+"  load \"f.bp\"  save \"f.bp\"  set [name value]  help [topic]  quit\n"
+"\n"
+"Operators: < <= > >= == !=   + -   * / @   unary -   ^ (right-assoc)\n"
+"Functions: exp log sqrt sin cos tan tanh sigmoid relu softplus abs\n"
+"           pow(x,y) min(x,y) max(x,y)    constants: pi e\n"
+"Settings:  eps fd digits tol lr seed maxcheck    (help set)\n"
+"\n"
+"More: help grad, help set, help tanh, help syntax, help kinks, help errors.\n";
+
+typedef struct Topic { const char *name; const char *text; } Topic;
+
+static const Topic topics[] = {
+{ "grad",
+"grad f [wrt a, b, ...]\n"
+"  One forward pass and one backward pass give every partial derivative of f.\n"
+"  Beside each, finite-difference estimates (set fd) computed by perturbing\n"
+"  that parameter alone: central (f(p+h) - f(p-h)) / (p+h - (p-h)) with\n"
+"  h = cbrt(u)*max(1,|p|), forward (f(p+h) - f(p)) / (p+h - p) with\n"
+"  h = sqrt(u)*max(1,|p|), u = 2.2e-16 (or set eps H).  A row is marked\n"
+"  MISMATCH when |bp - c| > tol*max(|bp|,|c|) + 10*u*max(|f+|,|f-|)/h.\n"
+"  The cost line counts the passes each method ran: backprop 1 + 1, central\n"
+"  2 per parameter, forward 1 per parameter + 1.\n"
+"  Without wrt: every non-const parameter f uses, in order of appearance.\n"
+"  wrt may name consts and formulas (df/dz at an intermediate node z).\n"
+"  grad(f, w) in an expression is df/dw by backprop:  w := w - 0.1*grad(L, w)\n"
+"  Differentiating something that itself uses grad(...) is not supported.\n" },
+{ "set",
+"set                 list the settings\n"
+"set eps auto|H      finite-difference step: auto (scaled to |p|) or absolute H\n"
+"set fd central, forward | off    which estimates grad shows\n"
+"set digits N        significant digits in values (1-17, default 10)\n"
+"set tol T           relative tolerance of the mismatch mark (default 1e-6)\n"
+"set lr R            learning rate for step/train (default 0.1)\n"
+"set seed N          seed of random numbers (default 42)\n"
+"set maxcheck N      entries checked by FD per tensor (default 200)\n" },
+{ "syntax",
+"Statements end at a newline or ;.  A newline does not end a statement when\n"
+"a ( or [ is open, or the line ends with a binary operator, =, :=, +=, ,\n"
+"or wrt.  # starts a comment; a first line #! is ignored.\n"
+"Precedence, loosest first: comparisons; + -; * / @; unary -; ^ (right).\n"
+"So -x^2 is -(x^2) and 2^3^2 is 512.  Comparisons give 1 or 0.\n" },
+{ "kinks", op_kink_conventions },
+{ "define",
+"name = expr: if expr mentions no names (x = 2*pi), name is a parameter\n"
+"holding the value.  Otherwise it is a formula, recomputed from the current\n"
+"values of the names it uses, like a spreadsheet cell.  Names may be defined\n"
+"later (a note says so).  A definition that would make a name depend on\n"
+"itself is refused; use name := ... to update a name from its own value.\n"
+"f = v with v a parameter makes f an alias of v.\n" },
+{ "const",
+"const name = expr: data, not a weight.  Evaluated now; left out of grad\n"
+"tables (unless named in wrt).  The mark stays until delete or clear.\n" },
+{ "update",
+"name := expr evaluates expr now and makes name a parameter with that value:\n"
+"  w := w - 0.1*grad(L, w)\n"
+"a, b := e1, e2 evaluates every right side before changing any name.\n"
+"name += expr (also -= *= /=) is name := name + (expr).\n" },
+{ "print", "print e1, \"text\", e2 ...: values and strings on one line, separated by spaces.\n" },
+{ "show", "show name: the definition of name and its value.\n" },
+{ "vars", "vars: every name with its definition, in the order defined.\n" },
+{ "delete", "delete a, b: remove names; refused while other definitions use them.\n" },
+{ "clear", "clear: remove every name (settings stay).\n" },
+{ "load", "load \"file.bp\": run a script in this session.\n" },
+{ "save",
+"save \"file.bp\": write every definition as a script that load restores\n"
+"exactly (written to a temporary file, then renamed).\n" },
+{ "quit", "quit, exit (or Ctrl-D at the prompt): leave bp.\n" },
+{ "errors",
+"Errors show file:line:col, the line and a caret.  A script stops at its\n"
+"first error (exit status 1); at the prompt nothing is lost: a statement\n"
+"that fails changes nothing.  log(-1), sqrt(-1), 1/0 are errors naming the\n"
+"operation, not silent NaN.\n" },
+{ NULL, NULL }
+};
+
+int help_is_command(const char *name)
+{
+    for (int i = 0; help_commands[i]; i++)
+        if (strcmp(help_commands[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void print_lines(Session *s, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        int len = nl ? (int)(nl - p) : (int)strlen(p);
+        report_text(s, "%.*s", len, p);
+        p += len + (nl ? 1 : 0);
+    }
+}
+
+int help_show(Session *s, const char *topic, const Loc *loc, Diag *d)
+{
+    if (!topic) {
+        print_lines(s, overview);
+        return E_OK;
+    }
+    for (int i = 0; topics[i].name; i++)
+        if (strcmp(topics[i].name, topic) == 0) {
+            print_lines(s, topics[i].text);
+            return E_OK;
+        }
+    int arity;
+    int op = op_lookup_function(topic, &arity);
+    if (op >= 0) {
+        report_text(s, "%s", op_info[op].help);
+        report_text(s, "  derivative: %s", op_info[op].deriv);
+        if (op_info[op].kink)
+            print_lines(s, op_kink_conventions);
+        return E_OK;
+    }
+    if (strcmp(topic, "pi") == 0 || strcmp(topic, "e") == 0) {
+        report_text(s, "pi = 3.14159..., e = 2.71828...: built-in constants; a definition may shadow them.");
+        return E_OK;
+    }
+    if (help_is_command(topic)) {
+        report_text(s, "%s: see `help` for its form.", topic);
+        return E_OK;
+    }
+    return diag_set(d, E_USAGE, loc, "no help on %s (try help)", topic);
+}

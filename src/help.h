@@ -1,0 +1,20 @@
+/* help.h: the `help` command's pages, kept in step with the README and
+ * bp.1. */
+#ifndef BP_HELP_H
+#define BP_HELP_H
+
+#include "session.h"
+#include "diag.h"
+
+/* Print the overview (topic NULL) or one topic. */
+int help_show(Session *s, const char *topic, const Loc *loc, Diag *d);
+
+/* Is name a command word (grad, print, ...)? */
+int help_is_command(const char *name);
+
+/* The words completion offers: commands, functions, settings (NULL-ended). */
+extern const char *const help_commands[];
+extern const char *const help_functions[];
+extern const char *const help_settings[];
+
+#endif

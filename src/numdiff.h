@@ -1,0 +1,39 @@
+/* numdiff.h: finite-difference estimates of ∂f/∂slot on a tape (SPEC
+ * section 4), the independent check that backprop is shown beside.
+ *
+ * Each estimate perturbs one slot's value and re-runs the forward pass from
+ * the next slot on (inputs of the slot stay fixed, so a formula's slot can
+ * be perturbed as well as a leaf's).  The tape is left as it was found. */
+#ifndef BP_NUMDIFF_H
+#define BP_NUMDIFF_H
+
+#include "tape.h"
+
+typedef struct FdEstimate {
+    int done;             /* this method ran */
+    double value;         /* the estimate (NaN when no side was valid) */
+    double h;             /* the step actually used: p₊ - p (or p₊ - p₋ over 2) */
+    double fplus, fminus; /* f at the two points used */
+    int one_sided;        /* 0, or +1/-1: only the p+h / p-h side was valid */
+    int failed;           /* no valid side at all */
+} FdEstimate;
+
+typedef struct FdResult {
+    FdEstimate central, forward;
+    int disagree;         /* by SPEC's criterion, against the first method run */
+} FdResult;
+
+typedef struct FdCost { long central, forward; } FdCost;
+
+/* Estimate ∂f/∂(slot) with the methods in set->fd, given backprop's bp.
+ * t must hold a forward pass at the current values; scratch has room for
+ * t->n doubles.  Adds the forward passes run to *cost. */
+void numdiff_slot(Tape *t, int slot, double bp, const Settings *set,
+                  double *scratch, FdResult *r, FdCost *cost);
+
+/* SPEC section 4's mark: does estimate c disagree with backprop bp?
+ * |bp − c| > tol·max(|bp|, |c|) + 10·u·max(|f₊|, |f₋|)/h */
+int numdiff_disagree(double bp, double c, double fplus, double fminus,
+                     double h, double tol);
+
+#endif

@@ -1,0 +1,222 @@
+/* ops.c: forward and backward rule of every operation, side by side.
+ *
+ * Backward rules follow llm.c's convention: gradient outputs first, then the
+ * upstream gradient, then the forward inputs and output; they only
+ * accumulate.  Where the output y is cheaper than recomputing (exp, tanh,
+ * sigmoid, sqrt) the rule uses the y that forward cached. */
+#include <math.h>
+#include <string.h>
+#include "ops.h"
+
+/* ---- unary ---------------------------------------------------------- */
+
+static const char *neg_f(double a, double b, double *y) { (void)b; *y = -a; return NULL; }
+static void neg_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)gb; (void)a; (void)b; (void)y; *ga -= g; }
+
+static const char *exp_f(double a, double b, double *y)
+{
+    (void)b;
+    *y = exp(a);
+    return isinf(*y) ? "exp overflows (the result is larger than 1.8e308)" : NULL;
+}
+static void exp_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)gb; (void)a; (void)b; *ga += g * y; }
+
+static const char *log_f(double a, double b, double *y)
+{
+    (void)b;
+    if (a < 0) return "log of a negative number";
+    if (a == 0) return "log of zero";
+    *y = log(a);
+    return NULL;
+}
+static void log_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)gb; (void)b; (void)y; *ga += g / a; }
+
+static const char *sqrt_f(double a, double b, double *y)
+{
+    (void)b;
+    if (a < 0) return "sqrt of a negative number";
+    *y = sqrt(a);
+    return NULL;
+}
+/* At a = 0 the derivative is +inf, as in PyTorch. */
+static void sqrt_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)gb; (void)a; (void)b; *ga += g * 0.5 / y; }
+
+static const char *sin_f(double a, double b, double *y) { (void)b; *y = sin(a); return NULL; }
+static void sin_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)gb; (void)b; (void)y; *ga += g * cos(a); }
+
+static const char *cos_f(double a, double b, double *y) { (void)b; *y = cos(a); return NULL; }
+static void cos_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)gb; (void)b; (void)y; *ga -= g * sin(a); }
+
+static const char *tan_f(double a, double b, double *y) { (void)b; *y = tan(a); return NULL; }
+static void tan_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)gb; (void)a; (void)b; *ga += g * (1 + y * y); }
+
+static const char *tanh_f(double a, double b, double *y) { (void)b; *y = tanh(a); return NULL; }
+static void tanh_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)gb; (void)a; (void)b; *ga += g * (1 - y * y); }
+
+/* Written so that exp never overflows: for a < 0, e^a / (1 + e^a). */
+static const char *sigmoid_f(double a, double b, double *y)
+{
+    (void)b;
+    if (a >= 0) *y = 1 / (1 + exp(-a));
+    else { double t = exp(a); *y = t / (1 + t); }
+    return NULL;
+}
+static void sigmoid_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)gb; (void)a; (void)b; *ga += g * y * (1 - y); }
+
+static const char *relu_f(double a, double b, double *y) { (void)b; *y = a > 0 ? a : 0; return NULL; }
+/* relu'(0) = 0 (PyTorch). */
+static void relu_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)gb; (void)b; (void)y; if (a > 0) *ga += g; }
+
+/* softplus(a) = log(1 + e^a) = max(a, 0) + log1p(e^-|a|): no overflow. */
+static const char *softplus_f(double a, double b, double *y)
+{ (void)b; *y = (a > 0 ? a : 0) + log1p(exp(-fabs(a))); return NULL; }
+static void softplus_b(double *ga, double *gb, double g, double a, double b, double y)
+{
+    (void)gb; (void)b; (void)y;
+    double s;
+    sigmoid_f(a, 0, &s);
+    *ga += g * s;
+}
+
+static const char *abs_f(double a, double b, double *y) { (void)b; *y = fabs(a); return NULL; }
+/* abs'(0) = 0 (PyTorch). */
+static void abs_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)gb; (void)b; (void)y; if (a > 0) *ga += g; else if (a < 0) *ga -= g; }
+
+/* ---- binary --------------------------------------------------------- */
+
+static const char *add_f(double a, double b, double *y) { *y = a + b; return NULL; }
+static void add_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)a; (void)b; (void)y; *ga += g; *gb += g; }
+
+static const char *sub_f(double a, double b, double *y) { *y = a - b; return NULL; }
+static void sub_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)a; (void)b; (void)y; *ga += g; *gb -= g; }
+
+static const char *mul_f(double a, double b, double *y) { *y = a * b; return NULL; }
+static void mul_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)y; *ga += g * b; *gb += g * a; }
+
+static const char *div_f(double a, double b, double *y)
+{
+    if (b == 0) return "division by zero";
+    *y = a / b;
+    return NULL;
+}
+static void div_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)a; *ga += g / b; *gb -= g * y / b; }
+
+/* a^b.  A negative base needs an integer exponent; 0 to a negative power
+ * divides by zero. */
+static const char *pow_f(double a, double b, double *y)
+{
+    if (a < 0 && b != floor(b)) return "power of a negative number to a non-integer exponent";
+    if (a == 0 && b < 0) return "division by zero (0 to a negative power)";
+    *y = pow(a, b);
+    return isinf(*y) ? "power overflows (the result is larger than 1.8e308)" : NULL;
+}
+/* ∂/∂a = b·a^(b-1); ∂/∂b = a^b·ln a, defined for a > 0 (0 at a = 0 with
+ * b > 0, where a^b is flat in b from the right; NaN for a < 0). */
+static void pow_b(double *ga, double *gb, double g, double a, double b, double y)
+{
+    if (b == 0) { /* d/da a^0 = 0, including at a = 0 */ }
+    else if (b == 1) *ga += g;
+    else if (b == 2) *ga += g * 2 * a;
+    else *ga += g * b * pow(a, b - 1);
+    if (a > 0) *gb += g * y * log(a);
+    else if (a < 0) *gb += g * NAN;
+}
+
+/* For scalars `@` is the product; tensors give it its own kernel. */
+#define matmul_f mul_f
+#define matmul_b mul_b
+
+/* min and max: a tie sends half the gradient to each side (PyTorch). */
+static const char *min_f(double a, double b, double *y) { *y = a < b ? a : b; return NULL; }
+static void min_b(double *ga, double *gb, double g, double a, double b, double y)
+{
+    (void)y;
+    if (a < b) *ga += g;
+    else if (b < a) *gb += g;
+    else { *ga += g / 2; *gb += g / 2; }
+}
+
+static const char *max_f(double a, double b, double *y) { *y = a > b ? a : b; return NULL; }
+static void max_b(double *ga, double *gb, double g, double a, double b, double y)
+{
+    (void)y;
+    if (a > b) *ga += g;
+    else if (b > a) *gb += g;
+    else { *ga += g / 2; *gb += g / 2; }
+}
+
+/* Comparisons: value 1 or 0, derivative 0 on both sides. */
+static void cmp_b(double *ga, double *gb, double g, double a, double b, double y)
+{ (void)ga; (void)gb; (void)g; (void)a; (void)b; (void)y; }
+static const char *lt_f(double a, double b, double *y) { *y = a < b; return NULL; }
+static const char *le_f(double a, double b, double *y) { *y = a <= b; return NULL; }
+static const char *gt_f(double a, double b, double *y) { *y = a > b; return NULL; }
+static const char *ge_f(double a, double b, double *y) { *y = a >= b; return NULL; }
+static const char *eq_f(double a, double b, double *y) { *y = a == b; return NULL; }
+static const char *ne_f(double a, double b, double *y) { *y = a != b; return NULL; }
+
+/* ---- the table (ORDER OP) ------------------------------------------ */
+
+const OpInfo op_info[OP_COUNT] = {
+    [OP_NUM]      = { "number", 0, 0, 0, NULL, NULL, "", "" },
+    [OP_LEAF]     = { "leaf",   0, 0, 0, NULL, NULL, "", "" },
+    [OP_GRADOF]   = { "grad",   0, 0, 0, NULL, NULL, "", "grad(f, w): the partial derivative of f with respect to w, by backprop" },
+    [OP_NEG]      = { "-",        1, 0, 0, neg_f,      neg_b,      "-1", "" },
+    [OP_EXP]      = { "exp",      1, 0, 0, exp_f,      exp_b,      "exp(x)", "exp(x): e to the power x" },
+    [OP_LOG]      = { "log",      1, 0, 0, log_f,      log_b,      "1/x", "log(x): natural logarithm (x > 0)" },
+    [OP_SQRT]     = { "sqrt",     1, 0, 0, sqrt_f,     sqrt_b,     "1/(2 sqrt(x))", "sqrt(x): square root (x >= 0)" },
+    [OP_SIN]      = { "sin",      1, 0, 0, sin_f,      sin_b,      "cos(x)", "sin(x): sine (radians)" },
+    [OP_COS]      = { "cos",      1, 0, 0, cos_f,      cos_b,      "-sin(x)", "cos(x): cosine (radians)" },
+    [OP_TAN]      = { "tan",      1, 0, 0, tan_f,      tan_b,      "1 + tan(x)^2", "tan(x): tangent (radians)" },
+    [OP_TANH]     = { "tanh",     1, 0, 0, tanh_f,     tanh_b,     "1 - tanh(x)^2", "tanh(x): hyperbolic tangent" },
+    [OP_SIGMOID]  = { "sigmoid",  1, 0, 0, sigmoid_f,  sigmoid_b,  "s(x)(1 - s(x))", "sigmoid(x): 1/(1 + exp(-x))" },
+    [OP_RELU]     = { "relu",     1, 0, 1, relu_f,     relu_b,     "1 if x > 0 else 0", "relu(x): max(x, 0); relu'(0) = 0" },
+    [OP_SOFTPLUS] = { "softplus", 1, 0, 0, softplus_f, softplus_b, "sigmoid(x)", "softplus(x): log(1 + exp(x))" },
+    [OP_ABS]      = { "abs",      1, 0, 1, abs_f,      abs_b,      "sign(x)", "abs(x): |x|; abs'(0) = 0" },
+    [OP_ADD]      = { "+",   2, 1, 0, add_f,    add_b,    "1, 1", "" },
+    [OP_SUB]      = { "-",   2, 1, 0, sub_f,    sub_b,    "1, -1", "" },
+    [OP_MUL]      = { "*",   2, 1, 0, mul_f,    mul_b,    "b, a", "" },
+    [OP_DIV]      = { "/",   2, 1, 0, div_f,    div_b,    "1/b, -a/b^2", "" },
+    [OP_POW]      = { "^",   2, 1, 0, pow_f,    pow_b,    "b a^(b-1), a^b ln a", "pow(x, y): x^y" },
+    [OP_MATMUL]   = { "@",   2, 1, 0, matmul_f, matmul_b, "b, a", "" },
+    [OP_MIN]      = { "min", 2, 0, 1, min_f,    min_b,    "1 to the smaller (half each on a tie)", "min(x, y): the smaller; a tie splits the gradient" },
+    [OP_MAX]      = { "max", 2, 0, 1, max_f,    max_b,    "1 to the larger (half each on a tie)", "max(x, y): the larger; a tie splits the gradient" },
+    [OP_LT]       = { "<",   2, 1, 1, lt_f,     cmp_b,    "0", "" },
+    [OP_LE]       = { "<=",  2, 1, 1, le_f,     cmp_b,    "0", "" },
+    [OP_GT]       = { ">",   2, 1, 1, gt_f,     cmp_b,    "0", "" },
+    [OP_GE]       = { ">=",  2, 1, 1, ge_f,     cmp_b,    "0", "" },
+    [OP_EQ]       = { "==",  2, 1, 1, eq_f,     cmp_b,    "0", "" },
+    [OP_NE]       = { "!=",  2, 1, 1, ne_f,     cmp_b,    "0", "" },
+};
+
+const char op_kink_conventions[] =
+    "At a kink the derivative follows PyTorch: relu'(0) = 0, abs'(0) = 0,\n"
+    "and a tie in min/max sends half the gradient to each argument.\n"
+    "Comparisons (< <= > >= == !=) have value 1 or 0 and derivative 0.\n";
+
+int op_lookup_function(const char *name, int *arity)
+{
+    if (strcmp(name, "pow") == 0) { *arity = 2; return OP_POW; }
+    for (int i = OP_NEG + 1; i < OP_COUNT; i++) {
+        if (!op_info[i].infix && strcmp(op_info[i].name, name) == 0) {
+            *arity = op_info[i].arity;
+            return i;
+        }
+    }
+    return -1;
+}

@@ -1,0 +1,53 @@
+/* ops.h: the table of operations.  For each operation: its name, arity,
+ * forward rule and backward rule, written side by side in ops.c.
+ *
+ * A scalar rule works on one entry; element-wise operations on tensors will
+ * apply the same rules entry by entry.  ORDER OP: the enum and the table in
+ * ops.c must stay in the same order. */
+#ifndef BP_OPS_H
+#define BP_OPS_H
+
+typedef enum {
+    /* leaves and special nodes (no scalar rule) */
+    OP_NUM,       /* a literal */
+    OP_LEAF,      /* a parameter or const: reads the session's value */
+    OP_GRADOF,    /* grad(f, w) inside an expression: runs a sub-tape */
+    /* unary */
+    OP_NEG, OP_EXP, OP_LOG, OP_SQRT, OP_SIN, OP_COS, OP_TAN, OP_TANH,
+    OP_SIGMOID, OP_RELU, OP_SOFTPLUS, OP_ABS,
+    /* binary */
+    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MATMUL, OP_MIN, OP_MAX,
+    OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,
+    OP_COUNT
+} OpCode;
+
+/* Forward: y = op(a, b).  Returns NULL, or a message naming the domain
+ * error ("log of a negative number") for the caller to point at. */
+typedef const char *(*OpFwd)(double a, double b, double *y);
+
+/* Backward: given upstream g = ∂f/∂y, ACCUMULATE ∂f/∂a into *ga and
+ * ∂f/∂b into *gb (gb is NULL for unary operations).  Never assigns: a node
+ * used twice receives both contributions. */
+typedef void (*OpBwd)(double *ga, double *gb, double g, double a, double b, double y);
+
+typedef struct OpInfo {
+    const char *name;     /* as written: "tanh", "+" */
+    int arity;            /* 0, 1 or 2 */
+    int infix;            /* printed between its operands */
+    int kink;             /* has branches (relu abs min max comparisons) */
+    OpFwd fwd;
+    OpBwd bwd;
+    const char *deriv;    /* the local derivative, for help and trace */
+    const char *help;     /* one line for `help` */
+} OpInfo;
+
+extern const OpInfo op_info[OP_COUNT];
+
+/* The built-in function called `name` with `nargs` arguments: its OpCode,
+ * or -1.  *arity is set to the function's arity when the name exists. */
+int op_lookup_function(const char *name, int *arity);
+
+/* The derivative conventions at kinks (PyTorch's), for help. */
+extern const char op_kink_conventions[];
+
+#endif

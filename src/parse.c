@@ -1,0 +1,23 @@
+/* parse.c: owns a parse from start to end: scanner, parser, clean-up. */
+#include <string.h>
+#include "parse.h"
+#include "parser.h"
+#include "lexer.h"
+
+
+int parse_source(Source *src, Stmt **out, Diag *d)
+{
+    ParseCtx ctx = { .src = src, .diag = d, .line = src->first_line, .col = 1 };
+    ctx.tail = &ctx.head;
+    yyscan_t scanner;
+    if (yylex_init_extra(&ctx, &scanner) != 0)
+        return diag_set(d, E_LIMIT, NULL, "cannot start the scanner");
+    YY_BUFFER_STATE buf = yy_scan_bytes(src->text, (int)src->len, scanner);
+    int rc = yyparse(scanner, &ctx);
+    yy_delete_buffer(buf, scanner);
+    yylex_destroy(scanner);
+    *out = ctx.head;
+    if (rc != 0 && !ctx.failed)
+        diag_set(d, E_LIMIT, NULL, "the parser ran out of memory");
+    return rc != 0 || ctx.failed;
+}

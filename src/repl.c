@@ -1,0 +1,260 @@
+/* repl.c: the prompt.
+ *
+ * Readline is used through its callback interface: the loop waits in
+ * select() for input, so a Ctrl-C (SIGINT sets a flag) can clear the line
+ * and show a new prompt without jumping out of a signal handler.  The same
+ * flag abandons a running computation (commands check bp_interrupted).
+ *
+ * A statement that ends inside brackets or after an operator is incomplete:
+ * the parser says "unexpected end of input", and the loop reads another
+ * line with the continuation prompt (as Lua's REPL does). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <readline/readline.h>
+#include <readline/history.h>
+#include "repl.h"
+#include "commands.h"
+#include "help.h"
+#include "xalloc.h"
+
+extern volatile sig_atomic_t bp_interrupted;
+
+static const char PROMPT[] = "bp> ", CONT[] = "..> ";
+
+/* ---- the statement being typed -------------------------------------- */
+
+typedef struct Pending {
+    char *buf;
+    size_t len, cap;
+    int first_line;          /* line number of its first line */
+    int nlines;
+} Pending;
+
+static void pending_add(Pending *p, const char *line)
+{
+    size_t n = strlen(line);
+    if (p->len + n + 2 > p->cap) {
+        p->cap = (p->len + n + 2) * 2;
+        p->buf = xrealloc(p->buf, p->cap);
+    }
+    memcpy(p->buf + p->len, line, n);
+    p->len += n;
+    p->buf[p->len++] = '\n';
+    p->buf[p->len] = '\0';
+    p->nlines++;
+}
+
+static void pending_reset(Pending *p, int next_line)
+{
+    p->len = 0;
+    p->nlines = 0;
+    p->first_line = next_line;
+    if (p->buf) p->buf[0] = '\0';
+}
+
+/* Feed one line.  Returns 1 while the statement is incomplete. */
+static int feed(Session *s, Pending *p, const char *line, int *failures)
+{
+    pending_add(p, line);
+    bp_interrupted = 0;
+    int rc = cmd_run_text(s, "<stdin>", p->buf, p->len, p->first_line, 1);
+    if (rc == E_INCOMPLETE)
+        return 1;
+    if (rc) (*failures)++;
+    s->line = p->first_line + p->nlines;
+    pending_reset(p, s->line);
+    return 0;
+}
+
+/* ---- history --------------------------------------------------------- */
+
+const char *repl_history_path(char *buf, size_t n)
+{
+    const char *v = getenv("BP_HISTORY");
+    if (v && *v) { snprintf(buf, n, "%s", v); return buf; }
+    v = getenv("XDG_STATE_HOME");
+    if (v && *v) {
+        snprintf(buf, n, "%s/bp", v);
+        mkdir(buf, 0700);   /* may exist already */
+        snprintf(buf, n, "%s/bp/history", v);
+        return buf;
+    }
+    v = getenv("HOME");
+    if (v && *v) { snprintf(buf, n, "%s/.bp_history", v); return buf; }
+    return NULL;
+}
+
+/* ---- completion ------------------------------------------------------ */
+
+static Session *cur;
+static int completing_settings;
+
+static char *generator(const char *text, int state)
+{
+    static int list, idx;
+    static Entry *ent;
+    static size_t slot;
+    size_t len = strlen(text);
+    if (!state) { list = completing_settings ? 2 : 0; idx = 0; ent = NULL; slot = 0; }
+    const char *const *lists[] = { help_commands, help_functions, help_settings };
+    while (list < 3) {
+        const char *w = lists[list][idx];
+        if (!w) {
+            if (completing_settings) return NULL;
+            list++; idx = 0;
+            if (list == 2) break;   /* settings only after `set` */
+            continue;
+        }
+        idx++;
+        if (strncmp(w, text, len) == 0) return xstrdup(w);
+    }
+    if (completing_settings) return NULL;
+    /* session names */
+    while (slot < cur->cap) {
+        Entry *e = cur->tab[slot++];
+        (void)ent;
+        if (e && e->kind != ENT_UNDEF && strncmp(e->name, text, len) == 0)
+            return xstrdup(e->name);
+    }
+    return NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+    (void)end;
+    const char *line = rl_line_buffer;
+    while (*line == ' ') line++;
+    int first_word = (int)(line - rl_line_buffer) >= start;
+    if (!strncmp(line, "load", 4) || !strncmp(line, "save", 4)) {
+        if (!first_word) return NULL;   /* file names (Readline's default) */
+    }
+    completing_settings = !first_word && !strncmp(line, "set ", 4);
+    rl_attempted_completion_over = 1;
+    return rl_completion_matches(text, generator);
+}
+
+/* ---- the loop -------------------------------------------------------- */
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    bp_interrupted = 1;
+}
+
+static Pending pend;
+static int failures, done;
+static Session *sess;
+
+static void on_line(char *line)
+{
+    if (!line) {                /* Ctrl-D */
+        done = 1;
+        rl_callback_handler_remove();
+        if (!pend.len) putchar('\n');
+        return;
+    }
+    int more = feed(sess, &pend, line, &failures);
+    if (*line) add_history(line);
+    free(line);
+    if (sess->quit) {
+        done = 1;
+        rl_callback_handler_remove();
+        return;
+    }
+    rl_set_prompt(more ? CONT : PROMPT);
+}
+
+static int readline_loop(Session *s)
+{
+    char hist[4096];
+    const char *path = repl_history_path(hist, sizeof hist);
+    using_history();
+    if (path) read_history(path);
+    int before = history_length;
+
+    rl_readline_name = "bp";
+    rl_attempted_completion_function = complete;
+    rl_basic_word_break_characters = " \t\n\"\\'`@$><=;|&{(,+-*/^)]";
+    cur = sess = s;
+
+    struct sigaction sa = { 0 };
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);   /* no SA_RESTART: select() returns EINTR */
+
+    pending_reset(&pend, s->line);
+    rl_callback_handler_install(PROMPT, on_line);
+    while (!done) {
+        fd_set fds;
+        FD_ZERO(&fds);
+        FD_SET(fileno(rl_instream), &fds);
+        int r = select(fileno(rl_instream) + 1, &fds, NULL, NULL, NULL);
+        if (r < 0 && errno == EINTR) {
+            if (bp_interrupted) {
+                /* Ctrl-C: abandon the line (and a pending statement) */
+                bp_interrupted = 0;
+                rl_free_line_state();
+                rl_callback_sigcleanup();
+                rl_replace_line("", 0);
+                rl_crlf();
+                pending_reset(&pend, s->line);
+                rl_callback_handler_remove();
+                rl_callback_handler_install(PROMPT, on_line);
+            }
+            continue;
+        }
+        if (r < 0) break;
+        rl_callback_read_char();
+    }
+    rl_callback_handler_remove();
+
+    if (path) {
+        int added = history_length - before;
+        if (added > 0) {
+            int err = access(path, F_OK) == 0 ? append_history(added, path) : write_history(path);
+            if (err)
+                fprintf(stderr, "bp: warning: cannot save history to %s: %s\n", path, strerror(err));
+        }
+    }
+    free(pend.buf);
+    pend.buf = NULL;
+    return failures;
+}
+
+static int plain_loop(Session *s, int prompts)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    pending_reset(&pend, s->line);
+    int more = 0;
+    for (;;) {
+        if (prompts) { fputs(more ? CONT : PROMPT, stdout); fflush(stdout); }
+        if ((n = getline(&line, &cap, stdin)) < 0) break;
+        if (n > 0 && line[n - 1] == '\n') line[n - 1] = '\0';
+        more = feed(s, &pend, line, &failures);
+        if (s->quit) break;
+    }
+    if (more && !s->quit) {   /* the input ended inside a statement */
+        cmd_run_text(s, "<stdin>", pend.buf, pend.len, pend.first_line, 0);
+        failures++;
+    }
+    free(line);
+    free(pend.buf);
+    pend.buf = NULL;
+    return failures;
+}
+
+int repl_run(Session *s, int tty, int banner)
+{
+    if (banner && tty)
+        printf("bp %s: the chain rule, computed.  Type help for help, quit to leave.\n",
+               PACKAGE_VERSION);
+    return tty ? readline_loop(s) : plain_loop(s, 0);
+}

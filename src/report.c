@@ -1,0 +1,220 @@
+/* report.c: tables, values and JSON. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+void report_fmt_value(char *buf, size_t n, double v, int digits)
+{
+    if (isnan(v)) { snprintf(buf, n, "nan"); return; }
+    if (isinf(v)) { snprintf(buf, n, v > 0 ? "inf" : "-inf"); return; }
+    if (v == 0) v = 0;    /* print -0 as 0 */
+    snprintf(buf, n, "%.*g", digits, v);
+}
+
+void report_fmt_json(char *buf, size_t n, double v)
+{
+    if (!isfinite(v)) { snprintf(buf, n, "null"); return; }
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+void report_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\r': fputs("\\r", f); break;
+        default:
+            if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+            else fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+static void vtext(Session *s, const char *fmt, va_list ap)
+{
+    char buf[4096];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    if (s->json) {
+        fputs("{\"text\": ", s->out);
+        report_json_string(s->out, buf);
+        fputs("}\n", s->out);
+    } else {
+        fputs(buf, s->out);
+        fputc('\n', s->out);
+    }
+}
+
+void report_text(Session *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vtext(s, fmt, ap);
+    va_end(ap);
+}
+
+void report_value(Session *s, double v)
+{
+    char buf[64];
+    if (s->json) {
+        report_fmt_json(buf, sizeof buf, v);
+        fprintf(s->out, "{\"value\": %s}\n", buf);
+    } else {
+        report_fmt_value(buf, sizeof buf, v, s->set.digits);
+        fprintf(s->out, "%s\n", buf);
+    }
+}
+
+void report_note(Session *s, const Loc *loc, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fflush(s->out);
+    diag_print_note(s->err, loc, buf, s->color);
+    if (s->json) {
+        fputs("{\"text\": ", s->out);
+        char nb[1100];
+        snprintf(nb, sizeof nb, "note: %s", buf);
+        report_json_string(s->out, nb);
+        fputs("}\n", s->out);
+    }
+}
+
+void report_error(Session *s, const Diag *d)
+{
+    fflush(s->out);
+    diag_print(s->err, d, s->color);
+    if (s->json) {
+        fputs("{\"error\": ", s->out);
+        report_json_string(s->out, d->msg);
+        if (d->loc.src)
+            fprintf(s->out, ", \"line\": %d, \"col\": %d", d->loc.line, d->loc.col);
+        fputs("}\n", s->out);
+    }
+}
+
+int report_span(const Loc *loc, const char **text)
+{
+    if (!loc->src || loc->end <= loc->beg) { *text = ""; return 0; }
+    *text = loc->src->text + loc->beg;
+    return loc->end - loc->beg;
+}
+
+/* ---- grad ----------------------------------------------------------- */
+
+static void json_num(FILE *f, const char *key, double v)
+{
+    char buf[64];
+    report_fmt_json(buf, sizeof buf, v);
+    fprintf(f, ", \"%s\": %s", key, buf);
+}
+
+static void grad_json(Session *s, const GradReport *g)
+{
+    FILE *f = s->out;
+    char buf[64];
+    fputs("{\"grad\": ", f);
+    report_json_string(f, g->target);
+    report_fmt_json(buf, sizeof buf, g->value);
+    fprintf(f, ", \"value\": %s, \"partials\": [", buf);
+    for (int i = 0; i < g->nrows; i++) {
+        const GradRow *r = &g->rows[i];
+        fputs(i ? ", {\"wrt\": " : "{\"wrt\": ", f);
+        report_json_string(f, r->wrt);
+        json_num(f, "backprop", r->bp);
+        const FdEstimate *ref = NULL;
+        if (r->fd.central.done) { json_num(f, "central", r->fd.central.value); ref = &r->fd.central; }
+        if (r->fd.forward.done) { json_num(f, "forward", r->fd.forward.value); if (!ref) ref = &r->fd.forward; }
+        if (ref) {
+            json_num(f, "abs_err", fabs(r->bp - ref->value));
+            if (ref->one_sided)
+                fprintf(f, ", \"one_sided\": %s", ref->one_sided > 0 ? "\"+\"" : "\"-\"");
+        }
+        fprintf(f, ", \"ok\": %s}", r->fd.disagree ? "false" : "true");
+    }
+    fputs("], \"cost\": {\"backprop\": {\"forward\": 1, \"backward\": 1}", f);
+    if (g->fd & FD_CENTRAL) fprintf(f, ", \"central\": {\"forward\": %ld}", g->cost.central);
+    if (g->fd & FD_FORWARD) fprintf(f, ", \"forward\": {\"forward\": %ld}", g->cost.forward);
+    fputs("}}\n", f);
+}
+
+static void cell(char *buf, size_t n, const FdEstimate *e)
+{
+    if (!e->done) snprintf(buf, n, "%s", "");
+    else if (e->failed) snprintf(buf, n, "%s", "undefined");
+    else if (!isfinite(e->value)) report_fmt_value(buf, n, e->value, 6);
+    else snprintf(buf, n, "%.6e", e->value);
+}
+
+void report_grad(Session *s, const GradReport *g)
+{
+    if (s->json) {
+        grad_json(s, g);
+        return;
+    }
+    FILE *f = s->out;
+    char v[64];
+    report_fmt_value(v, sizeof v, g->value, s->set.digits);
+    if (g->def)
+        fprintf(f, "%s = %s = %s\n", g->target, g->def, v);
+    else
+        fprintf(f, "%s = %s\n", g->target, v);
+    if (g->nrows == 0) {
+        fprintf(f, "  (%s depends on no parameters: nothing to differentiate)\n", g->target);
+        return;
+    }
+    int w = 3;
+    for (int i = 0; i < g->nrows; i++) {
+        int l = (int)strlen(g->rows[i].wrt);
+        if (l > w) w = l;
+    }
+    int c = (g->fd & FD_CENTRAL) != 0, fw = (g->fd & FD_FORWARD) != 0;
+    fprintf(f, "  %-*s  %14s", w, "wrt", "backprop");
+    if (c) fprintf(f, "  %14s", "central diff");
+    if (fw) fprintf(f, "  %14s", "forward diff");
+    if (c || fw) fprintf(f, "  %14s", c ? "|bp - central|" : "|bp - forward|");
+    fputc('\n', f);
+    const char *red = s->color ? "\033[1;31m" : "", *off = s->color ? "\033[0m" : "";
+    for (int i = 0; i < g->nrows; i++) {
+        const GradRow *r = &g->rows[i];
+        char b[64], cc[64], ff[64], d[64];
+        if (isfinite(r->bp)) snprintf(b, sizeof b, "%.6e", r->bp);
+        else report_fmt_value(b, sizeof b, r->bp, 6);
+        cell(cc, sizeof cc, &r->fd.central);
+        cell(ff, sizeof ff, &r->fd.forward);
+        fprintf(f, "  %-*s  %14s", w, r->wrt, b);
+        if (c) fprintf(f, "  %14s", cc);
+        if (fw) fprintf(f, "  %14s", ff);
+        const FdEstimate *ref = c ? &r->fd.central : fw ? &r->fd.forward : NULL;
+        if (ref) {
+            if (ref->failed) snprintf(d, sizeof d, "%s", "-");
+            else snprintf(d, sizeof d, "%.1e", fabs(r->bp - ref->value));
+            fprintf(f, "  %14s", d);
+            if (r->fd.disagree) fprintf(f, "  %s<-- MISMATCH%s", red, off);
+            if (ref->one_sided)
+                fprintf(f, "  (one-sided: p %c h is outside the domain)",
+                        ref->one_sided > 0 ? '-' : '+');
+            if (ref->failed)
+                fprintf(f, "  (p + h and p - h are both outside the domain)");
+        }
+        if (r->unused) fprintf(f, "  (%s does not use %s)", g->target, r->wrt);
+        fputc('\n', f);
+    }
+    fprintf(f, "cost: backprop 1 forward + 1 backward");
+    if (c) fprintf(f, "; central diff %ld forward", g->cost.central);
+    if (fw) fprintf(f, "; forward diff %ld forward", g->cost.forward);
+    fputc('\n', f);
+}

@@ -1,0 +1,55 @@
+/* report.h: everything a person or a program reads.  The only module that
+ * formats numbers.  In --json mode every result is one JSON object on its
+ * own line; other output becomes {"text": "..."}. */
+#ifndef BP_REPORT_H
+#define BP_REPORT_H
+
+#include <stdio.h>
+#include "session.h"
+#include "numdiff.h"
+
+/* A value as the user sees it: `digits` significant digits (%g style). */
+void report_fmt_value(char *buf, size_t n, double v, int digits);
+/* The shortest decimal that reads back as exactly v; "null" if not finite. */
+void report_fmt_json(char *buf, size_t n, double v);
+/* Write s as a JSON string (with quotes). */
+void report_json_string(FILE *f, const char *s);
+
+/* One line of text output (printf style, no newline needed). */
+void report_text(Session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The result of an expression statement. */
+void report_value(Session *s, double v);
+
+/* A note on stderr (a name not defined yet; := on a formula).  In --json
+ * mode it is also a {"text": "note: ..."} line. */
+void report_note(Session *s, const Loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* An error: stderr with caret, and {"error": ...} on stdout in --json. */
+void report_error(Session *s, const Diag *d);
+
+/* The grad table (SPEC sections 1, 4 and 5). */
+typedef struct GradRow {
+    const char *wrt;
+    double bp;
+    FdResult fd;
+    int unused;              /* the target does not use this name */
+} GradRow;
+
+typedef struct GradReport {
+    const char *target;      /* the name, or the expression's text */
+    const char *def;         /* "tanh(w*x + b)" for a formula, else NULL */
+    double value;
+    GradRow *rows;
+    int nrows;
+    FdCost cost;
+    unsigned fd;             /* the methods that ran */
+} GradReport;
+
+void report_grad(Session *s, const GradReport *g);
+
+/* The text of a node's span in its source. */
+int report_span(const Loc *loc, const char **text);
+
+#endif

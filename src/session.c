@@ -1,0 +1,229 @@
+/* session.c: the name table (open addressing on the name) and settings. */
+#include <stdlib.h>
+#include <string.h>
+#include "session.h"
+#include "tape.h"
+#include "ops.h"
+#include "xalloc.h"
+
+void settings_default(Settings *set)
+{
+    set->eps = 0;
+    set->fd = FD_CENTRAL | FD_FORWARD;
+    set->digits = 10;
+    set->tol = 1e-6;
+    set->lr = 0.1;
+    set->seed = 42;
+    set->maxcheck = 200;
+}
+
+Session *session_new(void)
+{
+    Session *s = xcalloc(1, sizeof *s);
+    s->cap = 64;
+    s->tab = xcalloc(s->cap, sizeof *s->tab);
+    settings_default(&s->set);
+    s->out = stdout;
+    s->err = stderr;
+    s->line = 1;
+    return s;
+}
+
+static void entry_free(Entry *e)
+{
+    tape_free(e->tape);
+    free(e->uses);
+    free(e->name);
+    free(e);
+}
+
+void session_free(Session *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->tab[i])
+            entry_free(s->tab[i]);
+    free(s->tab);
+    for (Source *src = s->sources, *nx; src; src = nx) {
+        nx = src->next;
+        src_free(src);
+    }
+    free(s);
+}
+
+static size_t hash(const char *p)
+{
+    size_t h = 1469598103934665603ull;   /* FNV-1a */
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h;
+}
+
+Entry *session_find(Session *s, const char *name)
+{
+    for (size_t i = hash(name) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+        Entry *e = s->tab[i];
+        if (!e) return NULL;
+        if (strcmp(e->name, name) == 0) return e;
+    }
+}
+
+static void grow(Session *s)
+{
+    size_t ncap = s->cap * 2;
+    Entry **nt = xcalloc(ncap, sizeof *nt);
+    for (size_t i = 0; i < s->cap; i++) {
+        Entry *e = s->tab[i];
+        if (!e) continue;
+        size_t j = hash(e->name) & (ncap - 1);
+        while (nt[j]) j = (j + 1) & (ncap - 1);
+        nt[j] = e;
+    }
+    free(s->tab);
+    s->tab = nt;
+    s->cap = ncap;
+}
+
+Entry *session_intern(Session *s, const char *name)
+{
+    Entry *e = session_find(s, name);
+    if (e)
+        return e;
+    if (2 * (s->count + 1) > s->cap)
+        grow(s);
+    e = xcalloc(1, sizeof *e);
+    e->name = xstrdup(name);
+    e->memo_slot = -1;
+    size_t i = hash(name) & (s->cap - 1);
+    while (s->tab[i]) i = (i + 1) & (s->cap - 1);
+    s->tab[i] = e;
+    s->count++;
+    return e;
+}
+
+static void unlink_order(Session *s, Entry *e)
+{
+    if (e->prev) e->prev->next = e->next;
+    else if (s->first == e) s->first = e->next;
+    if (e->next) e->next->prev = e->prev;
+    else if (s->last == e) s->last = e->prev;
+    e->prev = e->next = NULL;
+}
+
+void session_touch(Session *s, Entry *e)
+{
+    e->stamp = ++s->clock;
+    tape_free(e->tape);
+    e->tape = NULL;
+    unlink_order(s, e);
+    e->prev = s->last;
+    if (s->last) s->last->next = e;
+    else s->first = e;
+    s->last = e;
+}
+
+void session_undefine(Session *s, Entry *e)
+{
+    session_set_uses(s, e, NULL, NULL, 0);
+    unlink_order(s, e);
+    tape_free(e->tape);
+    e->tape = NULL;
+    e->kind = ENT_UNDEF;
+    e->expr = NULL;
+    e->params = NULL;
+    e->nparams = 0;
+    e->value = 0;
+    e->stamp = ++s->clock;
+}
+
+unsigned session_new_epoch(Session *s)
+{
+    return ++s->epoch;
+}
+
+static int is_param(const char **params, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(params[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+void session_set_uses(Session *s, Entry *e, const Ast *body,
+                      const char **params, int nparams)
+{
+    Entry **uses = NULL;
+    int n = body ? session_collect_uses(s, body, params, nparams, &uses) : 0;
+    session_replace_uses(e, uses, n);
+}
+
+void session_replace_uses(Entry *e, Entry **uses, int n)
+{
+    for (int i = 0; i < e->nuses; i++)
+        e->uses[i]->refs--;
+    free(e->uses);
+    e->uses = uses;
+    e->nuses = n;
+    for (int i = 0; i < n; i++)
+        uses[i]->refs++;
+}
+
+/* Walks the body with an explicit stack (bodies can be deep). */
+int session_collect_uses(Session *s, const Ast *body, const char **params,
+                         int nparams, Entry ***out)
+{
+    unsigned ep = session_new_epoch(s);
+    int cap = 0, ucap = 0, n = 0, nu = 0;
+    Entry **uses = NULL;
+    const Ast **stack = NULL;
+    xgrow((void **)&stack, &cap, 1, sizeof *stack);
+    stack[n++] = body;
+    while (n > 0) {
+        const Ast *a = stack[--n];
+        const char *name = NULL;
+        if (a->kind == AST_NAME) name = a->name;
+        else if (a->kind == AST_CALL) {
+            int ar;
+            if (op_lookup_function(a->name, &ar) < 0) name = a->name;
+        }
+        if (name && !is_param(params, nparams, name)) {
+            Entry *u = session_intern(s, name);
+            if (u->mark_epoch != ep) {
+                u->mark_epoch = ep;
+                xgrow((void **)&uses, &ucap, nu + 1, sizeof *uses);
+                uses[nu++] = u;
+            }
+        }
+        xgrow((void **)&stack, &cap, n + a->nkids, sizeof *stack);
+        for (int i = a->nkids - 1; i >= 0; i--)
+            stack[n++] = a->kid[i];
+    }
+    free(stack);
+    *out = uses;
+    return nu;
+}
+
+void session_adopt(Session *s, Source *src)
+{
+    src->next = s->sources;
+    s->sources = src;
+}
+
+static const char *const reserved_words[] = {
+    "grad", "trace", "graph", "dot", "sweep", "step", "train", "check",
+    "print", "show", "vars", "delete", "clear", "load", "save", "set",
+    "help", "quit", "exit", "const", "wrt",
+    /* built-ins that are not in the op table */
+    "pow", "zeros", "ones", "randn", "load_csv", "outer", "sum", "mean",
+    "transpose", "softmax", "mse", "cross_entropy", NULL
+};
+
+int session_reserved(const char *name)
+{
+    for (int i = 0; reserved_words[i]; i++)
+        if (strcmp(reserved_words[i], name) == 0)
+            return 1;
+    int ar;
+    return op_lookup_function(name, &ar) >= 0;
+}

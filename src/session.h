@@ -1,0 +1,103 @@
+/* session.h: the names of a session and the settings.
+ *
+ * A name is a parameter (a value), a const (a value that is data, not a
+ * weight), a formula (an AST, computed live from the names it uses) or a
+ * user function.  Entries are never freed while the session lives: a
+ * deleted name becomes ENT_UNDEF, so pointers held by cached tapes stay
+ * valid and a tape only has to compare stamps to know it is stale. */
+#ifndef BP_SESSION_H
+#define BP_SESSION_H
+
+#include <stdio.h>
+#include "ast.h"
+
+typedef enum { ENT_UNDEF, ENT_PARAM, ENT_CONST, ENT_FORMULA, ENT_FUNC } EntKind;
+
+typedef struct Tape Tape;
+
+typedef struct Entry {
+    char *name;
+    EntKind kind;
+    double value;            /* ENT_PARAM, ENT_CONST */
+    const Ast *expr;         /* ENT_FORMULA, ENT_FUNC: the body */
+    const char **params;     /* ENT_FUNC */
+    int nparams;
+    Loc loc;                 /* the defining statement (for notes, show) */
+    unsigned long stamp;     /* changes at every (re)definition, 0 if never defined */
+    struct Entry **uses;     /* names the body mentions (formula, function) */
+    int nuses;
+    int refs;                /* how many definitions mention this name */
+    Tape *tape;              /* cached compile of this formula, or NULL */
+    struct Entry *prev, *next;  /* definition order, for vars and save */
+    /* scratch for graph walks (compile, cycle check): valid when the
+     * matching epoch equals the session's */
+    unsigned memo_epoch, mark_epoch;
+    int memo_slot;
+    struct Entry *parent;
+} Entry;
+
+/* SPEC section 2, `set`. */
+enum { FD_CENTRAL = 1, FD_FORWARD = 2, FD_RIDDERS = 4, FD_COMPLEX = 8 };
+
+typedef struct Settings {
+    double eps;              /* 0: auto (SPEC section 4), else an absolute step */
+    unsigned fd;             /* FD_* bits; 0 = off */
+    int digits;
+    double tol;
+    double lr;
+    unsigned long seed;
+    int maxcheck;
+} Settings;
+
+typedef struct Session {
+    Entry **tab;             /* open addressing hash on name */
+    size_t cap, count;
+    Entry *first, *last;     /* defined names in definition order */
+    unsigned long clock;     /* source of stamps */
+    unsigned epoch;          /* source of walk epochs */
+    Source *sources;         /* every text run in this session */
+    Settings set;
+    int json;                /* --json output */
+    int color;               /* ANSI colours on stdout/stderr */
+    FILE *out, *err;
+    int failed_checks;       /* check FAILs so far (scripts exit 1) */
+    int quit;                /* `quit` was run */
+    int line;                /* next REPL line number */
+} Session;
+
+Session *session_new(void);
+void session_free(Session *s);
+
+/* The entry for name, or NULL if the name was never seen. */
+Entry *session_find(Session *s, const char *name);
+/* The entry for name, created (ENT_UNDEF) if needed. */
+Entry *session_intern(Session *s, const char *name);
+
+/* Give e a new definition stamp and move it to the end of the definition
+ * order; drops its cached tape.  Call after changing kind/expr/params. */
+void session_touch(Session *s, Entry *e);
+/* Forget e's definition (delete): ENT_UNDEF, uses released. */
+void session_undefine(Session *s, Entry *e);
+/* Set e's `uses` to the names mentioned in body (minus function params),
+ * adjusting every refs count. */
+void session_set_uses(Session *s, Entry *e, const Ast *body,
+                      const char **params, int nparams);
+
+/* The distinct names body mentions (not function params, not built-in
+ * functions), interned; *out is malloc'd.  Returns how many. */
+int session_collect_uses(Session *s, const Ast *body, const char **params,
+                         int nparams, Entry ***out);
+/* Give e the uses list `uses` (taking ownership), adjusting refs. */
+void session_replace_uses(Entry *e, Entry **uses, int n);
+
+/* Keep src alive as long as the session (definitions point into it). */
+void session_adopt(Session *s, Source *src);
+
+unsigned session_new_epoch(Session *s);
+
+/* Is `name` reserved (a command word or a built-in function)? */
+int session_reserved(const char *name);
+
+void settings_default(Settings *set);
+
+#endif

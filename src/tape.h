@@ -1,0 +1,72 @@
+/* tape.h: a compiled graph.  compile_* turns the definitions a target needs
+ * into one flat array of slots in topological order (inputs before their
+ * users); eval runs it forward, backprop runs it backward, numdiff perturbs
+ * one slot and re-runs the slots after it.
+ *
+ * One slot per distinct node: a name used twice is one slot, so its
+ * gradient collects both uses.  Leaves read the session's current values at
+ * each forward pass, so a tape stays valid when parameters change; it is
+ * stale only when a definition it read changed (deps/dep_stamps). */
+#ifndef BP_TAPE_H
+#define BP_TAPE_H
+
+#include "session.h"
+#include "diag.h"
+
+typedef struct GradOf {
+    struct Tape *sub;        /* the tape of f in grad(f, w) */
+    int wrt;                 /* w's slot in sub, or -1 (f does not use w) */
+} GradOf;
+
+struct Tape {
+    int n, cap;
+    unsigned char *op;       /* OpCode */
+    int *a, *b;              /* input slots (-1: none); OP_GRADOF: a = gradof index */
+    double *val, *grad;
+    const Ast **src;         /* the node a slot computes (NULL for leaves) */
+    Entry **ent;             /* OP_LEAF: the name read; a formula's root: the formula */
+    Entry **owner;           /* the definition whose text holds src (NULL: the command) */
+    int root;                /* the target's slot */
+    Entry **named;           /* every name with a slot here (leaves, formulas) */
+    int *named_slot;
+    int nnamed;
+    int *leaves;             /* leaf slots in order of first appearance */
+    int nleaves;
+    GradOf *gradof;
+    int ngradof;
+    Entry **deps;            /* every name looked up, with its stamp then */
+    unsigned long *dep_stamps;
+    int ndeps;
+};
+
+/* Compile expression e (names resolved in s; owner: the definition e
+ * belongs to, or NULL).  Returns NULL and fills d on an undefined name, a
+ * cycle, a wrong call.  Iterative: graph depth never touches the C stack. */
+Tape *compile_expr(Session *s, const Ast *e, Entry *owner, Diag *d);
+
+/* The tape of formula (or parameter) entry e, from its cache when still
+ * valid.  The session owns it: do not free. */
+Tape *compile_entry(Session *s, Entry *e, Diag *d);
+
+/* Is t stale (some definition it read changed)? */
+int tape_stale(const Tape *t);
+
+void tape_free(Tape *t);
+
+/* The slot computing entry e in t (a leaf or a formula's root), or -1. */
+int tape_slot_of(const Tape *t, const Entry *e);
+
+/* Run forward over slots [from, n).  Returns -1, or the slot that failed
+ * with *msg naming the domain error. */
+int eval_forward(Tape *t, int from, const char **msg);
+
+/* Backward pass: zero every gradient, seed ∂f/∂f = 1 at the root, and run
+ * the rules in reverse order.  Needs a forward pass first. */
+void backprop(Tape *t);
+
+/* Fill d with the error of slot `slot` (message msg), pointing at the
+ * node, with `note: while evaluating f (line N)` when it lies in an
+ * earlier definition. */
+void tape_diag(const Tape *t, int slot, const char *msg, Diag *d);
+
+#endif
