@@ -1,0 +1,1 @@
+# tests/hostile: see Makefile.am

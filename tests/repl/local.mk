@@ -1,0 +1,1 @@
+# tests/repl: see Makefile.am

@@ -1,0 +1,54 @@
+#!/bin/sh
+# run-script.sh: automake test driver for one .bp script test.
+#
+#   NAME.bp      the script (run from its own directory as `bp NAME.bp`,
+#                so error messages name it the same way in every build)
+#   NAME.out     expected standard output (required)
+#   NAME.err     expected standard error (absent: must be empty)
+#   NAME.code    expected exit status (absent: 0)
+#   NAME.args    extra arguments put before the script name (optional)
+#   NAME.stdin   fed to standard input (optional; else /dev/null)
+#
+# BP (the program) comes from the environment; set by Makefile.am.
+# Set BP_WRAPPER to run bp under valgrind or similar.
+set -u
+script=$1
+dir=$(cd "$(dirname "$script")" && pwd)
+base=$(basename "$script" .bp)
+bp=${BP:?BP must name the bp binary}
+case $bp in /*) ;; *) bp=$(pwd)/$bp ;; esac
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+args=""
+[ -f "$dir/$base.args" ] && args=$(cat "$dir/$base.args")
+stdin=/dev/null
+[ -f "$dir/$base.stdin" ] && stdin="$dir/$base.stdin"
+
+# shellcheck disable=SC2086
+(cd "$dir" && NO_COLOR=1 ${BP_WRAPPER:-} "$bp" $args "$base.bp" <"$stdin" >"$tmp/out" 2>"$tmp/err")
+code=$?
+
+want_code=0
+[ -f "$dir/$base.code" ] && want_code=$(cat "$dir/$base.code")
+fail=0
+if [ "$code" != "$want_code" ]; then
+    echo "FAIL: exit status $code, expected $want_code"
+    fail=1
+fi
+if ! diff -u "$dir/$base.out" "$tmp/out"; then
+    echo "FAIL: standard output differs (above: - expected, + got)"
+    fail=1
+fi
+if [ -f "$dir/$base.err" ]; then
+    if ! diff -u "$dir/$base.err" "$tmp/err"; then
+        echo "FAIL: standard error differs"
+        fail=1
+    fi
+elif [ -s "$tmp/err" ]; then
+    echo "FAIL: unexpected standard error:"
+    cat "$tmp/err"
+    fail=1
+fi
+exit $fail
