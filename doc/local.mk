@@ -1,0 +1,1 @@
+# doc: the man page; see Makefile.am
