@@ -171,9 +171,9 @@ static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
 %precedence UMINUS
 %right '^'
 
-%type <ast> expr primary
+%type <ast> expr primary postfix index
 %type <stmt> stmt
-%type <exprs> exprs opt_exprs print_items
+%type <exprs> exprs opt_exprs print_items indices
 %type <names> names opt_wrt
 %type <args> opt_args args set_args
 %type <arg> arg set_arg
@@ -356,13 +356,41 @@ expr:
         $$ = node(ctx, AST_NEG, @$, 1);
         $$->kid[0] = $2;
     }
-  | primary
+  | postfix
+  ;
+
+postfix:
+    primary
+  | postfix '[' indices ']' {
+        $$ = node(ctx, AST_INDEX, @$, 1 + $3.n);
+        $$->kid[0] = $1;
+        memcpy($$->kid + 1, $3.v, $3.n * sizeof *$3.v);
+    }
+  ;
+
+indices:
+    index               { $$ = (ExprVec){0}; VEC_PUSH(ctx, $$, $1); }
+  | indices ',' index   { $$ = $1; VEC_PUSH(ctx, $$, $3); }
+  ;
+
+/* i, or a slice lo:hi with either end left out */
+index:
+    expr
+  | ':'                 { $$ = node(ctx, AST_SLICE, @$, 0); }
+  | expr ':'            { $$ = node(ctx, AST_SLICE, @$, 1); $$->op = 1; $$->kid[0] = $1; }
+  | ':' expr            { $$ = node(ctx, AST_SLICE, @$, 1); $$->op = 2; $$->kid[0] = $2; }
+  | expr ':' expr       { $$ = node(ctx, AST_SLICE, @$, 2); $$->op = 3; $$->kid[0] = $1; $$->kid[1] = $3; }
   ;
 
 primary:
     NUM             { $$ = node(ctx, AST_NUM, @$, 0); $$->num = $1; }
   | NAME            { $$ = node(ctx, AST_NAME, @$, 0); $$->name = $1; }
   | '(' expr ')'    { $$ = $2; }
+  | '[' exprs ']'   {
+        $$ = node(ctx, AST_LIST, @$, 0);
+        $$->kid = $2.v;
+        $$->nkids = $2.n;
+    }
   | NAME '(' opt_exprs ')' {
         $$ = node(ctx, AST_CALL, @$, 0);
         $$->name = $1;

@@ -28,7 +28,11 @@ typedef enum {
     AST_BIN,     /* kid[0] op kid[1]; op is an OpCode */
     AST_CALL,    /* name(kid[0..nkids)) : built-in or user function */
     AST_GRAD,    /* grad(kid[0], kid[1]) */
-    AST_STR      /* "text" (only in print and file arguments) */
+    AST_STR,     /* "text" (print, file names) */
+    AST_LIST,    /* [kid[0], kid[1], ...] */
+    AST_INDEX,   /* kid[0][kid[1], ...]; each index an expression or a slice */
+    AST_SLICE    /* lo:hi inside an index; op bit 1: lo given, bit 2: hi
+                    given; the given ones are the kids, in order */
 } AstKind;
 
 typedef struct Ast {

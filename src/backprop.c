@@ -10,21 +10,31 @@
 #include <string.h>
 #include "tape.h"
 #include "ops.h"
+#include "kernels.h"
 
 void backprop(Tape *t)
 {
-    double *g = t->grad, *v = t->val;
     const unsigned char *op = t->op;
     const int *a = t->a, *b = t->b;
-    memset(g, 0, t->n * sizeof *g);
-    g[t->root] = 1.0;                       /* seed: ∂f/∂f = 1 */
+    memset(t->grad, 0, (size_t)t->nval * sizeof *t->grad);
+    tape_grad(t, t->root)[0] = 1.0;             /* seed: ∂f/∂f = 1 */
     for (int i = t->root; i >= 0; i--) {
-        if (g[i] == 0 || op_info[op[i]].arity == 0)
-            continue;                       /* leaves, constants, grad(): no inputs */
         const OpInfo *o = &op_info[op[i]];
-        if (o->arity == 2)
-            o->bwd(&g[a[i]], &g[b[i]], g[i], v[a[i]], v[b[i]], v[i]);
-        else
-            o->bwd(&g[a[i]], NULL, g[i], v[a[i]], 0, v[i]);
+        if (o->kbwd) {
+            o->kbwd(t, i);
+        } else if (o->arity == 0) {
+            continue;                            /* leaves, constants, grad() */
+        } else if (t->shape[i].rank == 0) {      /* scalar fast path */
+            double g = tape_grad(t, i)[0];
+            if (g == 0) continue;
+            double *y = tape_val(t, i);
+            if (o->arity == 2)
+                o->bwd(tape_grad(t, a[i]), tape_grad(t, b[i]), g,
+                       tape_val(t, a[i])[0], tape_val(t, b[i])[0], y[0]);
+            else
+                o->bwd(tape_grad(t, a[i]), NULL, g, tape_val(t, a[i])[0], 0, y[0]);
+        } else {
+            k_elem_bwd(t, i);
+        }
     }
 }

@@ -44,15 +44,30 @@ static int forward(Tape *t, Diag *d)
     return E_OK;
 }
 
-/* Evaluate expression e now. */
-static int eval_now(Session *s, const Ast *e, double *out, Diag *d)
+/* Evaluate expression e now into *out (which it owns). */
+static int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
 {
     int owned;
     Tape *t = tape_for(s, e, &owned, d);
     if (!t) return d->kind;
     int rc = forward(t, d);
-    *out = t->val[t->root];
+    if (!rc) value_set(out, t->shape[t->root], tape_val(t, t->root));
     if (owned) tape_free(t);
+    return rc;
+}
+
+/* Evaluate e now; it must be a scalar. */
+static int eval_scalar(Session *s, const Ast *e, double *out, Diag *d)
+{
+    Value v = { 0 };
+    int rc = eval_now(s, e, &v, d);
+    if (!rc && v.shape.rank != 0) {
+        char sh[48];
+        shape_str(v.shape, sh, sizeof sh);
+        rc = diag_set(d, E_SHAPE, &e->loc, "a number is needed here, not a tensor of shape %s", sh);
+    }
+    if (!rc) *out = v.data[0];
+    value_free(&v);
     return rc;
 }
 
@@ -90,19 +105,23 @@ static void note_shadow(Session *s, Entry *e, const Loc *loc)
 }
 
 /* Does e mention a session name, a user function or grad()?  Then a
- * definition of it is a formula; otherwise a parameter. */
+ * definition of it is a formula; otherwise a parameter.  A random
+ * function (randn) makes it a parameter, drawn once. */
 static int is_live(Session *s, const Ast *root)
 {
-    int n = 0, cap = 0, live = 0;
+    int n = 0, cap = 0, live = 0, random = 0;
     const Ast **stack = NULL;
     xgrow((void **)&stack, &cap, 1, sizeof *stack);
     stack[n++] = root;
-    while (n > 0 && !live) {
+    while (n > 0 && !random) {
         const Ast *a = stack[--n];
         if (a->kind == AST_GRAD) live = 1;
         else if (a->kind == AST_CALL) {
             int ar;
-            if (op_lookup_function(a->name, &ar) < 0) live = 1;
+            if (strcmp(a->name, "randn") == 0) random = 1;
+            else if (op_lookup_function(a->name, &ar) < 0 && strcmp(a->name, "zeros") &&
+                     strcmp(a->name, "ones") && strcmp(a->name, "load_csv") && strcmp(a->name, "dot"))
+                live = 1;
         } else if (a->kind == AST_NAME) {
             Entry *e = session_find(s, a->name);
             if ((e && e->kind != ENT_UNDEF) ||
@@ -114,7 +133,7 @@ static int is_live(Session *s, const Ast *root)
             stack[n++] = a->kid[i];
     }
     free(stack);
-    return live;
+    return live && !random;
 }
 
 /* Would giving `target` a body that uses `uses` make it depend on itself?
@@ -233,14 +252,14 @@ static int define_body(Session *s, Entry *e, const Stmt *st, EntKind kind, Diag 
     e->expr = body;
     e->params = params;
     e->nparams = np;
-    e->value = 0;
+    value_free(&e->val);
     e->loc = st->loc;
     session_touch(s, e);
     return E_OK;
 }
 
-/* name = value (or const name = value): a leaf. */
-static void define_value(Session *s, Entry *e, EntKind kind, double v, const Loc *loc)
+/* name = value (or const name = value): a leaf.  Takes *v's data. */
+static void define_value(Session *s, Entry *e, EntKind kind, Value *v, const Loc *loc)
 {
     note_shadow(s, e, loc);
     int changed = e->kind != kind;
@@ -249,7 +268,9 @@ static void define_value(Session *s, Entry *e, EntKind kind, double v, const Loc
     e->expr = NULL;
     e->params = NULL;
     e->nparams = 0;
-    e->value = v;
+    value_free(&e->val);
+    e->val = *v;
+    v->data = NULL;
     e->loc = *loc;
     if (changed) session_touch(s, e);
 }
@@ -266,10 +287,10 @@ static int cmd_define(Session *s, const Stmt *st, Diag *d)
                             "%s is a const (data): give it a value, or delete it first", e->name);
         return define_body(s, e, st, ENT_FORMULA, d);
     }
-    double v;
-    if (eval_now(s, st->e[0], &v, d)) return d->kind;
+    Value v = { 0 };
+    if (eval_now(s, st->e[0], &v, d)) { value_free(&v); return d->kind; }
     EntKind k = st->kind == ST_CONST || e->kind == ENT_CONST ? ENT_CONST : ENT_PARAM;
-    define_value(s, e, k, v, &st->loc);
+    define_value(s, e, k, &v, &st->loc);
     return E_OK;
 }
 
@@ -277,7 +298,7 @@ static int cmd_define(Session *s, const Stmt *st, Diag *d)
 static int cmd_update(Session *s, const Stmt *st, Diag *d)
 {
     int n = st->nnames;
-    double *v = xmalloc((n ? n : 1) * sizeof *v);
+    Value *v = xcalloc(n ? n : 1, sizeof *v);
     int rc = E_OK;
     for (int i = 0; i < n && !rc; i++) {
         if ((rc = check_name(s, st->names[i], &st->name_locs[i], d))) break;
@@ -292,21 +313,20 @@ static int cmd_update(Session *s, const Stmt *st, Diag *d)
             rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is a function, not a value", e->name);
             break;
         }
-        if ((rc = eval_now(s, st->e[i], &v[i], d))) break;
-        if (st->op) {
-            if (!e || e->kind == ENT_UNDEF) {
-                rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is not defined", st->names[i]);
-                break;
-            }
-            Ast name = { .kind = AST_NAME, .name = e->name, .loc = st->name_locs[i] };
-            double old;
-            if ((rc = eval_now(s, &name, &old, d))) break;
-            const char *err = op_info[st->op].fwd(old, v[i], &v[i]);
-            if (err) {
-                rc = diag_set(d, E_DOMAIN, &st->loc, "%s", err);
-                break;
-            }
+        if (st->op && (!e || e->kind == ENT_UNDEF)) {
+            rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is not defined", st->names[i]);
+            break;
         }
+        if (st->op) {
+            /* name op= expr is name := name op (expr) */
+            Ast name = { .kind = AST_NAME, .name = e->name, .loc = st->name_locs[i] };
+            Ast *kids[2] = { &name, st->e[i] };
+            Ast bin = { .kind = AST_BIN, .op = st->op, .nkids = 2, .kid = kids, .loc = st->loc };
+            rc = eval_now(s, &bin, &v[i], d);
+        } else {
+            rc = eval_now(s, st->e[i], &v[i], d);
+        }
+        if (rc) break;
     }
     if (!rc) {
         for (int i = 0; i < n; i++) {
@@ -317,24 +337,35 @@ static int cmd_update(Session *s, const Stmt *st, Diag *d)
                 report_note(s, &st->name_locs[i], "%s was a formula (%s); now a parameter",
                             e->name, def);
             }
-            define_value(s, e, e->kind == ENT_CONST ? ENT_CONST : ENT_PARAM, v[i], &st->loc);
+            define_value(s, e, e->kind == ENT_CONST ? ENT_CONST : ENT_PARAM, &v[i], &st->loc);
         }
     }
+    for (int i = 0; i < n; i++) value_free(&v[i]);
     free(v);
     return rc;
 }
 
 static int cmd_expr(Session *s, const Stmt *st, Diag *d)
 {
-    double v;
-    if (eval_now(s, st->e[0], &v, d)) return d->kind;
-    report_value(s, v);
+    Value v = { 0 };
+    if (eval_now(s, st->e[0], &v, d)) { value_free(&v); return d->kind; }
+    report_value(s, &v);
     Entry *ans = session_intern(s, "ans");
-    define_value(s, ans, ENT_CONST, v, &st->loc);
+    define_value(s, ans, ENT_CONST, &v, &st->loc);
     return E_OK;
 }
 
 /* ---- grad ------------------------------------------------------------ */
+
+/* "w", "b[2]", "W[0,1]" */
+static void entry_name(char *buf, size_t n, const char *name, Shape sh, long k)
+{
+    if (sh.rank == 0) snprintf(buf, n, "%s", name);
+    else if (sh.rank == 1) snprintf(buf, n, "%s[%ld]", name, k);
+    else snprintf(buf, n, "%s[%ld,%ld]", name, k / sh.d[1], k % sh.d[1]);
+}
+
+typedef struct Wrt { Entry *e; int slot; } Wrt;
 
 static int cmd_grad(Session *s, const Stmt *st, Diag *d)
 {
@@ -344,19 +375,29 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
     if (!t) return d->kind;
     int rc = E_OK;
     GradRow *rows = NULL;
+    Wrt *wrt = NULL;
     double *scratch = NULL;
     char text[256], def[256];
     GradReport g = { 0 };
+    int nw = 0, wcap = 0, n = 0, cap = 0;
 
+    span_text(target, text, sizeof text);
     if (t->ngradof) {
         rc = diag_set(d, E_USAGE, &target->loc,
                       "this uses grad(...): second derivatives are not supported yet");
         goto out;
     }
+    if (t->shape[t->root].rank != 0) {
+        char sh[48];
+        shape_str(t->shape[t->root], sh, sizeof sh);
+        rc = diag_set(d, E_SHAPE, &target->loc,
+                      "grad needs a scalar, but %s has shape %s: try grad sum(%s)", text, sh, text);
+        goto out;
+    }
     if ((rc = forward(t, d))) goto out;
     backprop(t);
 
-    int cap = 0, n = 0;
+    /* the names to differentiate by */
     if (st->has_wrt) {
         for (int i = 0; i < st->nnames; i++) {
             Entry *e = session_find(s, st->names[i]);
@@ -368,41 +409,84 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
                 rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is a function, not a value", e->name);
                 goto out;
             }
-            xgrow((void **)&rows, &cap, n + 1, sizeof *rows);
-            rows[n] = (GradRow){ .wrt = e->name };
-            int slot = tape_slot_of(t, e);
-            rows[n].unused = slot < 0;
-            rows[n].bp = slot < 0 ? 0 : t->grad[slot];
-            n++;
+            xgrow((void **)&wrt, &wcap, nw + 1, sizeof *wrt);
+            wrt[nw++] = (Wrt){ e, tape_slot_of(t, e) };
         }
     } else {
         for (int i = 0; i < t->nleaves; i++) {
             Entry *e = t->ent[t->leaves[i]];
             if (e->kind != ENT_PARAM) continue;
-            xgrow((void **)&rows, &cap, n + 1, sizeof *rows);
-            rows[n++] = (GradRow){ .wrt = e->name, .bp = t->grad[t->leaves[i]] };
+            xgrow((void **)&wrt, &wcap, nw + 1, sizeof *wrt);
+            wrt[nw++] = (Wrt){ e, t->leaves[i] };
         }
     }
 
-    scratch = xmalloc((size_t)t->n * sizeof *scratch);
-    for (int i = 0; i < n; i++) {
-        if (bp_interrupted) { rc = diag_set(d, E_INTERRUPT, &st->loc, "interrupted"); goto out; }
-        if (rows[i].unused) {
-            /* f does not use the name: the derivative is exactly 0, and so
-             * is every difference quotient. */
-            FdEstimate z = { .done = 1, .h = 1 };
-            rows[i].fd.central = rows[i].fd.forward = z;
-            rows[i].fd.central.done = (s->set.fd & FD_CENTRAL) != 0;
-            rows[i].fd.forward.done = (s->set.fd & FD_FORWARD) != 0;
-            continue;
+    scratch = xmalloc((size_t)(t->nval ? t->nval : 1) * sizeof *scratch);
+    for (int w = 0; w < nw; w++) {
+        Entry *e = wrt[w].e;
+        int slot = wrt[w].slot;
+        Shape sh = slot >= 0 ? t->shape[slot] : e->val.shape;
+        long size = shape_size(sh), check = size;
+        /* Past maxcheck entries: a reproducible random sample of them. */
+        long *pick = NULL;
+        if (size > s->set.maxcheck) {
+            check = s->set.maxcheck;
+            pick = xmalloc((size_t)size * sizeof *pick);
+            for (long k = 0; k < size; k++) pick[k] = k;
+            Rng r;
+            rng_seed(&r, s->set.seed ^ 0x5eedULL);
+            for (long k = 0; k < check; k++) {   /* partial Fisher-Yates */
+                double u = (rng_normal(&r) + 40) * 1e6;
+                long j = k + (long)fmod(fabs(u), (double)(size - k));
+                long tmp = pick[k]; pick[k] = pick[j]; pick[j] = tmp;
+            }
+            for (long a = 1; a < check; a++)      /* in order, for reading */
+                for (long b = a; b > 0 && pick[b - 1] > pick[b]; b--) {
+                    long tmp = pick[b]; pick[b] = pick[b - 1]; pick[b - 1] = tmp;
+                }
+            g.samples = xrealloc(g.samples, (g.nsamples + 1) * sizeof *g.samples);
+            struct GradSample *m = &g.samples[g.nsamples++];
+            memset(m, 0, sizeof *m);
+            snprintf(m->name, sizeof m->name, "%s", e->name);
+            m->entries = size;
+            m->checked = check;
         }
-        int slot = tape_slot_of(t, session_find(s, rows[i].wrt));
-        numdiff_slot(t, slot, rows[i].bp, &s->set, scratch, &rows[i].fd, &g.cost);
+        for (long c = 0; c < check; c++) {
+            if (bp_interrupted) {
+                free(pick);
+                rc = diag_set(d, E_INTERRUPT, &st->loc, "interrupted");
+                goto out;
+            }
+            long k = pick ? pick[c] : c;
+            xgrow((void **)&rows, &cap, n + 1, sizeof *rows);
+            GradRow *r = &rows[n++];
+            memset(r, 0, sizeof *r);
+            entry_name(r->wrt, sizeof r->wrt, e->name, sh, k);
+            if (slot < 0) {
+                /* f does not use the name: the derivative is exactly 0, and
+                 * so is every difference quotient. */
+                r->unused = 1;
+                FdEstimate z = { .h = 1 };
+                r->fd.central = r->fd.forward = z;
+                r->fd.central.done = (s->set.fd & FD_CENTRAL) != 0;
+                r->fd.forward.done = (s->set.fd & FD_FORWARD) != 0;
+                continue;
+            }
+            r->bp = tape_grad(t, slot)[k];
+            numdiff_entry(t, slot, k, r->bp, &s->set, scratch, &r->fd, &g.cost);
+            if (pick) {
+                struct GradSample *m = &g.samples[g.nsamples - 1];
+                const FdEstimate *ref = r->fd.central.done ? &r->fd.central : &r->fd.forward;
+                if (ref->done && !ref->failed && fabs(r->bp - ref->value) > m->max_err)
+                    m->max_err = fabs(r->bp - ref->value);
+                m->mismatches += r->fd.disagree;
+            }
+        }
+        free(pick);
     }
     /* forward differences also use f(p), the forward pass backprop ran */
     if ((s->set.fd & FD_FORWARD) && n > 0) g.cost.forward++;
 
-    span_text(target, text, sizeof text);
     g.target = text;
     if (target->kind == AST_NAME) {
         Entry *e = session_find(s, target->name);
@@ -411,13 +495,15 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
             g.def = def;
         }
     }
-    g.value = t->val[t->root];
+    g.value = tape_val(t, t->root)[0];
     g.rows = rows;
     g.nrows = n;
     g.fd = s->set.fd;
     report_grad(s, &g);
 out:
     free(rows);
+    free(wrt);
+    free(g.samples);
     free(scratch);
     if (owned) tape_free(t);
     return rc;
@@ -436,9 +522,12 @@ static int cmd_print(Session *s, const Stmt *st, Diag *d)
         if (a->kind == AST_STR) {
             snprintf(buf, sizeof buf, "%s", a->name);
         } else {
-            double v;
-            if (eval_now(s, a, &v, d)) return d->kind;
-            report_fmt_value(buf, sizeof buf, v, s->set.digits);
+            Value v = { 0 };
+            if (eval_now(s, a, &v, d)) { value_free(&v); return d->kind; }
+            char *str = report_value_str(&v, s->set.digits, 0, (int)off + (i ? 1 : 0));
+            snprintf(buf, sizeof buf, "%s", str);
+            free(str);
+            value_free(&v);
         }
         if (off < sizeof line)
             off += (size_t)snprintf(line + off, sizeof line - off, "%s%s", i ? " " : "", buf);
@@ -447,42 +536,50 @@ static int cmd_print(Session *s, const Stmt *st, Diag *d)
     return E_OK;
 }
 
-/* One line describing e, as show and vars print it. */
-static void describe(Session *s, Entry *e, char *buf, size_t n)
+/* e's definition and value, as show (full) and vars print it; malloc'd. */
+static char *describe(Session *s, Entry *e, int full)
 {
-    char v[64], def[1024];
+    char *out = NULL, *v = NULL, def[1024];
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    char sh[48];
     switch (e->kind) {
     case ENT_PARAM:
-        report_fmt_value(v, sizeof v, e->value, s->set.digits);
-        snprintf(buf, n, "%s = %s", e->name, v);
-        break;
     case ENT_CONST:
-        report_fmt_value(v, sizeof v, e->value, s->set.digits);
-        snprintf(buf, n, "const %s = %s", e->name, v);
+        v = report_value_str(&e->val, s->set.digits, full,
+                             (int)strlen(e->name) + 3 + (e->kind == ENT_CONST ? 6 : 0));
+        shape_str(e->val.shape, sh, sizeof sh);
+        fprintf(f, "%s%s = %s", e->kind == ENT_CONST ? "const " : "", e->name, v);
+        if (e->val.shape.rank) fprintf(f, "    # shape %s", sh);
         break;
     case ENT_FORMULA: {
         span_text(e->expr, def, sizeof def);
         Diag d = { 0 };
         Tape *t = compile_entry(s, e, &d);
         const char *msg = NULL;
-        if (t && eval_forward(t, 0, &msg) < 0)
-            report_fmt_value(v, sizeof v, t->val[t->root], s->set.digits);
-        else
-            snprintf(v, sizeof v, "(cannot be evaluated now)");
-        snprintf(buf, n, "%s = %s    # = %s", e->name, def, v);
+        fprintf(f, "%s = %s    # = ", e->name, def);
+        if (t && eval_forward(t, 0, &msg) < 0) {
+            Value tv = { t->shape[t->root], tape_val(t, t->root) };
+            v = report_value_str(&tv, s->set.digits, full, (int)(strlen(e->name) + strlen(def) + 10));
+            fputs(v, f);
+        } else {
+            fputs("(cannot be evaluated now)", f);
+        }
         break;
     }
-    case ENT_FUNC: {
+    case ENT_FUNC:
         span_text(e->expr, def, sizeof def);
-        size_t off = (size_t)snprintf(buf, n, "%s(", e->name);
-        for (int i = 0; i < e->nparams && off < n; i++)
-            off += (size_t)snprintf(buf + off, n - off, "%s%s", i ? ", " : "", e->params[i]);
-        if (off < n) snprintf(buf + off, n - off, ") = %s", def);
+        fprintf(f, "%s(", e->name);
+        for (int i = 0; i < e->nparams; i++)
+            fprintf(f, "%s%s", i ? ", " : "", e->params[i]);
+        fprintf(f, ") = %s", def);
         break;
-    }
     default:
-        snprintf(buf, n, "%s is not defined", e->name);
+        fprintf(f, "%s is not defined", e->name);
     }
+    fclose(f);
+    free(v);
+    return out;
 }
 
 static int cmd_show(Session *s, const Stmt *st, Diag *d)
@@ -490,19 +587,19 @@ static int cmd_show(Session *s, const Stmt *st, Diag *d)
     Entry *e = session_find(s, st->name);
     if (!e || e->kind == ENT_UNDEF)
         return diag_set(d, E_NAME, &st->name_loc, "%s is not defined", st->name);
-    char buf[1200];
-    describe(s, e, buf, sizeof buf);
-    report_text(s, "%s", buf);
+    char *text = describe(s, e, 1);
+    report_text(s, "%s", text);
+    free(text);
     return E_OK;
 }
 
 static int cmd_vars(Session *s)
 {
-    char buf[1200];
     if (!s->first) report_text(s, "(no names defined)");
     for (Entry *e = s->first; e; e = e->next) {
-        describe(s, e, buf, sizeof buf);
-        report_text(s, "%s", buf);
+        char *text = describe(s, e, 0);
+        report_text(s, "%s", text);
+        free(text);
     }
     return E_OK;
 }
@@ -557,7 +654,7 @@ static int arg_number(Session *s, const Arg *a, double *v, Diag *d)
     if (!e || e->kind == ENT_UNDEF)
         return diag_set(d, E_NAME, &a->loc, "%s is not defined", a->word);
     Ast name = { .kind = AST_NAME, .name = a->word, .loc = a->loc };
-    return eval_now(s, &name, v, d);
+    return eval_scalar(s, &name, v, d);
 }
 
 static void show_settings(Session *s)
@@ -632,6 +729,7 @@ static int cmd_set(Session *s, const Stmt *st, Diag *d)
             if (v != floor(v) || v < 0 || v > 4294967295.0)
                 return diag_set(d, E_USAGE, &a->loc, "seed must be a whole number from 0 to 4294967295");
             t.seed = (unsigned long)v;
+            rng_seed(&s->rng, t.seed);   /* the same numbers again */
         } else if (strcmp(k, "maxcheck") == 0) {
             if (v != floor(v) || v < 1 || v > 1e9)
                 return diag_set(d, E_USAGE, &a->loc, "maxcheck must be a positive whole number");
@@ -646,6 +744,21 @@ static int cmd_set(Session *s, const Stmt *st, Diag *d)
 }
 
 /* ---- load, save ------------------------------------------------------ */
+
+/* A value as a literal that reads back exactly (%.17g). */
+static void save_value(FILE *f, const Value *v)
+{
+    long n = shape_size(v->shape), C = v->shape.rank == 2 ? v->shape.d[1] : n;
+    if (v->shape.rank == 0) { fprintf(f, "%.17g", v->data[0]); return; }
+    if (v->shape.rank == 2) fputc('[', f);
+    for (long k = 0; k < n; k++) {
+        if (k % C == 0) fputs(k ? "], [" : "[", f);
+        else fputs(", ", f);
+        fprintf(f, "%.17g", v->data[k]);
+    }
+    fputc(']', f);
+    if (v->shape.rank == 2) fputc(']', f);
+}
 
 static int cmd_save(Session *s, const Stmt *st, Diag *d)
 {
@@ -662,7 +775,9 @@ static int cmd_save(Session *s, const Stmt *st, Diag *d)
             char def[65536];
             if (pass == 0 && (e->kind == ENT_PARAM || e->kind == ENT_CONST)) {
                 if (strcmp(e->name, "ans") == 0) continue;
-                fprintf(f, "%s%s = %.17g\n", e->kind == ENT_CONST ? "const " : "", e->name, e->value);
+                fprintf(f, "%s%s = ", e->kind == ENT_CONST ? "const " : "", e->name);
+                save_value(f, &e->val);
+                fputc('\n', f);
             } else if (pass == 1 && (e->kind == ENT_FORMULA || e->kind == ENT_FUNC)) {
                 span_text(e->expr, def, sizeof def);
                 if (e->kind == ENT_FUNC) {

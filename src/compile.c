@@ -4,13 +4,17 @@
  * depth of the graph: a chain of a million definitions compiles).  A
  * formula's body is compiled once per tape and its slot remembered, so a
  * name used twice is one slot; a user function call is expanded in place
- * with its parameters bound to the argument slots. */
+ * with its parameters bound to the argument slots.  Every slot's shape is
+ * decided here, so shape errors are found before anything runs and the
+ * kernels can trust their inputs. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tape.h"
 #include "ops.h"
+#include "kernels.h"
+#include "csv.h"
 #include "xalloc.h"
 
 /* ---- a small map Entry* -> int, private to one compile ------------- */
@@ -63,7 +67,8 @@ void tape_free(Tape *t)
     if (!t) return;
     for (int i = 0; i < t->ngradof; i++)
         tape_free(t->gradof[i].sub);
-    free(t->op); free(t->a); free(t->b); free(t->val); free(t->grad);
+    free(t->op); free(t->a); free(t->b); free(t->shape); free(t->off);
+    free(t->val); free(t->grad); free(t->args); free(t->index); free(t->valdeps);
     free(t->src); free(t->ent); free(t->owner); free(t->leaves);
     free(t->gradof); free(t->deps); free(t->dep_stamps);
     free(t->named); free(t->named_slot);
@@ -74,6 +79,20 @@ int tape_stale(const Tape *t)
 {
     for (int i = 0; i < t->ndeps; i++)
         if (t->deps[i]->stamp != t->dep_stamps[i])
+            return 1;
+    /* a parameter may have been given another shape (W := zeros(3, 3)) */
+    for (int i = 0; i < t->nleaves; i++) {
+        int s = t->leaves[i];
+        if (!shape_eq(t->ent[s]->val.shape, t->shape[s]))
+            return 1;
+    }
+    for (int i = 0; i < t->nvaldeps; i++) {
+        const Entry *e = t->valdeps[i].e;
+        if (!e->val.data || e->val.data[0] != t->valdeps[i].v)
+            return 1;
+    }
+    for (int i = 0; i < t->ngradof; i++)
+        if (tape_stale(t->gradof[i].sub))
             return 1;
     return 0;
 }
@@ -109,7 +128,7 @@ typedef struct Compiler {
     Session *s;
     Tape *t;
     Diag *d;
-    PtrMap memo;         /* Entry* -> slot (-2 while its body is compiled) */
+    PtrMap memo;         /* Entry* -> slot + 1 (IN_PROGRESS while its body is compiled) */
     PtrMap deps;         /* Entry* -> 1 */
     int ndeps_cap, named_cap, leaves_cap, gradof_cap;
     Env *envs;
@@ -117,7 +136,19 @@ typedef struct Compiler {
 
 enum { MAX_CALL_DEPTH = 10000, IN_PROGRESS = -2 };
 
-static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner)
+static int fail_at(Compiler *c, const Ast *a, Entry *owner, ErrKind k, const char *msg)
+{
+    diag_set(c->d, k, a ? &a->loc : NULL, "%s", msg);
+    if (owner && owner->loc.src)
+        diag_note(c->d, "while evaluating %s (line %d)", owner->name, owner->loc.line);
+    return -1;
+}
+
+/* Append a slot.  Its shape is `shape` when given, else the op's shape
+ * rule decides it from the inputs (a mismatch fails at src).  Returns the
+ * slot, or -1. */
+static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner,
+                const Shape *shape)
 {
     Tape *t = c->t;
     if (t->n == t->cap) {
@@ -125,22 +156,41 @@ static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner)
         t->op = xrealloc(t->op, nc * sizeof *t->op);
         t->a = xrealloc(t->a, nc * sizeof *t->a);
         t->b = xrealloc(t->b, nc * sizeof *t->b);
-        t->val = xrealloc(t->val, nc * sizeof *t->val);
-        t->grad = xrealloc(t->grad, nc * sizeof *t->grad);
+        t->shape = xrealloc(t->shape, nc * sizeof *t->shape);
+        t->off = xrealloc(t->off, nc * sizeof *t->off);
         t->src = xrealloc(t->src, nc * sizeof *t->src);
         t->ent = xrealloc(t->ent, nc * sizeof *t->ent);
         t->owner = xrealloc(t->owner, nc * sizeof *t->owner);
         t->cap = nc;
     }
-    int i = t->n++;
+    int i = t->n;
     t->op[i] = (unsigned char)op;
     t->a[i] = a;
     t->b[i] = b;
-    t->val[i] = 0;
-    t->grad[i] = 0;
     t->src[i] = src;
     t->ent[i] = NULL;
     t->owner[i] = owner;
+    if (shape) {
+        t->shape[i] = *shape;
+    } else {
+        const OpInfo *o = &op_info[op];
+        const char *err = o->kshape ? o->kshape(t, i) : k_elem_shape(t, i);
+        if (err) return fail_at(c, src, owner, E_SHAPE, err);
+    }
+    long size = shape_size(t->shape[i]);
+    if (size > TENSOR_MAX_ENTRIES || t->nval + size > 4L * TENSOR_MAX_ENTRIES)
+        return fail_at(c, src, owner, E_LIMIT, "the graph's values would take too much memory");
+    if (t->nval + size > t->valcap) {
+        long nc = t->valcap ? 2 * t->valcap : 256;
+        while (nc < t->nval + size) nc *= 2;
+        t->val = xrealloc(t->val, (size_t)nc * sizeof *t->val);
+        t->grad = xrealloc(t->grad, (size_t)nc * sizeof *t->grad);
+        t->valcap = nc;
+    }
+    t->off[i] = t->nval;
+    memset(t->val + t->nval, 0, (size_t)size * sizeof *t->val);
+    t->nval += size;
+    t->n++;
     return i;
 }
 
@@ -183,12 +233,46 @@ static int env_find(const Env *env, const char *name)
     return -1;
 }
 
-static int fail_at(Compiler *c, const Ast *a, Entry *owner, ErrKind k, const char *msg)
+/* A number the compiler needs now (a dimension, an index).  The values of
+ * the names it read are recorded: the tape is stale when they change. */
+static int const_eval(Compiler *c, const Frame *f, const Ast *e, double *out)
 {
-    diag_set(c->d, k, &a->loc, "%s", msg);
-    if (owner && owner->loc.src)
-        diag_note(c->d, "while evaluating %s (line %d)", owner->name, owner->loc.line);
-    return -1;
+    if (e->kind == AST_NUM) { *out = e->num; return 0; }
+    if (e->kind == AST_NEG && e->kid[0]->kind == AST_NUM) { *out = -e->kid[0]->num; return 0; }
+    if (f->env) {
+        /* a function's parameter has no value while the body is compiled */
+        Entry **u;
+        int n = session_collect_uses(c->s, e, NULL, 0, &u), hit = 0;
+        for (int j = 0; j < n; j++)
+            hit |= env_find(f->env, u[j]->name) >= 0;
+        free(u);
+        if (hit)
+            return fail_at(c, e, f->owner, E_USAGE,
+                           "a dimension or index must not depend on a function's parameter");
+    }
+    Tape *sub = compile_expr(c->s, e, f->owner, c->d);
+    if (!sub) return -1;
+    const char *msg = NULL;
+    int bad = eval_forward(sub, 0, &msg);
+    int rc = 0;
+    if (bad >= 0) {
+        tape_diag(sub, bad, msg, c->d);
+        rc = -1;
+    } else if (sub->shape[sub->root].rank != 0) {
+        rc = fail_at(c, e, f->owner, E_SHAPE, "a dimension or index must be a scalar");
+    } else {
+        *out = tape_val(sub, sub->root)[0];
+        Tape *t = c->t;
+        for (int i = 0; i < sub->ndeps; i++)
+            add_dep(c, sub->deps[i], sub->dep_stamps[i]);
+        for (int i = 0; i < sub->nleaves; i++) {
+            Entry *le = sub->ent[sub->leaves[i]];
+            xgrow((void **)&t->valdeps, &t->valdepscap, t->nvaldeps + 1, sizeof *t->valdeps);
+            t->valdeps[t->nvaldeps++] = (ValDep){ le, le->val.data[0] };
+        }
+    }
+    tape_free(sub);
+    return rc;
 }
 
 /* grad(f, w) inside an expression: f gets a tape of its own. */
@@ -208,13 +292,128 @@ static int compile_gradof(Compiler *c, const Frame *f)
     }
     Tape *sub = compile_expr(c->s, a->kid[0], f->owner, c->d);
     if (!sub) return -1;
+    if (sub->shape[sub->root].rank != 0) {
+        char sh[48], msg[200];
+        shape_str(sub->shape[sub->root], sh, sizeof sh);
+        snprintf(msg, sizeof msg, "grad(f, w) needs a scalar f, not %s: try grad(sum(f), w)", sh);
+        tape_free(sub);
+        return fail_at(c, a->kid[0], f->owner, E_SHAPE, msg);
+    }
     Tape *t = c->t;
+    int wrt = tape_slot_of(sub, we);
+    Shape sh = wrt >= 0 ? sub->shape[wrt] : we->val.shape;
     xgrow((void **)&t->gradof, &c->gradof_cap, t->ngradof + 1, sizeof *t->gradof);
-    t->gradof[t->ngradof] = (GradOf){ sub, tape_slot_of(sub, we) };
+    t->gradof[t->ngradof] = (GradOf){ sub, wrt };
     for (int i = 0; i < sub->ndeps; i++)
         add_dep(c, sub->deps[i], sub->dep_stamps[i]);
     add_dep(c, we, we->stamp);
-    return emit(c, OP_GRADOF, t->ngradof++, -1, a, f->owner);
+    return emit(c, OP_GRADOF, t->ngradof++, -1, a, f->owner, &sh);
+}
+
+/* zeros(n[, m]), ones(...), randn(...), load_csv("file"): values made
+ * now, as constant slots.  Returns the slot, -1 on error, -2 when `name`
+ * is not a constructor. */
+static int compile_constructor(Compiler *c, const Frame *f)
+{
+    const Ast *a = f->node;
+    const char *name = a->name;
+    int kind = !strcmp(name, "zeros") ? 0 : !strcmp(name, "ones") ? 1
+             : !strcmp(name, "randn") ? 2 : !strcmp(name, "load_csv") ? 3 : -1;
+    if (kind < 0) return -2;
+    char msg[300];
+    if (kind == 3) {
+        if (a->nkids != 1 || a->kid[0]->kind != AST_STR)
+            return fail_at(c, a, f->owner, E_USAGE, "load_csv takes a file name: load_csv(\"data.csv\")");
+        Value v = { 0 };
+        if (csv_load(a->kid[0]->name, &v, msg, sizeof msg))
+            return fail_at(c, a->kid[0], f->owner, E_IO, msg);
+        int slot = emit(c, OP_NUM, -1, -1, a, f->owner, &v.shape);
+        if (slot >= 0)
+            memcpy(tape_val(c->t, slot), v.data, (size_t)shape_size(v.shape) * sizeof(double));
+        value_free(&v);
+        return slot;
+    }
+    if (a->nkids < 1 || a->nkids > 2) {
+        snprintf(msg, sizeof msg, "%s takes one or two dimensions: %s(n) or %s(rows, cols)",
+                 name, name, name);
+        return fail_at(c, a, f->owner, E_ARITY, msg);
+    }
+    double d[2] = { 1, 1 };
+    for (int k = 0; k < a->nkids; k++)
+        if (const_eval(c, f, a->kid[k], &d[k])) return -1;
+    Shape sh;
+    const char *err = shape_check(d[0], d[1], a->nkids, &sh);
+    if (err) {
+        snprintf(msg, sizeof msg, "%s: %s", name, err);
+        return fail_at(c, a, f->owner, E_SHAPE, msg);
+    }
+    int slot = emit(c, OP_NUM, -1, -1, a, f->owner, &sh);
+    if (slot < 0) return -1;
+    double *v = tape_val(c->t, slot);
+    long n = shape_size(sh);
+    for (long k = 0; k < n; k++)
+        v[k] = kind == 0 ? 0 : kind == 1 ? 1 : rng_normal(&c->s->rng);
+    return slot;
+}
+
+/* x[i, a:b]: resolve the indices (numbers now) against x's shape. */
+static int compile_index(Compiler *c, const Frame *f, int base)
+{
+    const Ast *a = f->node;
+    Tape *t = c->t;
+    Shape in = t->shape[base];
+    int nidx = a->nkids - 1;
+    char msg[300], sh[48];
+    shape_str(in, sh, sizeof sh);
+    if (nidx > in.rank) {
+        snprintf(msg, sizeof msg, "%d ind%s for a value of shape %s", nidx,
+                 nidx == 1 ? "ex" : "ices", sh);
+        return fail_at(c, a, f->owner, E_SHAPE, msg);
+    }
+    IndexSpec spec = { { 0, 0 }, { 0, 0 }, { 1, 1 } };
+    for (int ax = 0; ax < in.rank; ax++) {
+        long len = in.d[ax];
+        spec.start[ax] = 0;
+        spec.len[ax] = len;
+        spec.keep[ax] = 1;
+        if (ax >= nidx) continue;
+        const Ast *ix = a->kid[1 + ax];
+        if (ix->kind == AST_SLICE) {
+            double lo = 0, hi = (double)len;
+            int k = 0;
+            if ((ix->op & 1) && const_eval(c, f, ix->kid[k++], &lo)) return -1;
+            if ((ix->op & 2) && const_eval(c, f, ix->kid[k++], &hi)) return -1;
+            if (lo != floor(lo) || hi != floor(hi))
+                return fail_at(c, ix, f->owner, E_USAGE, "slice bounds must be whole numbers");
+            /* Python's rules: negative counts from the end, then clip */
+            if (lo < 0) lo += (double)len;
+            if (hi < 0) hi += (double)len;
+            lo = lo < 0 ? 0 : lo > (double)len ? (double)len : lo;
+            hi = hi < lo ? lo : hi > (double)len ? (double)len : hi;
+            if (hi == lo) {
+                snprintf(msg, sizeof msg, "the slice is empty (axis %d has length %ld)", ax, len);
+                return fail_at(c, ix, f->owner, E_SHAPE, msg);
+            }
+            spec.start[ax] = (long)lo;
+            spec.len[ax] = (long)(hi - lo);
+        } else {
+            double v;
+            if (const_eval(c, f, ix, &v)) return -1;
+            if (v != floor(v))
+                return fail_at(c, ix, f->owner, E_USAGE, "an index must be a whole number");
+            if (v < -(double)len || v >= (double)len) {
+                snprintf(msg, sizeof msg, "index %g is out of range for axis %d of length %ld",
+                         v, ax, len);
+                return fail_at(c, ix, f->owner, E_SHAPE, msg);
+            }
+            spec.start[ax] = (long)(v < 0 ? v + (double)len : v);
+            spec.len[ax] = 1;
+            spec.keep[ax] = 0;
+        }
+    }
+    xgrow((void **)&t->index, &t->indexcap, t->nindex + 1, sizeof *t->index);
+    t->index[t->nindex] = spec;
+    return emit(c, OP_INDEX, base, t->nindex++, a, f->owner, NULL);
 }
 
 Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
@@ -235,12 +434,15 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
 
         switch (a->kind) {
         case AST_NUM:
-            result = emit(&c, OP_NUM, -1, -1, a, f->owner);
-            c.t->val[result] = a->num;
+            result = emit(&c, OP_NUM, -1, -1, a, f->owner, &(Shape){ 0, { 0, 0 } });
+            tape_val(c.t, result)[0] = a->num;
             break;
 
         case AST_STR:
-            ok = fail_at(&c, a, f->owner, E_USAGE, "a string is not a value") >= 0;
+        case AST_SLICE:
+            ok = fail_at(&c, a, f->owner, E_USAGE,
+                         a->kind == AST_STR ? "a string is not a value"
+                                            : "a slice (a:b) only goes inside [ ]") >= 0;
             continue;
 
         case AST_NAME: {
@@ -254,11 +456,12 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
             if (e && (e->kind == ENT_PARAM || e->kind == ENT_CONST)) {
                 int *m = map_slot(&c.memo, e, 1);
                 if (!*m) {
-                    *m = emit(&c, OP_LEAF, -1, -1, NULL, f->owner) + 1;
-                    c.t->src[*m - 1] = a;
-                    add_named(&c, e, *m - 1);
+                    int slot = emit(&c, OP_LEAF, -1, -1, a, f->owner, &e->val.shape);
+                    if (slot < 0) { ok = 0; continue; }
+                    *m = slot + 1;
+                    add_named(&c, e, slot);
                     xgrow((void **)&c.t->leaves, &c.leaves_cap, c.t->nleaves + 1, sizeof(int));
-                    c.t->leaves[c.t->nleaves++] = *m - 1;
+                    c.t->leaves[c.t->nleaves++] = slot;
                 }
                 result = *m - 1;
                 break;
@@ -297,8 +500,8 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 continue;
             }
             if (strcmp(a->name, "pi") == 0 || strcmp(a->name, "e") == 0) {
-                result = emit(&c, OP_NUM, -1, -1, a, f->owner);
-                c.t->val[result] = a->name[0] == 'p' ? M_PI : M_E;
+                result = emit(&c, OP_NUM, -1, -1, a, f->owner, &(Shape){ 0, { 0, 0 } });
+                tape_val(c.t, result)[0] = a->name[0] == 'p' ? M_PI : M_E;
                 break;
             }
             char msg[300];
@@ -317,19 +520,27 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 int arity;
                 f->fn = op_lookup_function(a->name, &arity);
                 if (f->fn < 0) {
-                    Entry *e = session_find(s, a->name);
-                    if (e) add_dep(&c, e, e->stamp);
-                    if (!e || e->kind != ENT_FUNC) {
-                        char msg[300];
-                        if (e && e->kind != ENT_UNDEF)
-                            snprintf(msg, sizeof msg, "%s is not a function", a->name);
-                        else
-                            snprintf(msg, sizeof msg, "unknown function %s", a->name);
-                        ok = fail_at(&c, a, f->owner, E_NAME, msg) >= 0;
-                        continue;
+                    result = compile_constructor(&c, f);
+                    if (result == -1) { ok = 0; continue; }
+                    if (result >= 0) break;
+                    if (strcmp(a->name, "dot") == 0) {   /* dot(u, v) = u @ v */
+                        f->fn = OP_MATMUL;
+                        arity = 2;
+                    } else {
+                        Entry *e = session_find(s, a->name);
+                        if (e) add_dep(&c, e, e->stamp);
+                        if (!e || e->kind != ENT_FUNC) {
+                            char msg[300];
+                            if (e && e->kind != ENT_UNDEF)
+                                snprintf(msg, sizeof msg, "%s is not a function", a->name);
+                            else
+                                snprintf(msg, sizeof msg, "unknown function %s", a->name);
+                            ok = fail_at(&c, a, f->owner, E_NAME, msg) >= 0;
+                            continue;
+                        }
+                        f->func = e;
+                        arity = e->nparams;
                     }
-                    f->func = e;
-                    arity = e->nparams;
                 }
                 if (arity != a->nkids) {
                     char msg[300];
@@ -344,7 +555,10 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
             __attribute__((fallthrough));
         case AST_NEG:
         case AST_BIN:
-            if (f->state < a->nkids) {
+        case AST_LIST:
+        case AST_INDEX: {
+            int nkids = a->kind == AST_INDEX ? 1 : a->nkids;   /* indices: numbers, later */
+            if (f->state < nkids) {
                 if (f->state == 0) f->base = nv;
                 const Ast *kid = a->kid[f->state++];
                 xgrow((void **)&fr, &fcap, nf + 1, sizeof *fr);
@@ -353,12 +567,20 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 continue;
             }
             if (a->kind == AST_NEG) {
-                result = emit(&c, OP_NEG, vs[nv - 1], -1, a, f->owner);
+                result = emit(&c, OP_NEG, vs[nv - 1], -1, a, f->owner, NULL);
             } else if (a->kind == AST_BIN) {
-                result = emit(&c, a->op, vs[nv - 2], vs[nv - 1], a, f->owner);
+                result = emit(&c, a->op, vs[nv - 2], vs[nv - 1], a, f->owner, NULL);
+            } else if (a->kind == AST_INDEX) {
+                result = compile_index(&c, f, vs[nv - 1]);
+            } else if (a->kind == AST_LIST) {
+                Tape *t = c.t;
+                xgrow((void **)&t->args, &t->argscap, t->nargs + a->nkids, sizeof *t->args);
+                memcpy(t->args + t->nargs, vs + f->base, a->nkids * sizeof *vs);
+                result = emit(&c, OP_STACK, t->nargs, a->nkids, a, f->owner, NULL);
+                t->nargs += a->nkids;
             } else if (!f->func) {
                 int ar = op_info[f->fn].arity;
-                result = emit(&c, f->fn, vs[nv - ar], ar == 2 ? vs[nv - 1] : -1, a, f->owner);
+                result = emit(&c, f->fn, vs[nv - ar], ar == 2 ? vs[nv - 1] : -1, a, f->owner, NULL);
             } else if (f->state == a->nkids) {
                 /* Expand the user function: its body with params bound. */
                 Entry *fn = f->func;
@@ -384,8 +606,10 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
             } else {
                 result = vs[nv - 1];   /* the body's value */
             }
+            if (result < 0) { ok = 0; continue; }
             nv = f->base;
             break;
+        }
         }
 
         /* The frame is done: its value is `result`. */

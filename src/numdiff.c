@@ -10,16 +10,21 @@
 #include <string.h>
 #include "numdiff.h"
 
-/* f with slot set to x; restores the slots it changed from saved.
+/* Which entry is perturbed: slot and entry k of it. */
+typedef struct Point { int slot; long k; } Point;
+
+/* f with entry k of slot set to x; restores the entries it changed (every
+ * slot from this one on: they come after it in the arena) from saved.
  * Returns 1 when the forward pass succeeded. */
-static int f_at(Tape *t, int slot, double x, const double *saved, double *y, long *passes)
+static int f_at(Tape *t, Point pt, double x, const double *saved, double *y, long *passes)
 {
     const char *msg;
-    t->val[slot] = x;
-    int bad = eval_forward(t, slot + 1, &msg);
-    *y = t->val[t->root];
+    long off = t->off[pt.slot];
+    t->val[off + pt.k] = x;
+    int bad = eval_forward(t, pt.slot + 1, &msg);
+    *y = tape_val(t, t->root)[0];
     (*passes)++;
-    memcpy(t->val + slot, saved + slot, (size_t)(t->n - slot) * sizeof *t->val);
+    memcpy(t->val + off, saved + off, (size_t)(t->nval - off) * sizeof *t->val);
     return bad < 0 && isfinite(*y);
 }
 
@@ -28,10 +33,10 @@ static double step(const Settings *set, double p, double scale)
     return set->eps > 0 ? set->eps : scale * fmax(1.0, fabs(p));
 }
 
-static void central(Tape *t, int slot, const Settings *set, const double *saved,
+static void central(Tape *t, Point slot, const Settings *set, const double *saved,
                     FdEstimate *e, long *passes)
 {
-    double p = saved[slot], f0 = saved[t->root];
+    double p = saved[t->off[slot.slot] + slot.k], f0 = saved[t->off[t->root]];
     double h = step(set, p, cbrt(DBL_EPSILON));
     volatile double pp = p + h, pm = p - h;   /* the points as stored */
     double fp, fm;
@@ -59,10 +64,10 @@ static void central(Tape *t, int slot, const Settings *set, const double *saved,
     }
 }
 
-static void forward(Tape *t, int slot, const Settings *set, const double *saved,
+static void forward(Tape *t, Point slot, const Settings *set, const double *saved,
                     FdEstimate *e, long *passes)
 {
-    double p = saved[slot], f0 = saved[t->root];
+    double p = saved[t->off[slot.slot] + slot.k], f0 = saved[t->off[t->root]];
     double h = step(set, p, sqrt(DBL_EPSILON));
     volatile double pp = p + h;
     double fp;
@@ -99,15 +104,16 @@ int numdiff_disagree(double bp, double c, double fplus, double fminus,
     return fabs(bp - c) > tol * fmax(fabs(bp), fabs(c)) + floor;
 }
 
-void numdiff_slot(Tape *t, int slot, double bp, const Settings *set,
-                  double *scratch, FdResult *r, FdCost *cost)
+void numdiff_entry(Tape *t, int slot, long k, double bp, const Settings *set,
+                   double *scratch, FdResult *r, FdCost *cost)
 {
+    Point pt = { slot, k };
     memset(r, 0, sizeof *r);
-    memcpy(scratch, t->val, (size_t)t->n * sizeof *t->val);
+    memcpy(scratch, t->val, (size_t)t->nval * sizeof *t->val);
     if (set->fd & FD_CENTRAL)
-        central(t, slot, set, scratch, &r->central, &cost->central);
+        central(t, pt, set, scratch, &r->central, &cost->central);
     if (set->fd & FD_FORWARD)
-        forward(t, slot, set, scratch, &r->forward, &cost->forward);
+        forward(t, pt, set, scratch, &r->forward, &cost->forward);
     const FdEstimate *ref = r->central.done ? &r->central : r->forward.done ? &r->forward : NULL;
     if (ref && !ref->failed)
         r->disagree = numdiff_disagree(bp, ref->value, ref->fplus, ref->fminus,

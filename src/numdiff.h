@@ -25,11 +25,12 @@ typedef struct FdResult {
 
 typedef struct FdCost { long central, forward; } FdCost;
 
-/* Estimate ∂f/∂(slot) with the methods in set->fd, given backprop's bp.
- * t must hold a forward pass at the current values; scratch has room for
- * t->n doubles.  Adds the forward passes run to *cost. */
-void numdiff_slot(Tape *t, int slot, double bp, const Settings *set,
-                  double *scratch, FdResult *r, FdCost *cost);
+/* Estimate ∂f/∂(entry k of slot) with the methods in set->fd, given
+ * backprop's bp.  t must hold a forward pass at the current values (f a
+ * scalar); scratch has room for t->nval doubles.  Adds the forward passes
+ * run to *cost. */
+void numdiff_entry(Tape *t, int slot, long k, double bp, const Settings *set,
+                   double *scratch, FdResult *r, FdCost *cost);
 
 /* SPEC section 4's mark: does estimate c disagree with backprop bp?
  * |bp − c| > tol·max(|bp|, |c|) + 10·u·max(|f₊|, |f₋|)/h */

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 #include "ops.h"
+#include "kernels.h"
 
 /* ---- unary ---------------------------------------------------------- */
 
@@ -137,9 +138,6 @@ static void pow_b(double *ga, double *gb, double g, double a, double b, double y
     else if (a < 0) *gb += g * NAN;
 }
 
-/* For scalars `@` is the product; tensors give it its own kernel. */
-#define matmul_f mul_f
-#define matmul_b mul_b
 
 /* min and max: a tie sends half the gradient to each side (PyTorch). */
 static const char *min_f(double a, double b, double *y) { *y = a < b ? a : b; return NULL; }
@@ -193,7 +191,8 @@ const OpInfo op_info[OP_COUNT] = {
     [OP_MUL]      = { "*",   2, 1, 0, mul_f,    mul_b,    "b, a", "" },
     [OP_DIV]      = { "/",   2, 1, 0, div_f,    div_b,    "1/b, -a/b^2", "" },
     [OP_POW]      = { "^",   2, 1, 0, pow_f,    pow_b,    "b a^(b-1), a^b ln a", "pow(x, y): x^y" },
-    [OP_MATMUL]   = { "@",   2, 1, 0, matmul_f, matmul_b, "b, a", "" },
+    [OP_MATMUL]   = { "@",   2, 1, 0, NULL, NULL, "B^T, A^T", "A @ B: matrix product (vector @ vector: dot product)",
+                      k_matmul_fwd, k_matmul_bwd, k_matmul_shape },
     [OP_MIN]      = { "min", 2, 0, 1, min_f,    min_b,    "1 to the smaller (half each on a tie)", "min(x, y): the smaller; a tie splits the gradient" },
     [OP_MAX]      = { "max", 2, 0, 1, max_f,    max_b,    "1 to the larger (half each on a tie)", "max(x, y): the larger; a tie splits the gradient" },
     [OP_LT]       = { "<",   2, 1, 1, lt_f,     cmp_b,    "0", "" },
@@ -202,6 +201,25 @@ const OpInfo op_info[OP_COUNT] = {
     [OP_GE]       = { ">=",  2, 1, 1, ge_f,     cmp_b,    "0", "" },
     [OP_EQ]       = { "==",  2, 1, 1, eq_f,     cmp_b,    "0", "" },
     [OP_NE]       = { "!=",  2, 1, 1, ne_f,     cmp_b,    "0", "" },
+    [OP_SUM]      = { "sum", 1, 0, 0, NULL, NULL, "1 for every entry", "sum(x): the sum of all entries",
+                      k_sum_fwd, k_sum_bwd, k_reduce_shape },
+    [OP_MEAN]     = { "mean", 1, 0, 0, NULL, NULL, "1/n for every entry", "mean(x): the mean of all entries",
+                      k_mean_fwd, k_mean_bwd, k_reduce_shape },
+    [OP_TRANSPOSE] = { "transpose", 1, 0, 0, NULL, NULL, "the transpose of the gradient", "transpose(A): rows become columns (a vector stays as it is)",
+                      k_transpose_fwd, k_transpose_bwd, k_transpose_shape },
+    [OP_SOFTMAX]  = { "softmax", 1, 0, 0, NULL, NULL, "y (g - sum(g y)) per row", "softmax(x): exp(x)/sum(exp(x)) along the last axis (each row)",
+                      k_softmax_fwd, k_softmax_bwd, k_same_shape },
+    [OP_OUTER]    = { "outer", 2, 0, 0, NULL, NULL, "G v, G^T u", "outer(u, v): the matrix u v^T",
+                      k_outer_fwd, k_outer_bwd, k_outer_shape },
+    [OP_MSE]      = { "mse", 2, 0, 0, NULL, NULL, "2 (p - t) / n", "mse(pred, target): mean of squared differences over all entries",
+                      k_mse_fwd, k_mse_bwd, k_pair_reduce_shape },
+    [OP_XENT]     = { "cross_entropy", 2, 0, 0, NULL, NULL, "(softmax(z) sum(t) - t) / rows",
+                      "cross_entropy(logits, target): softmax + log loss per row, mean over rows",
+                      k_xent_fwd, k_xent_bwd, k_pair_reduce_shape },
+    [OP_INDEX]    = { "[]", 1, 0, 0, NULL, NULL, "1 at the entries taken", "",
+                      k_index_fwd, k_index_bwd, k_index_shape },
+    [OP_STACK]    = { "[,]", 0, 0, 0, NULL, NULL, "1 to each element", "",
+                      k_stack_fwd, k_stack_bwd, k_stack_shape },
 };
 
 const char op_kink_conventions[] =
@@ -212,7 +230,7 @@ const char op_kink_conventions[] =
 int op_lookup_function(const char *name, int *arity)
 {
     if (strcmp(name, "pow") == 0) { *arity = 2; return OP_POW; }
-    for (int i = OP_NEG + 1; i < OP_COUNT; i++) {
+    for (int i = OP_NEG + 1; i < OP_INDEX; i++) {
         if (!op_info[i].infix && strcmp(op_info[i].name, name) == 0) {
             *arity = op_info[i].arity;
             return i;

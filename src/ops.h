@@ -18,8 +18,22 @@ typedef enum {
     /* binary */
     OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MATMUL, OP_MIN, OP_MAX,
     OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,
+    /* tensor operations (kernels in kernels.c) */
+    OP_SUM, OP_MEAN, OP_TRANSPOSE, OP_SOFTMAX, OP_OUTER, OP_MSE, OP_XENT,
+    OP_INDEX,     /* x[i, a:b] */
+    OP_STACK,     /* [a, b, c]: a vector of scalars or a matrix of rows */
     OP_COUNT
 } OpCode;
+
+struct Tape;
+
+/* Tensor kernels, for operations that are not entry by entry: forward
+ * fills slot i from its inputs (NULL or a message); backward accumulates
+ * into its inputs' gradients; shape sets the slot's shape from its inputs'
+ * (NULL, or a message in t->errbuf's words). */
+typedef const char *(*OpKernelFwd)(struct Tape *t, int i);
+typedef void (*OpKernelBwd)(struct Tape *t, int i);
+typedef const char *(*OpKernelShape)(struct Tape *t, int i);
 
 /* Forward: y = op(a, b).  Returns NULL, or a message naming the domain
  * error ("log of a negative number") for the caller to point at. */
@@ -35,10 +49,13 @@ typedef struct OpInfo {
     int arity;            /* 0, 1 or 2 */
     int infix;            /* printed between its operands */
     int kink;             /* has branches (relu abs min max comparisons) */
-    OpFwd fwd;
+    OpFwd fwd;            /* scalar rule (entry by entry, with broadcasting) */
     OpBwd bwd;
     const char *deriv;    /* the local derivative, for help and trace */
     const char *help;     /* one line for `help` */
+    OpKernelFwd kfwd;     /* or a tensor kernel */
+    OpKernelBwd kbwd;
+    OpKernelShape kshape;
 } OpInfo;
 
 extern const OpInfo op_info[OP_COUNT];

@@ -63,16 +63,75 @@ void report_text(Session *s, const char *fmt, ...)
     va_end(ap);
 }
 
-void report_value(Session *s, double v)
+/* Entries of a row, "1, 2, 3", cut to the first and last 5 unless full. */
+static void row_str(FILE *f, const double *x, long n, int digits, int full, int json)
 {
-    char buf[64];
-    if (s->json) {
-        report_fmt_json(buf, sizeof buf, v);
-        fprintf(s->out, "{\"value\": %s}\n", buf);
-    } else {
-        report_fmt_value(buf, sizeof buf, v, s->set.digits);
-        fprintf(s->out, "%s\n", buf);
+    char b[64];
+    for (long c = 0; c < n; c++) {
+        if (!full && n > 12 && c == 5) {
+            fputs(", ...", f);
+            c = n - 6;
+            continue;
+        }
+        if (json) report_fmt_json(b, sizeof b, x[c]);
+        else report_fmt_value(b, sizeof b, x[c], digits);
+        fprintf(f, "%s%s", c ? ", " : "", b);
     }
+}
+
+static char *value_str(const Value *v, int digits, int full, int json, int indent)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    Shape sh = v->shape;
+    if (sh.rank == 0) {
+        char b[64];
+        if (json) report_fmt_json(b, sizeof b, v->data[0]);
+        else report_fmt_value(b, sizeof b, v->data[0], digits);
+        fputs(b, f);
+    } else if (sh.rank == 1) {
+        fputc('[', f);
+        row_str(f, v->data, sh.d[0], digits, full, json);
+        fputc(']', f);
+    } else {
+        long R = sh.d[0], C = sh.d[1];
+        fputc('[', f);
+        for (long r = 0; r < R; r++) {
+            if (!full && R > 12 && r == 5) {
+                if (!json) fprintf(f, ",\n%*s ...", indent, "");
+                r = R - 6;
+                continue;
+            }
+            if (r && json) fputs(", [", f);
+            else if (r) fprintf(f, ",\n%*s [", indent, "");
+            else fputc('[', f);
+            row_str(f, v->data + r * C, C, digits, full, json);
+            fputc(']', f);
+        }
+        fputc(']', f);
+    }
+    fclose(f);
+    return out;
+}
+
+char *report_value_str(const Value *v, int digits, int full, int indent)
+{
+    return value_str(v, digits, full, 0, indent);
+}
+
+void report_value(Session *s, const Value *v)
+{
+    char *str = value_str(v, s->set.digits, s->json, s->json, 0);
+    if (s->json) {
+        fprintf(s->out, "{\"value\": %s", str);
+        if (v->shape.rank == 1) fprintf(s->out, ", \"shape\": [%ld]", v->shape.d[0]);
+        if (v->shape.rank == 2) fprintf(s->out, ", \"shape\": [%ld, %ld]", v->shape.d[0], v->shape.d[1]);
+        fputs("}\n", s->out);
+    } else {
+        fprintf(s->out, "%s\n", str);
+    }
+    free(str);
 }
 
 void report_note(Session *s, const Loc *loc, const char *fmt, ...)
@@ -84,13 +143,6 @@ void report_note(Session *s, const Loc *loc, const char *fmt, ...)
     va_end(ap);
     fflush(s->out);
     diag_print_note(s->err, loc, buf, s->color);
-    if (s->json) {
-        fputs("{\"text\": ", s->out);
-        char nb[1100];
-        snprintf(nb, sizeof nb, "note: %s", buf);
-        report_json_string(s->out, nb);
-        fputs("}\n", s->out);
-    }
 }
 
 void report_error(Session *s, const Diag *d)
@@ -145,7 +197,20 @@ static void grad_json(Session *s, const GradReport *g)
         }
         fprintf(f, ", \"ok\": %s}", r->fd.disagree ? "false" : "true");
     }
-    fputs("], \"cost\": {\"backprop\": {\"forward\": 1, \"backward\": 1}", f);
+    fputs("]", f);
+    if (g->nsamples) {
+        fputs(", \"sampled\": [", f);
+        for (int i = 0; i < g->nsamples; i++) {
+            const struct GradSample *m = &g->samples[i];
+            fputs(i ? ", {\"name\": " : "{\"name\": ", f);
+            report_json_string(f, m->name);
+            fprintf(f, ", \"entries\": %ld, \"checked\": %ld", m->entries, m->checked);
+            json_num(f, "max_abs_err", m->max_err);
+            fprintf(f, ", \"ok\": %s}", m->mismatches ? "false" : "true");
+        }
+        fputs("]", f);
+    }
+    fputs(", \"cost\": {\"backprop\": {\"forward\": 1, \"backward\": 1}", f);
     if (g->fd & FD_CENTRAL) fprintf(f, ", \"central\": {\"forward\": %ld}", g->cost.central);
     if (g->fd & FD_FORWARD) fprintf(f, ", \"forward\": {\"forward\": %ld}", g->cost.forward);
     fputs("}}\n", f);
@@ -212,6 +277,12 @@ void report_grad(Session *s, const GradReport *g)
         }
         if (r->unused) fprintf(f, "  (%s does not use %s)", g->target, r->wrt);
         fputc('\n', f);
+    }
+    for (int i = 0; i < g->nsamples; i++) {
+        const struct GradSample *m = &g->samples[i];
+        fprintf(f, "  %s: %ld entries, %ld checked (a random sample, set maxcheck), "
+                   "max |bp - estimate| = %.1e%s\n", m->name, m->entries, m->checked, m->max_err,
+                m->mismatches ? "  <-- MISMATCH" : "");
     }
     fprintf(f, "cost: backprop 1 forward + 1 backward");
     if (c) fprintf(f, "; central diff %ld forward", g->cost.central);

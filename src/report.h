@@ -18,8 +18,13 @@ void report_json_string(FILE *f, const char *s);
 /* One line of text output (printf style, no newline needed). */
 void report_text(Session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A value (scalar or tensor) as text, malloc'd.  full: every entry, else
+ * a long tensor is cut in the middle with "...".  Lines after the first
+ * are indented by `indent` (the width of what precedes the value). */
+char *report_value_str(const Value *v, int digits, int full, int indent);
+
 /* The result of an expression statement. */
-void report_value(Session *s, double v);
+void report_value(Session *s, const Value *v);
 
 /* A note on stderr (a name not defined yet; := on a formula).  In --json
  * mode it is also a {"text": "note: ..."} line. */
@@ -31,7 +36,7 @@ void report_error(Session *s, const Diag *d);
 
 /* The grad table (SPEC sections 1, 4 and 5). */
 typedef struct GradRow {
-    const char *wrt;
+    char wrt[96];            /* "w", "W[0,1]", "b[2]" */
     double bp;
     FdResult fd;
     int unused;              /* the target does not use this name */
@@ -45,6 +50,14 @@ typedef struct GradReport {
     int nrows;
     FdCost cost;
     unsigned fd;             /* the methods that ran */
+    /* tensors with more entries than maxcheck: one line each */
+    struct GradSample {
+        char name[64];
+        long entries, checked;
+        double max_err;
+        int mismatches;
+    } *samples;
+    int nsamples;
 } GradReport;
 
 void report_grad(Session *s, const GradReport *g);

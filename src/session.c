@@ -23,6 +23,7 @@ Session *session_new(void)
     s->cap = 64;
     s->tab = xcalloc(s->cap, sizeof *s->tab);
     settings_default(&s->set);
+    rng_seed(&s->rng, s->set.seed);
     s->out = stdout;
     s->err = stderr;
     s->line = 1;
@@ -32,6 +33,7 @@ Session *session_new(void)
 static void entry_free(Entry *e)
 {
     tape_free(e->tape);
+    value_free(&e->val);
     free(e->uses);
     free(e->name);
     free(e);
@@ -133,7 +135,7 @@ void session_undefine(Session *s, Entry *e)
     e->expr = NULL;
     e->params = NULL;
     e->nparams = 0;
-    e->value = 0;
+    value_free(&e->val);
     e->stamp = ++s->clock;
 }
 

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include "ast.h"
+#include "tensor.h"
 
 typedef enum { ENT_UNDEF, ENT_PARAM, ENT_CONST, ENT_FORMULA, ENT_FUNC } EntKind;
 
@@ -18,7 +19,7 @@ typedef struct Tape Tape;
 typedef struct Entry {
     char *name;
     EntKind kind;
-    double value;            /* ENT_PARAM, ENT_CONST */
+    Value val;               /* ENT_PARAM, ENT_CONST */
     const Ast *expr;         /* ENT_FORMULA, ENT_FUNC: the body */
     const char **params;     /* ENT_FUNC */
     int nparams;
@@ -63,6 +64,7 @@ typedef struct Session {
     int failed_checks;       /* check FAILs so far (scripts exit 1) */
     int quit;                /* `quit` was run */
     int line;                /* next REPL line number */
+    Rng rng;                 /* randn's stream (set seed restarts it) */
 } Session;
 
 Session *session_new(void);

@@ -12,17 +12,42 @@
 
 #include "session.h"
 #include "diag.h"
+#include "tensor.h"
 
 typedef struct GradOf {
     struct Tape *sub;        /* the tape of f in grad(f, w) */
     int wrt;                 /* w's slot in sub, or -1 (f does not use w) */
 } GradOf;
 
+/* OP_INDEX: which entries of the input a slot takes.  Per axis of the
+ * input: a range [start, start + len), kept as an axis or (an integer
+ * index) dropped. */
+typedef struct IndexSpec {
+    long start[2], len[2];
+    int keep[2];
+} IndexSpec;
+
+/* A value the compiler read to decide a shape or an index (zeros(n),
+ * v[i]): the tape is stale when it changes. */
+typedef struct ValDep { Entry *e; double v; } ValDep;
+
 struct Tape {
     int n, cap;
     unsigned char *op;       /* OpCode */
-    int *a, *b;              /* input slots (-1: none); OP_GRADOF: a = gradof index */
-    double *val, *grad;
+    int *a, *b;              /* input slots (-1: none); OP_GRADOF: a = gradof index;
+                                OP_INDEX: b = index spec; OP_STACK: a = first
+                                of b inputs in args[] */
+    Shape *shape;            /* each slot's shape */
+    long *off;               /* each slot's first entry in val and grad */
+    double *val, *grad;      /* the entries of every slot, in slot order */
+    long nval, valcap;
+    int *args;               /* OP_STACK inputs */
+    int nargs, argscap;
+    IndexSpec *index;
+    int nindex, indexcap;
+    ValDep *valdeps;
+    int nvaldeps, valdepscap;
+    char errbuf[200];        /* a kernel's message, when it needs numbers in it */
     const Ast **src;         /* the node a slot computes (NULL for leaves) */
     Entry **ent;             /* OP_LEAF: the name read; a formula's root: the formula */
     Entry **owner;           /* the definition whose text holds src (NULL: the command) */
@@ -38,6 +63,10 @@ struct Tape {
     unsigned long *dep_stamps;
     int ndeps;
 };
+
+static inline double *tape_val(const Tape *t, int slot) { return t->val + t->off[slot]; }
+static inline double *tape_grad(const Tape *t, int slot) { return t->grad + t->off[slot]; }
+static inline long tape_size(const Tape *t, int slot) { return shape_size(t->shape[slot]); }
 
 /* Compile expression e (names resolved in s; owner: the definition e
  * belongs to, or NULL).  Returns NULL and fills d on an undefined name, a
@@ -60,8 +89,9 @@ int tape_slot_of(const Tape *t, const Entry *e);
  * with *msg naming the domain error. */
 int eval_forward(Tape *t, int from, const char **msg);
 
-/* Backward pass: zero every gradient, seed ∂f/∂f = 1 at the root, and run
- * the rules in reverse order.  Needs a forward pass first. */
+/* Backward pass: zero every gradient, seed ∂f/∂f = 1 at the root (which
+ * must be a scalar), and run the rules in reverse order.  Needs a forward
+ * pass first. */
 void backprop(Tape *t);
 
 /* Fill d with the error of slot `slot` (message msg), pointing at the

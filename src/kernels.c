@@ -1,0 +1,509 @@
+/* kernels.c: forward and backward of every tensor operation, side by side,
+ * with the rule that gives the output's shape.
+ *
+ * Conventions (llm.c's): backward only accumulates (+=) into its inputs'
+ * gradients; gradients are zeroed before each backward pass.  Shapes are
+ * checked when the tape is compiled, so kernels can trust them. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "kernels.h"
+#include "ops.h"
+#include "tape.h"
+
+#define X(t, s) tape_val(t, s)
+#define G(t, s) tape_grad(t, s)
+
+static const char *shape_err(Tape *t, const char *what, Shape a, Shape b)
+{
+    char sa[48], sb[48];
+    shape_str(a, sa, sizeof sa);
+    shape_str(b, sb, sizeof sb);
+    snprintf(t->errbuf, sizeof t->errbuf, "%s: shapes %s and %s do not fit", what, sa, sb);
+    return t->errbuf;
+}
+
+/* A shape as rows × columns, for loops: scalar (1, 1), vector (1, n). */
+static void rc(Shape s, long *r, long *c)
+{
+    *r = s.rank == 2 ? s.d[0] : 1;
+    *c = s.rank == 0 ? 1 : s.rank == 1 ? s.d[0] : s.d[1];
+}
+
+/* ---- element-wise, with broadcasting ---------------------------------- */
+
+const char *k_elem_shape(Tape *t, int i)
+{
+    const OpInfo *o = &op_info[t->op[i]];
+    if (o->arity == 1) {
+        t->shape[i] = t->shape[t->a[i]];
+        return NULL;
+    }
+    if (shape_broadcast(t->shape[t->a[i]], t->shape[t->b[i]], &t->shape[i]))
+        return shape_err(t, o->name, t->shape[t->a[i]], t->shape[t->b[i]]);
+    return NULL;
+}
+
+/* Strides of input s within output (R, C): 0 along a stretched axis. */
+static void bstrides(Shape s, long R, long C, long *rs, long *cs)
+{
+    long r, c;
+    rc(s, &r, &c);
+    (void)R; (void)C;
+    *rs = r == 1 ? 0 : c;
+    *cs = c == 1 ? 0 : 1;
+}
+
+static const char *entry_err(Tape *t, const char *err, long k, long n)
+{
+    if (n == 1) return err;
+    snprintf(t->errbuf, sizeof t->errbuf, "%s (entry %ld)", err, k);
+    return t->errbuf;
+}
+
+const char *k_elem_fwd(Tape *t, int i)
+{
+    const OpInfo *o = &op_info[t->op[i]];
+    double *y = X(t, i);
+    long n = tape_size(t, i);
+    if (o->arity == 1) {
+        const double *x = X(t, t->a[i]);
+        for (long k = 0; k < n; k++) {
+            const char *err = o->fwd(x[k], 0, &y[k]);
+            if (err) return entry_err(t, err, k, n);
+        }
+        return NULL;
+    }
+    const double *x = X(t, t->a[i]), *z = X(t, t->b[i]);
+    long R, C, ar, ac, br, bc;
+    rc(t->shape[i], &R, &C);
+    bstrides(t->shape[t->a[i]], R, C, &ar, &ac);
+    bstrides(t->shape[t->b[i]], R, C, &br, &bc);
+    for (long r = 0, k = 0; r < R; r++)
+        for (long c = 0; c < C; c++, k++) {
+            const char *err = o->fwd(x[r * ar + c * ac], z[r * br + c * bc], &y[k]);
+            if (err) return entry_err(t, err, k, n);
+        }
+    return NULL;
+}
+
+/* A stretched input receives the sum over the axis it was stretched along:
+ * the accumulation does that by itself. */
+void k_elem_bwd(Tape *t, int i)
+{
+    const OpInfo *o = &op_info[t->op[i]];
+    const double *y = X(t, i), *g = G(t, i);
+    long n = tape_size(t, i);
+    if (o->arity == 1) {
+        const double *x = X(t, t->a[i]);
+        double *gx = G(t, t->a[i]);
+        for (long k = 0; k < n; k++)
+            o->bwd(&gx[k], NULL, g[k], x[k], 0, y[k]);
+        return;
+    }
+    const double *x = X(t, t->a[i]), *z = X(t, t->b[i]);
+    double *gx = G(t, t->a[i]), *gz = G(t, t->b[i]);
+    long R, C, ar, ac, br, bc;
+    rc(t->shape[i], &R, &C);
+    bstrides(t->shape[t->a[i]], R, C, &ar, &ac);
+    bstrides(t->shape[t->b[i]], R, C, &br, &bc);
+    for (long r = 0, k = 0; r < R; r++)
+        for (long c = 0; c < C; c++, k++) {
+            long ia = r * ar + c * ac, ib = r * br + c * bc;
+            o->bwd(&gx[ia], &gz[ib], g[k], x[ia], z[ib], y[k]);
+        }
+}
+
+/* ---- matmul: C = A B -------------------------------------------------- */
+
+/* (m, k) @ (k, n) -> (m, n); a vector on the left is a row (1, k), on the
+ * right a column (k, 1), and that axis is dropped from the result;
+ * vector @ vector is the dot product.  Scalars: the plain product. */
+static int mm_dims(Shape a, Shape b, long *m, long *k, long *n, Shape *out)
+{
+    if (a.rank == 0 || b.rank == 0) {
+        if (a.rank != 0 || b.rank != 0) return -1;
+        *m = *k = *n = 1;
+        *out = (Shape){ 0, { 0, 0 } };
+        return 0;
+    }
+    long ak = a.rank == 1 ? a.d[0] : a.d[1];
+    long bk = b.d[0];
+    if (ak != bk) return -1;
+    *m = a.rank == 2 ? a.d[0] : 1;
+    *k = ak;
+    *n = b.rank == 2 ? b.d[1] : 1;
+    if (a.rank == 2 && b.rank == 2) *out = (Shape){ 2, { *m, *n } };
+    else if (a.rank == 2) *out = (Shape){ 1, { *m, 0 } };
+    else if (b.rank == 2) *out = (Shape){ 1, { *n, 0 } };
+    else *out = (Shape){ 0, { 0, 0 } };
+    return 0;
+}
+
+const char *k_matmul_shape(Tape *t, int i)
+{
+    long m = 1, k = 1, n = 1;
+    Shape a = t->shape[t->a[i]], b = t->shape[t->b[i]];
+    if (mm_dims(a, b, &m, &k, &n, &t->shape[i])) {
+        shape_err(t, "@ (matrix product)", a, b);
+        if (a.rank == 0 || b.rank == 0)
+            snprintf(t->errbuf + strlen(t->errbuf), sizeof t->errbuf - strlen(t->errbuf),
+                     "; use * to scale by a scalar");
+        else
+            snprintf(t->errbuf + strlen(t->errbuf), sizeof t->errbuf - strlen(t->errbuf),
+                     " (the inner dimensions must be equal)");
+        return t->errbuf;
+    }
+    return NULL;
+}
+
+const char *k_matmul_fwd(Tape *t, int i)
+{
+    long m = 1, k = 1, n = 1;
+    Shape out;
+    mm_dims(t->shape[t->a[i]], t->shape[t->b[i]], &m, &k, &n, &out);
+    const double *A = X(t, t->a[i]), *B = X(t, t->b[i]);
+    double *C = X(t, i);
+    memset(C, 0, (size_t)(m * n) * sizeof *C);
+    for (long r = 0; r < m; r++)            /* i-k-j order: rows of B stream */
+        for (long q = 0; q < k; q++) {
+            double arq = A[r * k + q];
+            const double *brow = B + q * n;
+            double *crow = C + r * n;
+            for (long c = 0; c < n; c++)
+                crow[c] += arq * brow[c];
+        }
+    return NULL;
+}
+
+/* dA = dC Bᵀ, dB = Aᵀ dC (the seed's δ aᵀ when B is a column) */
+void k_matmul_bwd(Tape *t, int i)
+{
+    long m = 1, k = 1, n = 1;
+    Shape out;
+    mm_dims(t->shape[t->a[i]], t->shape[t->b[i]], &m, &k, &n, &out);
+    const double *A = X(t, t->a[i]), *B = X(t, t->b[i]), *dC = G(t, i);
+    double *dA = G(t, t->a[i]), *dB = G(t, t->b[i]);
+    for (long r = 0; r < m; r++)
+        for (long q = 0; q < k; q++) {
+            const double *brow = B + q * n, *dcrow = dC + r * n;
+            double s = 0, arq = A[r * k + q];
+            double *dbrow = dB + q * n;
+            for (long c = 0; c < n; c++) {
+                s += dcrow[c] * brow[c];
+                dbrow[c] += arq * dcrow[c];
+            }
+            dA[r * k + q] += s;
+        }
+}
+
+/* ---- sum, mean -------------------------------------------------------- */
+
+const char *k_reduce_shape(Tape *t, int i)
+{
+    t->shape[i] = (Shape){ 0, { 0, 0 } };
+    return NULL;
+}
+
+const char *k_sum_fwd(Tape *t, int i)
+{
+    const double *x = X(t, t->a[i]);
+    long n = tape_size(t, t->a[i]);
+    double s = 0;
+    for (long k = 0; k < n; k++) s += x[k];
+    X(t, i)[0] = s;
+    return NULL;
+}
+
+void k_sum_bwd(Tape *t, int i)
+{
+    double g = G(t, i)[0], *gx = G(t, t->a[i]);
+    long n = tape_size(t, t->a[i]);
+    for (long k = 0; k < n; k++) gx[k] += g;
+}
+
+const char *k_mean_fwd(Tape *t, int i)
+{
+    k_sum_fwd(t, i);
+    X(t, i)[0] /= (double)tape_size(t, t->a[i]);
+    return NULL;
+}
+
+void k_mean_bwd(Tape *t, int i)
+{
+    long n = tape_size(t, t->a[i]);
+    double g = G(t, i)[0] / (double)n, *gx = G(t, t->a[i]);
+    for (long k = 0; k < n; k++) gx[k] += g;
+}
+
+/* ---- transpose -------------------------------------------------------- */
+
+const char *k_transpose_shape(Tape *t, int i)
+{
+    Shape s = t->shape[t->a[i]];
+    if (s.rank == 2) { long r = s.d[0]; s.d[0] = s.d[1]; s.d[1] = r; }
+    t->shape[i] = s;
+    return NULL;
+}
+
+const char *k_transpose_fwd(Tape *t, int i)
+{
+    Shape s = t->shape[t->a[i]];
+    const double *x = X(t, t->a[i]);
+    double *y = X(t, i);
+    if (s.rank < 2) { memcpy(y, x, (size_t)shape_size(s) * sizeof *y); return NULL; }
+    long R = s.d[0], C = s.d[1];
+    for (long r = 0; r < R; r++)
+        for (long c = 0; c < C; c++)
+            y[c * R + r] = x[r * C + c];
+    return NULL;
+}
+
+void k_transpose_bwd(Tape *t, int i)
+{
+    Shape s = t->shape[t->a[i]];
+    const double *g = G(t, i);
+    double *gx = G(t, t->a[i]);
+    long R = s.rank == 2 ? s.d[0] : 1, C = s.rank == 2 ? s.d[1] : shape_size(s);
+    if (s.rank < 2) { for (long k = 0; k < C; k++) gx[k] += g[k]; return; }
+    for (long r = 0; r < R; r++)
+        for (long c = 0; c < C; c++)
+            gx[r * C + c] += g[c * R + r];
+}
+
+/* ---- softmax along the last axis -------------------------------------- */
+
+const char *k_same_shape(Tape *t, int i)
+{
+    t->shape[i] = t->shape[t->a[i]];
+    return NULL;
+}
+
+/* Stable: subtract each row's maximum before exp. */
+const char *k_softmax_fwd(Tape *t, int i)
+{
+    long R, C;
+    rc(t->shape[i], &R, &C);
+    const double *x = X(t, t->a[i]);
+    double *y = X(t, i);
+    for (long r = 0; r < R; r++) {
+        const double *xr = x + r * C;
+        double *yr = y + r * C, mx = xr[0], s = 0;
+        for (long c = 1; c < C; c++) if (xr[c] > mx) mx = xr[c];
+        for (long c = 0; c < C; c++) s += yr[c] = exp(xr[c] - mx);
+        for (long c = 0; c < C; c++) yr[c] /= s;
+    }
+    return NULL;
+}
+
+/* dx = y ⊙ (g − Σ g⊙y), row by row (the softmax Jacobian times g). */
+void k_softmax_bwd(Tape *t, int i)
+{
+    long R, C;
+    rc(t->shape[i], &R, &C);
+    const double *y = X(t, i), *g = G(t, i);
+    double *gx = G(t, t->a[i]);
+    for (long r = 0; r < R; r++) {
+        const double *yr = y + r * C, *gr = g + r * C;
+        double dot = 0;
+        for (long c = 0; c < C; c++) dot += gr[c] * yr[c];
+        for (long c = 0; c < C; c++) gx[r * C + c] += yr[c] * (gr[c] - dot);
+    }
+}
+
+/* ---- outer: u vᵀ ------------------------------------------------------ */
+
+const char *k_outer_shape(Tape *t, int i)
+{
+    Shape u = t->shape[t->a[i]], v = t->shape[t->b[i]];
+    if (u.rank != 1 || v.rank != 1)
+        return shape_err(t, "outer needs two vectors", u, v);
+    t->shape[i] = (Shape){ 2, { u.d[0], v.d[0] } };
+    return NULL;
+}
+
+const char *k_outer_fwd(Tape *t, int i)
+{
+    long m = t->shape[i].d[0], n = t->shape[i].d[1];
+    const double *u = X(t, t->a[i]), *v = X(t, t->b[i]);
+    double *y = X(t, i);
+    for (long r = 0; r < m; r++)
+        for (long c = 0; c < n; c++)
+            y[r * n + c] = u[r] * v[c];
+    return NULL;
+}
+
+/* du = G v, dv = Gᵀ u */
+void k_outer_bwd(Tape *t, int i)
+{
+    long m = t->shape[i].d[0], n = t->shape[i].d[1];
+    const double *u = X(t, t->a[i]), *v = X(t, t->b[i]), *g = G(t, i);
+    double *gu = G(t, t->a[i]), *gv = G(t, t->b[i]);
+    for (long r = 0; r < m; r++)
+        for (long c = 0; c < n; c++) {
+            gu[r] += g[r * n + c] * v[c];
+            gv[c] += g[r * n + c] * u[r];
+        }
+}
+
+/* ---- losses: mse, cross_entropy ---------------------------------------- */
+
+const char *k_pair_reduce_shape(Tape *t, int i)
+{
+    Shape a = t->shape[t->a[i]], b = t->shape[t->b[i]];
+    if (!shape_eq(a, b))
+        return shape_err(t, op_info[t->op[i]].name, a, b);
+    t->shape[i] = (Shape){ 0, { 0, 0 } };
+    return NULL;
+}
+
+const char *k_mse_fwd(Tape *t, int i)
+{
+    const double *p = X(t, t->a[i]), *q = X(t, t->b[i]);
+    long n = tape_size(t, t->a[i]);
+    double s = 0;
+    for (long k = 0; k < n; k++) s += (p[k] - q[k]) * (p[k] - q[k]);
+    X(t, i)[0] = s / (double)n;
+    return NULL;
+}
+
+void k_mse_bwd(Tape *t, int i)
+{
+    const double *p = X(t, t->a[i]), *q = X(t, t->b[i]);
+    long n = tape_size(t, t->a[i]);
+    double g = G(t, i)[0] * 2 / (double)n, *gp = G(t, t->a[i]), *gq = G(t, t->b[i]);
+    for (long k = 0; k < n; k++) {
+        gp[k] += g * (p[k] - q[k]);
+        gq[k] -= g * (p[k] - q[k]);
+    }
+}
+
+/* Row r: loss = −Σ_c t_c (z_c − lse(z)), lse(z) = max + log Σ exp(z − max);
+ * the mean over rows. */
+static double lse(const double *z, long C)
+{
+    double mx = z[0], s = 0;
+    for (long c = 1; c < C; c++) if (z[c] > mx) mx = z[c];
+    for (long c = 0; c < C; c++) s += exp(z[c] - mx);
+    return mx + log(s);
+}
+
+const char *k_xent_fwd(Tape *t, int i)
+{
+    long R, C;
+    rc(t->shape[t->a[i]], &R, &C);
+    const double *z = X(t, t->a[i]), *y = X(t, t->b[i]);
+    double s = 0;
+    for (long r = 0; r < R; r++) {
+        double l = lse(z + r * C, C);
+        for (long c = 0; c < C; c++) s -= y[r * C + c] * (z[r * C + c] - l);
+    }
+    X(t, i)[0] = s / (double)R;
+    return NULL;
+}
+
+/* ∂/∂z_c = (softmax(z)_c Σ t − t_c) / R;  ∂/∂t_c = −(z_c − lse) / R */
+void k_xent_bwd(Tape *t, int i)
+{
+    long R, C;
+    rc(t->shape[t->a[i]], &R, &C);
+    const double *z = X(t, t->a[i]), *y = X(t, t->b[i]);
+    double *gz = G(t, t->a[i]), *gy = G(t, t->b[i]);
+    double g = G(t, i)[0] / (double)R;
+    for (long r = 0; r < R; r++) {
+        const double *zr = z + r * C, *yr = y + r * C;
+        double l = lse(zr, C), ty = 0;
+        for (long c = 0; c < C; c++) ty += yr[c];
+        for (long c = 0; c < C; c++) {
+            gz[r * C + c] += g * (exp(zr[c] - l) * ty - yr[c]);
+            gy[r * C + c] -= g * (zr[c] - l);
+        }
+    }
+}
+
+/* ---- indexing and slicing ---------------------------------------------- */
+
+/* The spec (t->index[b]) was resolved against the input's shape when the
+ * tape was compiled; the output keeps the axes with keep set. */
+const char *k_index_shape(Tape *t, int i)
+{
+    const IndexSpec *x = &t->index[t->b[i]];
+    Shape in = t->shape[t->a[i]], out = { 0, { 0, 0 } };
+    for (int ax = 0; ax < in.rank; ax++)
+        if (x->keep[ax]) out.d[out.rank++] = x->len[ax];
+    t->shape[i] = out;
+    return NULL;
+}
+
+const char *k_index_fwd(Tape *t, int i)
+{
+    const IndexSpec *x = &t->index[t->b[i]];
+    Shape in = t->shape[t->a[i]];
+    const double *src = X(t, t->a[i]);
+    double *y = X(t, i);
+    long C = in.rank == 2 ? in.d[1] : 1;
+    long r0 = x->start[0], nr = x->len[0];
+    long c0 = in.rank == 2 ? x->start[1] : 0, nc = in.rank == 2 ? x->len[1] : 1;
+    for (long r = 0, k = 0; r < nr; r++)
+        for (long c = 0; c < nc; c++)
+            y[k++] = src[(r0 + r) * C + c0 + c];
+    return NULL;
+}
+
+void k_index_bwd(Tape *t, int i)
+{
+    const IndexSpec *x = &t->index[t->b[i]];
+    Shape in = t->shape[t->a[i]];
+    const double *g = G(t, i);
+    double *gs = G(t, t->a[i]);
+    long C = in.rank == 2 ? in.d[1] : 1;
+    long r0 = x->start[0], nr = x->len[0];
+    long c0 = in.rank == 2 ? x->start[1] : 0, nc = in.rank == 2 ? x->len[1] : 1;
+    for (long r = 0, k = 0; r < nr; r++)
+        for (long c = 0; c < nc; c++)
+            gs[(r0 + r) * C + c0 + c] += g[k++];
+}
+
+/* ---- [a, b, c]: stacking ---------------------------------------------- */
+
+const char *k_stack_shape(Tape *t, int i)
+{
+    const int *in = t->args + t->a[i];
+    int n = t->b[i];
+    Shape first = t->shape[in[0]];
+    if (first.rank == 2) {
+        snprintf(t->errbuf, sizeof t->errbuf,
+                 "a list of matrices would be a 3-d tensor, which bp does not have");
+        return t->errbuf;
+    }
+    for (int k = 1; k < n; k++)
+        if (!shape_eq(t->shape[in[k]], first))
+            return shape_err(t, "the elements of a list must have one shape", first,
+                             t->shape[in[k]]);
+    t->shape[i] = first.rank == 0 ? (Shape){ 1, { n, 0 } } : (Shape){ 2, { n, first.d[0] } };
+    return NULL;
+}
+
+const char *k_stack_fwd(Tape *t, int i)
+{
+    const int *in = t->args + t->a[i];
+    double *y = X(t, i);
+    for (int k = 0; k < t->b[i]; k++) {
+        long m = tape_size(t, in[k]);
+        memcpy(y, X(t, in[k]), (size_t)m * sizeof *y);
+        y += m;
+    }
+    return NULL;
+}
+
+void k_stack_bwd(Tape *t, int i)
+{
+    const int *in = t->args + t->a[i];
+    const double *g = G(t, i);
+    for (int k = 0; k < t->b[i]; k++) {
+        long m = tape_size(t, in[k]);
+        double *gx = G(t, in[k]);
+        for (long j = 0; j < m; j++) gx[j] += g[j];
+        g += m;
+    }
+}

@@ -1,0 +1,38 @@
+/* kernels.h: tensor kernels over tape slots (see OpKernel* in ops.h).
+ * Element-wise operations use their scalar rules through tensor_elem_*. */
+#ifndef BP_KERNELS_H
+#define BP_KERNELS_H
+
+struct Tape;
+
+/* Entry-by-entry forward/backward of a unary or binary operation with
+ * broadcasting, using the scalar rules of the op table. */
+const char *k_elem_fwd(struct Tape *t, int i);
+void k_elem_bwd(struct Tape *t, int i);
+const char *k_elem_shape(struct Tape *t, int i);
+
+#define KERNEL(name) \
+    const char *k_##name##_fwd(struct Tape *t, int i); \
+    void k_##name##_bwd(struct Tape *t, int i);
+KERNEL(matmul)
+KERNEL(sum)
+KERNEL(mean)
+KERNEL(transpose)
+KERNEL(softmax)
+KERNEL(outer)
+KERNEL(mse)
+KERNEL(xent)
+KERNEL(index)
+KERNEL(stack)
+#undef KERNEL
+
+const char *k_matmul_shape(struct Tape *t, int i);
+const char *k_reduce_shape(struct Tape *t, int i);
+const char *k_transpose_shape(struct Tape *t, int i);
+const char *k_same_shape(struct Tape *t, int i);
+const char *k_outer_shape(struct Tape *t, int i);
+const char *k_pair_reduce_shape(struct Tape *t, int i);
+const char *k_index_shape(struct Tape *t, int i);
+const char *k_stack_shape(struct Tape *t, int i);
+
+#endif

@@ -1,0 +1,70 @@
+#!/bin/sh
+# Tab completion: `tan` offers tan and tanh; a unique prefix of a
+# function, a command, a name defined in the session, a setting after
+# `set` (and only settings there), a file name after `load`.
+. "${abs_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/repl/lib.sh"
+
+printf 'from_file = 7\n' >"$T/home/mymodel.bp"
+repl_start -q
+repl_wait '^bp> $'
+
+# tan: ambiguous; a second Tab lists both.
+repl_type 'tan'
+repl_keys Tab Tab
+repl_wait '^tan +tanh *$' "the listing 'tan  tanh' after tan Tab Tab"
+repl_type 'h(0) + 5'
+repl_keys Enter
+repl_wait '^5$' "tanh(0) + 5 after completing from the listing"
+
+# A unique function prefix completes.
+repl_type 'sigm'
+repl_keys Tab
+repl_wait '^bp> sigmoid ?$' "sigm completed to sigmoid"
+repl_type '(0)'
+repl_keys Enter
+repl_wait '^0\.5$' "sigmoid(0) = 0.5"
+
+# A name defined in the session.
+repl_line 'myvariable = 31'
+repl_type 'myv'
+repl_keys Tab
+repl_wait '^bp> myvariable ?$' "myv completed to the session's name myvariable"
+repl_type '+ 1'
+repl_keys Enter
+repl_wait '^32$' "myvariable + 1"
+
+# A command word.
+repl_type 'va'
+repl_keys Tab
+repl_wait '^bp> vars ?$' "va completed to vars"
+repl_keys Enter
+repl_wait '^myvariable = 31' "the vars listing"
+
+# After set: settings only (`t` would be ambiguous with tan, tanh, trace...).
+repl_type 'set t'
+repl_keys Tab
+repl_wait '^bp> set tol ?$' "set t completed to set tol"
+repl_type '0.25'
+repl_keys Enter
+repl_line 'set'
+repl_wait '^tol +0\.25$' "the tol setting changed through the completed line"
+
+# After load: a file name.
+repl_type 'load "mymo'
+repl_keys Tab
+repl_wait '^bp> load "mymodel\.bp' "a file name completed after load"
+# Close the quote if completion did not (dropping an appended space).
+line=$(repl_screen | grep '^bp> load "mymodel' | tail -n 1)
+case $line in
+*'"'|*'" ') ;;
+*' ') repl_keys BSpace; repl_type '"' ;;
+*) repl_type '"' ;;
+esac
+repl_keys Enter
+repl_line 'from_file * 2'
+repl_wait '^14$' "the completed file loaded"
+
+repl_line 'quit'
+st=$(repl_wait_exit)
+[ "$st" = 0 ] || fail "exit status $st"
+echo "PASS: tab completion"
