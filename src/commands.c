@@ -467,16 +467,19 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
                  * so is every difference quotient. */
                 r->unused = 1;
                 FdEstimate z = { .h = 1 };
-                r->fd.central = r->fd.forward = z;
+                r->fd.central = r->fd.forward = r->fd.ridders = r->fd.cstep = z;
                 r->fd.central.done = (s->set.fd & FD_CENTRAL) != 0;
                 r->fd.forward.done = (s->set.fd & FD_FORWARD) != 0;
+                r->fd.ridders.done = (s->set.fd & FD_RIDDERS) != 0;
+                r->fd.cstep.done = (s->set.fd & FD_COMPLEX) != 0;
                 continue;
             }
             r->bp = tape_grad(t, slot)[k];
             numdiff_entry(t, slot, k, r->bp, &s->set, scratch, &r->fd, &g.cost);
             if (pick) {
                 struct GradSample *m = &g.samples[g.nsamples - 1];
-                const FdEstimate *ref = r->fd.central.done ? &r->fd.central : &r->fd.forward;
+                const FdEstimate *ref = r->fd.central.done ? &r->fd.central : r->fd.forward.done
+                                      ? &r->fd.forward : r->fd.ridders.done ? &r->fd.ridders : &r->fd.cstep;
                 if (ref->done && !ref->failed && fabs(r->bp - ref->value) > m->max_err)
                     m->max_err = fabs(r->bp - ref->value);
                 m->mismatches += r->fd.disagree;
@@ -692,12 +695,12 @@ static int cmd_set(Session *s, const Stmt *st, Diag *d)
             const char *w = a->is_word ? a->word : "";
             if (strcmp(w, "central") == 0) t.fd |= FD_CENTRAL;
             else if (strcmp(w, "forward") == 0) t.fd |= FD_FORWARD;
+            else if (strcmp(w, "ridders") == 0) t.fd |= FD_RIDDERS;
+            else if (strcmp(w, "complex") == 0) t.fd |= FD_COMPLEX;
             else if (strcmp(w, "off") == 0 && st->nargs == 1) t.fd = 0;
-            else if (strcmp(w, "ridders") == 0 || strcmp(w, "complex") == 0)
-                return diag_set(d, E_USAGE, &a->loc, "%s is not available in this version of bp", w);
             else
                 return diag_set(d, E_USAGE, &a->loc,
-                                "set fd takes central, forward or off");
+                                "set fd takes a list of central, forward, ridders, complex, or off");
         }
         s->set = t;
         return E_OK;

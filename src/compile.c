@@ -68,7 +68,7 @@ void tape_free(Tape *t)
     for (int i = 0; i < t->ngradof; i++)
         tape_free(t->gradof[i].sub);
     free(t->op); free(t->a); free(t->b); free(t->shape); free(t->off);
-    free(t->val); free(t->grad); free(t->args); free(t->index); free(t->valdeps);
+    free(t->val); free(t->grad); free(t->im); free(t->args); free(t->index); free(t->valdeps);
     free(t->src); free(t->ent); free(t->owner); free(t->leaves);
     free(t->gradof); free(t->deps); free(t->dep_stamps);
     free(t->named); free(t->named_slot);

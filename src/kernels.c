@@ -507,3 +507,182 @@ void k_stack_bwd(Tape *t, int i)
         g += m;
     }
 }
+
+/* ---- the complex step ------------------------------------------------
+ * f(x + ih) with h = 1e-20: every value is re + i·im with im of order h.
+ * The real parts are the unperturbed values to rounding (they differ by
+ * O(h²)), so only the imaginary parts are computed, in t->im.  Element-wise
+ * ops use their complex rule; the kernels below are the complex extensions
+ * of the tensor operations, dropping terms of order h² (1e-40 relative:
+ * below the rounding of a double). */
+
+#define IM(t, s) ((t)->im + (t)->off[s])
+
+const char *k_elem_im(Tape *t, int i)
+{
+    const OpInfo *o = &op_info[t->op[i]];
+    double *yi = IM(t, i);
+    long n = tape_size(t, i);
+    double _Complex y;
+    if (o->arity == 1) {
+        const double *x = X(t, t->a[i]), *xi = IM(t, t->a[i]);
+        for (long k = 0; k < n; k++) {
+            const char *err = o->cfwd(x[k] + xi[k] * 1.0i, 0, &y);
+            if (err) return entry_err(t, err, k, n);
+            yi[k] = __imag__ y;
+        }
+        return NULL;
+    }
+    const double *x = X(t, t->a[i]), *z = X(t, t->b[i]);
+    const double *xi = IM(t, t->a[i]), *zi = IM(t, t->b[i]);
+    long R, C, ar, ac, br, bc;
+    rc(t->shape[i], &R, &C);
+    bstrides(t->shape[t->a[i]], R, C, &ar, &ac);
+    bstrides(t->shape[t->b[i]], R, C, &br, &bc);
+    for (long r = 0, k = 0; r < R; r++)
+        for (long c = 0; c < C; c++, k++) {
+            long ia = r * ar + c * ac, ib = r * br + c * bc;
+            const char *err = o->cfwd(x[ia] + xi[ia] * 1.0i, z[ib] + zi[ib] * 1.0i, &y);
+            if (err) return entry_err(t, err, k, n);
+            yi[k] = __imag__ y;
+        }
+    return NULL;
+}
+
+/* Im(A B) = Re A · Im B + Im A · Re B */
+void k_matmul_im(Tape *t, int i)
+{
+    long m = 1, k = 1, n = 1;
+    Shape out;
+    mm_dims(t->shape[t->a[i]], t->shape[t->b[i]], &m, &k, &n, &out);
+    const double *A = X(t, t->a[i]), *B = X(t, t->b[i]);
+    const double *Ai = IM(t, t->a[i]), *Bi = IM(t, t->b[i]);
+    double *Ci = IM(t, i);
+    memset(Ci, 0, (size_t)(m * n) * sizeof *Ci);
+    for (long r = 0; r < m; r++)
+        for (long q = 0; q < k; q++)
+            for (long c = 0; c < n; c++)
+                Ci[r * n + c] += A[r * k + q] * Bi[q * n + c] + Ai[r * k + q] * B[q * n + c];
+}
+
+void k_sum_im(Tape *t, int i)
+{
+    const double *xi = IM(t, t->a[i]);
+    double s = 0;
+    for (long k = 0, n = tape_size(t, t->a[i]); k < n; k++) s += xi[k];
+    IM(t, i)[0] = s;
+}
+
+void k_mean_im(Tape *t, int i)
+{
+    k_sum_im(t, i);
+    IM(t, i)[0] /= (double)tape_size(t, t->a[i]);
+}
+
+void k_transpose_im(Tape *t, int i)
+{
+    Shape s = t->shape[t->a[i]];
+    const double *xi = IM(t, t->a[i]);
+    double *yi = IM(t, i);
+    if (s.rank < 2) { memcpy(yi, xi, (size_t)shape_size(s) * sizeof *yi); return; }
+    for (long r = 0; r < s.d[0]; r++)
+        for (long c = 0; c < s.d[1]; c++)
+            yi[c * s.d[0] + r] = xi[r * s.d[1] + c];
+}
+
+/* Im softmax(z)_c = y_c (Im z_c − Σ_k y_k Im z_k) */
+void k_softmax_im(Tape *t, int i)
+{
+    long R, C;
+    rc(t->shape[i], &R, &C);
+    const double *y = X(t, i), *zi = IM(t, t->a[i]);
+    double *yi = IM(t, i);
+    for (long r = 0; r < R; r++) {
+        double s = 0;
+        for (long c = 0; c < C; c++) s += y[r * C + c] * zi[r * C + c];
+        for (long c = 0; c < C; c++) yi[r * C + c] = y[r * C + c] * (zi[r * C + c] - s);
+    }
+}
+
+void k_outer_im(Tape *t, int i)
+{
+    long m = t->shape[i].d[0], n = t->shape[i].d[1];
+    const double *u = X(t, t->a[i]), *v = X(t, t->b[i]);
+    const double *ui = IM(t, t->a[i]), *vi = IM(t, t->b[i]);
+    double *yi = IM(t, i);
+    for (long r = 0; r < m; r++)
+        for (long c = 0; c < n; c++)
+            yi[r * n + c] = u[r] * vi[c] + ui[r] * v[c];
+}
+
+void k_mse_im(Tape *t, int i)
+{
+    const double *p = X(t, t->a[i]), *q = X(t, t->b[i]);
+    const double *pi = IM(t, t->a[i]), *qi = IM(t, t->b[i]);
+    long n = tape_size(t, t->a[i]);
+    double s = 0;
+    for (long k = 0; k < n; k++) s += 2 * (p[k] - q[k]) * (pi[k] - qi[k]);
+    IM(t, i)[0] = s / (double)n;
+}
+
+/* Im of −Σ t (z − lse(z)): −Σ [Im t (z − lse) + t (Im z − Σ_k softmax_k Im z_k)] */
+void k_xent_im(Tape *t, int i)
+{
+    long R, C;
+    rc(t->shape[t->a[i]], &R, &C);
+    const double *z = X(t, t->a[i]), *y = X(t, t->b[i]);
+    const double *zi = IM(t, t->a[i]), *yi = IM(t, t->b[i]);
+    double s = 0;
+    for (long r = 0; r < R; r++) {
+        const double *zr = z + r * C;
+        double l = lse(zr, C), dl = 0;
+        for (long c = 0; c < C; c++) dl += exp(zr[c] - l) * zi[r * C + c];
+        for (long c = 0; c < C; c++)
+            s -= yi[r * C + c] * (zr[c] - l) + y[r * C + c] * (zi[r * C + c] - dl);
+    }
+    IM(t, i)[0] = s / (double)R;
+}
+
+void k_index_im(Tape *t, int i)
+{
+    const IndexSpec *x = &t->index[t->b[i]];
+    Shape in = t->shape[t->a[i]];
+    const double *src = IM(t, t->a[i]);
+    double *y = IM(t, i);
+    long C = in.rank == 2 ? in.d[1] : 1;
+    long c0 = in.rank == 2 ? x->start[1] : 0, nc = in.rank == 2 ? x->len[1] : 1;
+    for (long r = 0, k = 0; r < x->len[0]; r++)
+        for (long c = 0; c < nc; c++)
+            y[k++] = src[(x->start[0] + r) * C + c0 + c];
+}
+
+void k_stack_im(Tape *t, int i)
+{
+    const int *in = t->args + t->a[i];
+    double *y = IM(t, i);
+    for (int k = 0; k < t->b[i]; k++) {
+        long m = tape_size(t, in[k]);
+        memcpy(y, IM(t, in[k]), (size_t)m * sizeof *y);
+        y += m;
+    }
+}
+
+/* ---- kinks ------------------------------------------------------------ */
+
+int k_branch_flipped(const Tape *t, int i, const double *saved)
+{
+    int op = t->op[i], bin = op_info[op].arity == 2;
+    long R, C, ar, ac, br = 0, bc = 0;
+    rc(t->shape[i], &R, &C);
+    bstrides(t->shape[t->a[i]], R, C, &ar, &ac);
+    if (bin) bstrides(t->shape[t->b[i]], R, C, &br, &bc);
+    const double *x = X(t, t->a[i]), *x0 = saved + t->off[t->a[i]];
+    const double *z = bin ? X(t, t->b[i]) : NULL, *z0 = bin ? saved + t->off[t->b[i]] : NULL;
+    for (long r = 0; r < R; r++)
+        for (long c = 0; c < C; c++) {
+            long ia = r * ar + c * ac, ib = r * br + c * bc;
+            if (op_branch(op, x[ia], bin ? z[ib] : 0) != op_branch(op, x0[ia], bin ? z0[ib] : 0))
+                return 1;
+        }
+    return 0;
+}

@@ -13,7 +13,8 @@ const char *k_elem_shape(struct Tape *t, int i);
 
 #define KERNEL(name) \
     const char *k_##name##_fwd(struct Tape *t, int i); \
-    void k_##name##_bwd(struct Tape *t, int i);
+    void k_##name##_bwd(struct Tape *t, int i); \
+    void k_##name##_im(struct Tape *t, int i);
 KERNEL(matmul)
 KERNEL(sum)
 KERNEL(mean)
@@ -25,6 +26,15 @@ KERNEL(xent)
 KERNEL(index)
 KERNEL(stack)
 #undef KERNEL
+
+/* Complex step, element-wise: t->im of slot i from its inputs' values
+ * and imaginary parts, by the op's complex rule.  NULL or a message. */
+const char *k_elem_im(struct Tape *t, int i);
+
+/* Kinks: does element-wise kink op slot i take, at some entry, another
+ * branch with the current values than with `saved` (a copy of the value
+ * arena from the unperturbed pass)? */
+int k_branch_flipped(const struct Tape *t, int i, const double *saved);
 
 const char *k_matmul_shape(struct Tape *t, int i);
 const char *k_reduce_shape(struct Tape *t, int i);

@@ -44,6 +44,14 @@ typedef const char *(*OpFwd)(double a, double b, double *y);
  * used twice receives both contributions. */
 typedef void (*OpBwd)(double *ga, double *gb, double g, double a, double b, double y);
 
+/* Complex step: y = op(a, b) in complex arithmetic, branches (relu abs min
+ * max comparisons) decided on the real part.  NULL, or a domain message. */
+typedef const char *(*OpCfwd)(double _Complex a, double _Complex b, double _Complex *y);
+
+/* Kinks: which branch op takes at (a, b): -1, 0 or 1.  A finite
+ * difference whose points take different branches straddles a kink. */
+int op_branch(int op, double a, double b);
+
 typedef struct OpInfo {
     const char *name;     /* as written: "tanh", "+" */
     int arity;            /* 0, 1 or 2 */
@@ -56,6 +64,8 @@ typedef struct OpInfo {
     OpKernelFwd kfwd;     /* or a tensor kernel */
     OpKernelBwd kbwd;
     OpKernelShape kshape;
+    OpCfwd cfwd;          /* the complex-step rule (element-wise ops) */
+    OpKernelBwd kim;      /* tensor kernels: the complex step's imaginary part */
 } OpInfo;
 
 extern const OpInfo op_info[OP_COUNT];

@@ -174,6 +174,33 @@ static void json_num(FILE *f, const char *key, double v)
     fprintf(f, ", \"%s\": %s", key, buf);
 }
 
+/* The methods in display order, with their table headings and JSON keys. */
+static const struct { unsigned bit; const char *head, *key; } methods[] = {
+    { FD_CENTRAL, "central diff", "central" },
+    { FD_FORWARD, "forward diff", "forward" },
+    { FD_RIDDERS, "ridders", "ridders" },
+    { FD_COMPLEX, "complex step", "complex" },
+};
+enum { NMETHODS = 4 };
+
+static const FdEstimate *method(const FdResult *r, int m)
+{
+    return m == 0 ? &r->central : m == 1 ? &r->forward : m == 2 ? &r->ridders : &r->cstep;
+}
+
+static long method_cost(const FdCost *c, int m)
+{
+    return m == 0 ? c->central : m == 1 ? c->forward : m == 2 ? c->ridders : c->cstep;
+}
+
+/* The estimate the mark and the difference column are judged against. */
+static const FdEstimate *reference(const FdResult *r, int *m)
+{
+    for (int i = 0; i < NMETHODS; i++)
+        if (method(r, i)->done) { if (m) *m = i; return method(r, i); }
+    return NULL;
+}
+
 static void grad_json(Session *s, const GradReport *g)
 {
     FILE *f = s->out;
@@ -187,13 +214,24 @@ static void grad_json(Session *s, const GradReport *g)
         fputs(i ? ", {\"wrt\": " : "{\"wrt\": ", f);
         report_json_string(f, r->wrt);
         json_num(f, "backprop", r->bp);
-        const FdEstimate *ref = NULL;
-        if (r->fd.central.done) { json_num(f, "central", r->fd.central.value); ref = &r->fd.central; }
-        if (r->fd.forward.done) { json_num(f, "forward", r->fd.forward.value); if (!ref) ref = &r->fd.forward; }
+        for (int m = 0; m < NMETHODS; m++) {
+            const FdEstimate *e = method(&r->fd, m);
+            if (!e->done) continue;
+            json_num(f, methods[m].key, e->value);
+            if (m == 2) json_num(f, "ridders_err", e->err);
+        }
+        const FdEstimate *ref = reference(&r->fd, NULL);
         if (ref) {
             json_num(f, "abs_err", fabs(r->bp - ref->value));
             if (ref->one_sided)
                 fprintf(f, ", \"one_sided\": %s", ref->one_sided > 0 ? "\"+\"" : "\"-\"");
+            if (ref->kink) {
+                fputs(", \"kink\": {\"left\": ", f);
+                report_fmt_json(buf, sizeof buf, ref->left);
+                fprintf(f, "%s, \"right\": ", buf);
+                report_fmt_json(buf, sizeof buf, ref->right);
+                fprintf(f, "%s}", buf);
+            }
         }
         fprintf(f, ", \"ok\": %s}", r->fd.disagree ? "false" : "true");
     }
@@ -211,8 +249,9 @@ static void grad_json(Session *s, const GradReport *g)
         fputs("]", f);
     }
     fputs(", \"cost\": {\"backprop\": {\"forward\": 1, \"backward\": 1}", f);
-    if (g->fd & FD_CENTRAL) fprintf(f, ", \"central\": {\"forward\": %ld}", g->cost.central);
-    if (g->fd & FD_FORWARD) fprintf(f, ", \"forward\": {\"forward\": %ld}", g->cost.forward);
+    for (int m = 0; m < NMETHODS; m++)
+        if (g->fd & methods[m].bit)
+            fprintf(f, ", \"%s\": {\"forward\": %ld}", methods[m].key, method_cost(&g->cost, m));
     fputs("}}\n", f);
 }
 
@@ -241,40 +280,50 @@ void report_grad(Session *s, const GradReport *g)
         fprintf(f, "  (%s depends on no parameters: nothing to differentiate)\n", g->target);
         return;
     }
-    int w = 3;
+    int w = 3, ref_m = -1;
     for (int i = 0; i < g->nrows; i++) {
         int l = (int)strlen(g->rows[i].wrt);
         if (l > w) w = l;
     }
-    int c = (g->fd & FD_CENTRAL) != 0, fw = (g->fd & FD_FORWARD) != 0;
+    for (int m = 0; m < NMETHODS && ref_m < 0; m++)
+        if (g->fd & methods[m].bit) ref_m = m;
     fprintf(f, "  %-*s  %14s", w, "wrt", "backprop");
-    if (c) fprintf(f, "  %14s", "central diff");
-    if (fw) fprintf(f, "  %14s", "forward diff");
-    if (c || fw) fprintf(f, "  %14s", c ? "|bp - central|" : "|bp - forward|");
+    for (int m = 0; m < NMETHODS; m++)
+        if (g->fd & methods[m].bit) fprintf(f, "  %14s", methods[m].head);
+    if (ref_m >= 0) {
+        char head[32];
+        snprintf(head, sizeof head, "|bp - %s|", methods[ref_m].key);
+        fprintf(f, "  %14s", head);
+    }
     fputc('\n', f);
     const char *red = s->color ? "\033[1;31m" : "", *off = s->color ? "\033[0m" : "";
     for (int i = 0; i < g->nrows; i++) {
         const GradRow *r = &g->rows[i];
-        char b[64], cc[64], ff[64], d[64];
+        char b[64], c[64], d[64];
         if (isfinite(r->bp)) snprintf(b, sizeof b, "%.6e", r->bp);
         else report_fmt_value(b, sizeof b, r->bp, 6);
-        cell(cc, sizeof cc, &r->fd.central);
-        cell(ff, sizeof ff, &r->fd.forward);
         fprintf(f, "  %-*s  %14s", w, r->wrt, b);
-        if (c) fprintf(f, "  %14s", cc);
-        if (fw) fprintf(f, "  %14s", ff);
-        const FdEstimate *ref = c ? &r->fd.central : fw ? &r->fd.forward : NULL;
+        for (int m = 0; m < NMETHODS; m++) {
+            if (!(g->fd & methods[m].bit)) continue;
+            cell(c, sizeof c, method(&r->fd, m));
+            fprintf(f, "  %14s", c);
+        }
+        const FdEstimate *ref = reference(&r->fd, NULL);
         if (ref) {
             if (ref->failed) snprintf(d, sizeof d, "%s", "-");
             else snprintf(d, sizeof d, "%.1e", fabs(r->bp - ref->value));
             fprintf(f, "  %14s", d);
             if (r->fd.disagree) fprintf(f, "  %s<-- MISMATCH%s", red, off);
+            if (ref->kink)
+                fprintf(f, "  kink: left slope %.6g, right slope %.6g", ref->left, ref->right);
             if (ref->one_sided)
                 fprintf(f, "  (one-sided: p %c h is outside the domain)",
                         ref->one_sided > 0 ? '-' : '+');
             if (ref->failed)
-                fprintf(f, "  (p + h and p - h are both outside the domain)");
+                fprintf(f, "  (%s)", ref->why ? ref->why : "p + h and p - h are both outside the domain");
         }
+        if (r->fd.ridders.done && !r->fd.ridders.failed)
+            fprintf(f, "  (ridders error ~%.1e)", r->fd.ridders.err);
         if (r->unused) fprintf(f, "  (%s does not use %s)", g->target, r->wrt);
         fputc('\n', f);
     }
@@ -285,7 +334,9 @@ void report_grad(Session *s, const GradReport *g)
                 m->mismatches ? "  <-- MISMATCH" : "");
     }
     fprintf(f, "cost: backprop 1 forward + 1 backward");
-    if (c) fprintf(f, "; central diff %ld forward", g->cost.central);
-    if (fw) fprintf(f, "; forward diff %ld forward", g->cost.forward);
+    static const char *const cname[] = { "central diff", "forward diff", "ridders", "complex step" };
+    for (int m = 0; m < NMETHODS; m++)
+        if (g->fd & methods[m].bit)
+            fprintf(f, "; %s %ld forward", cname[m], method_cost(&g->cost, m));
     fputc('\n', f);
 }

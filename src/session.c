@@ -185,10 +185,8 @@ int session_collect_uses(Session *s, const Ast *body, const char **params,
         const Ast *a = stack[--n];
         const char *name = NULL;
         if (a->kind == AST_NAME) name = a->name;
-        else if (a->kind == AST_CALL) {
-            int ar;
-            if (op_lookup_function(a->name, &ar) < 0) name = a->name;
-        }
+        else if (a->kind == AST_CALL && !session_reserved(a->name))
+            name = a->name;   /* a user function */
         if (name && !is_param(params, nparams, name)) {
             Entry *u = session_intern(s, name);
             if (u->mark_epoch != ep) {
