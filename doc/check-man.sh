@@ -73,8 +73,10 @@ if command -v man >/dev/null 2>&1; then
     [ -s "$T/warn" ] && { fail "man reports warnings:"; cat "$T/warn"; }
 fi
 if command -v groff >/dev/null 2>&1; then
-    groff -man -Tutf8 -ww -z "$man" 2>"$T/warn" || fail "groff failed"
-    [ -s "$T/warn" ] && { fail "groff reports warnings:"; cat "$T/warn"; }
+    for dev in utf8 ascii; do       # ascii: no character missing there either
+        groff -man -T$dev -ww -z "$man" 2>"$T/warn" || fail "groff -T$dev failed"
+        [ -s "$T/warn" ] && { fail "groff -T$dev reports warnings:"; cat "$T/warn"; }
+    done
 fi
 if ! command -v man >/dev/null 2>&1 && ! command -v groff >/dev/null 2>&1; then
     echo "note: neither man nor groff installed: formatting not checked"

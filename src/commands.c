@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
+#include "cmdutil.h"
 #include "help.h"
 #include "numdiff.h"
 #include "ops.h"
@@ -20,7 +21,7 @@ volatile sig_atomic_t bp_interrupted;
 
 /* The tape of expression e: the session's cached one when e is a bare
  * name, else a new one (*owned = 1: free it). */
-static Tape *tape_for(Session *s, const Ast *e, int *owned, Diag *d)
+Tape *tape_for(Session *s, const Ast *e, int *owned, Diag *d)
 {
     if (e->kind == AST_NAME) {
         Entry *en = session_find(s, e->name);
@@ -33,7 +34,7 @@ static Tape *tape_for(Session *s, const Ast *e, int *owned, Diag *d)
     return compile_expr(s, e, NULL, d);
 }
 
-static int forward(Tape *t, Diag *d)
+int cmd_forward(Tape *t, Diag *d)
 {
     const char *msg = NULL;
     int bad = eval_forward(t, 0, &msg);
@@ -45,19 +46,19 @@ static int forward(Tape *t, Diag *d)
 }
 
 /* Evaluate expression e now into *out (which it owns). */
-static int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
+int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
 {
     int owned;
     Tape *t = tape_for(s, e, &owned, d);
     if (!t) return d->kind;
-    int rc = forward(t, d);
+    int rc = cmd_forward(t, d);
     if (!rc) value_set(out, t->shape[t->root], tape_val(t, t->root));
     if (owned) tape_free(t);
     return rc;
 }
 
 /* Evaluate e now; it must be a scalar. */
-static int eval_scalar(Session *s, const Ast *e, double *out, Diag *d)
+int eval_scalar(Session *s, const Ast *e, double *out, Diag *d)
 {
     Value v = { 0 };
     int rc = eval_now(s, e, &v, d);
@@ -71,7 +72,7 @@ static int eval_scalar(Session *s, const Ast *e, double *out, Diag *d)
     return rc;
 }
 
-static int span_text(const Ast *e, char *buf, size_t n)
+int span_text(const Ast *e, char *buf, size_t n)
 {
     const char *p;
     int len = report_span(&e->loc, &p);
@@ -210,7 +211,9 @@ static void note_undefined(Session *s, const Ast *body, Entry **uses, int n)
             for (int j = a->nkids - 1; j >= 0; j--) stack[sn++] = a->kid[j];
         }
         free(stack);
-        report_note(s, loc, "%s is not defined yet", u->name);
+        const char *near = help_suggest(s, u->name, 1);
+        if (near) report_note(s, loc, "%s is not defined yet (did you mean %s?)", u->name, near);
+        else report_note(s, loc, "%s is not defined yet", u->name);
     }
 }
 
@@ -358,7 +361,7 @@ static int cmd_expr(Session *s, const Stmt *st, Diag *d)
 /* ---- grad ------------------------------------------------------------ */
 
 /* "w", "b[2]", "W[0,1]" */
-static void entry_name(char *buf, size_t n, const char *name, Shape sh, long k)
+void entry_name(char *buf, size_t n, const char *name, Shape sh, long k)
 {
     if (sh.rank == 0) snprintf(buf, n, "%s", name);
     else if (sh.rank == 1) snprintf(buf, n, "%s[%ld]", name, k);
@@ -394,7 +397,7 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
                       "grad needs a scalar, but %s has shape %s: try grad sum(%s)", text, sh, text);
         goto out;
     }
-    if ((rc = forward(t, d))) goto out;
+    if ((rc = cmd_forward(t, d))) goto out;
     backprop(t);
 
     /* the names to differentiate by */
@@ -650,7 +653,7 @@ static int cmd_clear(Session *s)
 
 /* ---- set ------------------------------------------------------------- */
 
-static int arg_number(Session *s, const Arg *a, double *v, Diag *d)
+int arg_number(Session *s, const Arg *a, double *v, Diag *d)
 {
     if (!a->is_word) { *v = a->num; return E_OK; }
     Entry *e = session_find(s, a->word);
@@ -738,6 +741,9 @@ static int cmd_set(Session *s, const Stmt *st, Diag *d)
                 return diag_set(d, E_USAGE, &a->loc, "maxcheck must be a positive whole number");
             t.maxcheck = (int)v;
         } else {
+            const char *near = help_suggest(s, k, 2);
+            if (near)
+                return diag_set(d, E_USAGE, &st->name_loc, "unknown setting %s; did you mean %s?", k, near);
             return diag_set(d, E_USAGE, &st->name_loc,
                             "unknown setting %s (settings: eps, fd, digits, tol, lr, seed, maxcheck)", k);
         }

@@ -15,6 +15,7 @@
 #include "ops.h"
 #include "kernels.h"
 #include "csv.h"
+#include "help.h"
 #include "xalloc.h"
 
 /* ---- a small map Entry* -> int, private to one compile ------------- */
@@ -505,7 +506,9 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 break;
             }
             char msg[300];
-            snprintf(msg, sizeof msg, "%s is not defined", a->name);
+            const char *near = help_suggest(s, a->name, 1);
+            if (near) snprintf(msg, sizeof msg, "%s is not defined; did you mean %s?", a->name, near);
+            else snprintf(msg, sizeof msg, "%s is not defined", a->name);
             ok = fail_at(&c, a, f->owner, E_NAME, msg) >= 0;
             continue;
         }
@@ -533,6 +536,9 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                             char msg[300];
                             if (e && e->kind != ENT_UNDEF)
                                 snprintf(msg, sizeof msg, "%s is not a function", a->name);
+                            else if (help_suggest(s, a->name, 1))
+                                snprintf(msg, sizeof msg, "unknown function %s; did you mean %s?",
+                                         a->name, help_suggest(s, a->name, 1));
                             else
                                 snprintf(msg, sizeof msg, "unknown function %s", a->name);
                             ok = fail_at(&c, a, f->owner, E_NAME, msg) >= 0;

@@ -9,6 +9,7 @@
 #   repl_wait REGEX [WHAT]    poll the screen until a line matches (grep -E)
 #   repl_wait_count REGEX N   ... until at least N lines match
 #   repl_wait_exit            wait until bp has exited; prints its status
+#                             (or `signal N`)
 #   repl_screen               the screen and its scrollback, as text
 #                             (trailing spaces kept)
 #   fail MESSAGE              print the screen and exit 1
@@ -70,11 +71,14 @@ repl_type() { $TMUX_CMD send-keys -t bp -l -- "$1"; }
 repl_line() { repl_type "$1"; repl_keys Enter; }
 repl_screen() { $TMUX_CMD capture-pane -p -N -S - -t bp; }
 
+# (On stderr: fail may run inside $(...).)
 fail() {
-    echo "FAIL: $*"
-    echo "---- screen ----"
-    repl_screen
-    echo "----------------"
+    {
+        echo "FAIL: $*"
+        echo "---- screen ----"
+        repl_screen
+        echo "----------------"
+    } >&2
     exit 1
 }
 
@@ -97,12 +101,18 @@ repl_absent() {
     if repl_screen | grep -E -q -e "$1"; then fail "${2:-unexpected line /$1/}"; fi
 }
 
-# Wait until bp has exited; print its exit status.
+# Wait until bp has exited; print its exit status (or `signal N`).
 repl_wait_exit() {
     end=$(( $(date +%s) + REPL_TIMEOUT ))
     while :; do
-        st=$($TMUX_CMD display-message -p -t bp '#{pane_dead} #{pane_dead_status}')
-        case $st in "1 "*) echo "${st#1 }"; return 0 ;; esac
+        st=$($TMUX_CMD display-message -p -t bp '#{pane_dead} #{pane_dead_status} #{pane_dead_signal}')
+        # The pane may be dead (its terminal closed) a moment before tmux
+        # has collected the exit status: wait for the status too.
+        case $st in
+        "1  ") ;;
+        "1  "*) echo "signal ${st#1  }"; return 0 ;;
+        "1 "*) echo "${st#1 }" | cut -d' ' -f1; return 0 ;;
+        esac
         [ "$(date +%s)" -gt "$end" ] && fail "timed out waiting for bp to exit"
         sleep 0.05
     done

@@ -1,0 +1,389 @@
+/* teach.c: the commands that show the chain rule at work: trace (the
+ * backward pass step by step), sweep (finite-difference error against the
+ * step size) and check (PASS/FAIL, for autograding). */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include "cmdutil.h"
+#include "kernels.h"
+#include "numdiff.h"
+#include "ops.h"
+#include "plot.h"
+#include "report.h"
+#include "xalloc.h"
+
+extern volatile sig_atomic_t bp_interrupted;
+
+/* ---- naming slots ------------------------------------------------------ */
+
+/* How slot i is called in a trace: its name, or its source text with
+ * white space folded, or its value for a constant. */
+static void slot_label(const Tape *t, int i, char *buf, size_t n)
+{
+    if (t->ent[i]) { snprintf(buf, n, "%s", t->ent[i]->name); return; }
+    const char *p;
+    int len = t->src[i] ? report_span(&t->src[i]->loc, &p) : 0;
+    if (len == 0) { snprintf(buf, n, "#%d", i); return; }
+    size_t k = 0;
+    int space = 0;
+    for (int j = 0; j < len && k + 4 < n; j++) {
+        char c = p[j];
+        if (c == '\n' || c == '\t' || c == ' ' || c == '\r') { space = 1; continue; }
+        if (space && k) buf[k++] = ' ';
+        space = 0;
+        buf[k++] = c;
+    }
+    if (k + 4 >= n) { buf[k - 3] = buf[k - 2] = buf[k - 1] = '.'; }
+    buf[k] = '\0';
+}
+
+/* "∂f/∂z", "∂f/∂(w*x + b)" */
+static void partial(char *buf, size_t n, const char *f, const char *x, int named)
+{
+    snprintf(buf, n, named ? "d%s/d%s" : "d%s/d(%s)", f, x);
+}
+
+static void fmt(char *buf, size_t n, const Tape *t, int slot, const double *x, int digits)
+{
+    Value v = { t->shape[slot], (double *)x };
+    char *str = report_value_str(&v, digits, 0, 0);
+    snprintf(buf, n, "%s", str);
+    free(str);
+}
+
+/* ---- trace -------------------------------------------------------------- */
+
+/* One contribution to a slot's gradient: from which user, how much. */
+typedef struct Contrib { int from; int next; } Contrib;
+
+int cmd_trace(Session *s, const Stmt *st, Diag *d)
+{
+    const Ast *target = st->e[0];
+    int owned, rc = E_OK;
+    Tape *t = tape_for(s, target, &owned, d);
+    if (!t) return d->kind;
+    char fname[128], lab[256], lab2[256], p1[600], v1[256], v2[256];
+    span_text(target, fname, sizeof fname);
+    int dg = s->set.digits < 6 ? s->set.digits : 6;
+    double *snap = NULL;
+    Contrib *cs = NULL;
+    int *head = NULL, ncs = 0, ccap = 0;
+
+    if (t->ngradof) {
+        rc = diag_set(d, E_USAGE, &target->loc, "this uses grad(...): second derivatives are not supported yet");
+        goto out;
+    }
+    if (t->shape[t->root].rank != 0) {
+        rc = diag_set(d, E_SHAPE, &target->loc, "trace needs a scalar: try trace sum(%s)", fname);
+        goto out;
+    }
+    if ((rc = cmd_forward(t, d))) goto out;
+
+    /* Our own backward pass, recording each contribution: a slot's
+     * gradient is the sum of what its users send it (the chain rule). */
+    memset(t->grad, 0, (size_t)t->nval * sizeof *t->grad);
+    tape_grad(t, t->root)[0] = 1;
+    snap = xmalloc((size_t)(t->nval ? t->nval : 1) * sizeof *snap);
+    head = xmalloc((size_t)t->n * sizeof *head);
+    for (int i = 0; i < t->n; i++) head[i] = -1;
+
+    report_text(s, "trace %s: the backward pass, one node at a time (d = partial derivative)", fname);
+    report_text(s, "  forward pass: %s = %s", fname, (fmt(v1, sizeof v1, t, t->root, tape_val(t, t->root), s->set.digits), v1));
+    report_text(s, "  step 0: d%s/d%s = 1 (the seed)", fname, fname);
+    int stepno = 0;
+    for (int i = t->root; i >= 0; i--) {
+        const OpInfo *o = &op_info[t->op[i]];
+        if (!o->kbwd && o->arity == 0) continue;
+        if (bp_interrupted) { rc = diag_set(d, E_INTERRUPT, &st->loc, "interrupted"); goto out; }
+        int ins[2] = { t->a[i], o->arity == 2 && t->op[i] != OP_INDEX ? t->b[i] : -1 };
+        int nin = t->op[i] == OP_STACK ? t->b[i] : ins[1] >= 0 ? 2 : 1;
+        const double *g = tape_grad(t, i);
+        int zero = 1;
+        for (long k = 0, n = tape_size(t, i); k < n; k++) zero &= g[k] == 0;
+
+        slot_label(t, i, lab, sizeof lab);
+        stepno++;
+        fmt(v1, sizeof v1, t, i, tape_val(t, i), dg);
+        if (t->ent[i] && t->ent[i]->kind == ENT_FORMULA) {
+            char def[300];
+            span_text(t->ent[i]->expr, def, sizeof def);
+            report_text(s, "  step %d: %s = %s = %s", stepno, lab, def, v1);
+        } else {
+            report_text(s, "  step %d: %s = %s", stepno, lab, v1);
+        }
+        partial(p1, sizeof p1, fname, lab, t->ent[i] != NULL || strlen(lab) < 2);
+        fmt(v2, sizeof v2, t, i, g, dg);
+        /* where this gradient came from: one line per user when shared */
+        int nc = 0;
+        for (int c = head[i]; c >= 0; c = cs[c].next) nc++;
+        if (i == t->root)
+            report_text(s, "      %s = 1", p1);
+        else if (nc > 1) {
+            report_text(s, "      %s = %s, the sum over its %d uses:", p1, v2, nc);
+            for (int c = head[i]; c >= 0; c = cs[c].next) {
+                slot_label(t, cs[c].from, lab2, sizeof lab2);
+                report_text(s, "        via %s", lab2);
+            }
+        } else {
+            report_text(s, "      %s = %s", p1, v2);
+        }
+        if (zero) {
+            report_text(s, "      (zero: nothing flows further from here)");
+            continue;
+        }
+
+        /* Send the gradient to the inputs and show each product. */
+        for (int k = 0; k < nin; k++) {
+            int in = t->op[i] == OP_STACK ? t->args[t->a[i] + k] : ins[k];
+            memcpy(snap + t->off[in], tape_grad(t, in), (size_t)tape_size(t, in) * sizeof *snap);
+        }
+        if (o->kbwd) o->kbwd(t, i);
+        else if (t->shape[i].rank == 0)
+            o->bwd(tape_grad(t, ins[0]), ins[1] >= 0 ? tape_grad(t, ins[1]) : NULL, g[0],
+                   tape_val(t, ins[0])[0], ins[1] >= 0 ? tape_val(t, ins[1])[0] : 0, tape_val(t, i)[0]);
+        else
+            k_elem_bwd(t, i);
+        /* local derivatives of a scalar op: its rule with upstream 1 */
+        double la = 0, lb = 0;
+        int scalar = t->shape[i].rank == 0 && !o->kbwd && o->bwd;
+        if (scalar) {
+            o->bwd(&la, ins[1] >= 0 ? &lb : NULL, 1.0, tape_val(t, ins[0])[0],
+                   ins[1] >= 0 ? tape_val(t, ins[1])[0] : 0, tape_val(t, i)[0]);
+            report_text(s, "      local derivative of %s: %s", o->name,
+                        o->deriv[0] ? o->deriv : "(see help)");
+        }
+        for (int k = 0; k < nin; k++) {
+            int in = t->op[i] == OP_STACK ? t->args[t->a[i] + k] : ins[k];
+            if (t->op[in] == OP_NUM) continue;       /* constants need no gradient */
+            long n = tape_size(t, in);
+            double *gi = tape_grad(t, in), *sn = snap + t->off[in];
+            for (long j = 0; j < n; j++) { double now = gi[j]; gi[j] = now - sn[j]; sn[j] = now; }
+            fmt(v1, sizeof v1, t, in, gi, dg);        /* this user's contribution */
+            memcpy(gi, sn, (size_t)n * sizeof *gi);   /* the running total again */
+            slot_label(t, in, lab2, sizeof lab2);
+            char p2[600];
+            partial(p2, sizeof p2, fname, lab2, t->ent[in] != NULL || strlen(lab2) < 2);
+            if (scalar) {
+                char lv[64], gv[64];
+                report_fmt_value(lv, sizeof lv, k == 0 ? la : lb, dg);
+                report_fmt_value(gv, sizeof gv, g[0], dg);
+                report_text(s, "      -> %s += %s * %s = %s", p2, gv, lv, v1);
+            } else {
+                report_text(s, "      -> %s += %s", p2, v1);
+            }
+            xgrow((void **)&cs, &ccap, ncs + 1, sizeof *cs);
+            cs[ncs] = (Contrib){ i, head[in] };
+            head[in] = ncs++;
+        }
+    }
+    /* the result: the leaves' gradients */
+    report_text(s, "  result:");
+    for (int k = 0; k < t->nleaves; k++) {
+        int l = t->leaves[k];
+        int nc = 0;
+        for (int c = head[l]; c >= 0; c = cs[c].next) nc++;
+        fmt(v1, sizeof v1, t, l, tape_grad(t, l), s->set.digits);
+        report_text(s, "    d%s/d%s = %s%s%s", fname, t->ent[l]->name, v1,
+                    t->ent[l]->kind == ENT_CONST ? "  (const)" : "",
+                    nc > 1 ? "  (summed over its uses)" : "");
+    }
+out:
+    free(snap);
+    free(cs);
+    free(head);
+    if (owned) tape_free(t);
+    return rc;
+}
+
+/* ---- sweep ---------------------------------------------------------------- */
+
+int cmd_sweep(Session *s, const Stmt *st, Diag *d)
+{
+    const Ast *target = st->e[0];
+    int owned, rc = E_OK;
+    Tape *t = tape_for(s, target, &owned, d);
+    if (!t) return d->kind;
+    char fname[128];
+    span_text(target, fname, sizeof fname);
+    double *scratch = NULL;
+    Entry *e = session_find(s, st->names[0]);
+    int slot = e ? tape_slot_of(t, e) : -1;
+    if (!e || e->kind == ENT_UNDEF) {
+        rc = diag_set(d, E_NAME, &st->name_locs[0], "%s is not defined", st->names[0]);
+        goto out;
+    }
+    if (slot < 0) {
+        rc = diag_set(d, E_USAGE, &st->name_locs[0], "%s does not use %s", fname, e->name);
+        goto out;
+    }
+    if (t->shape[t->root].rank != 0 || t->shape[slot].rank != 0) {
+        rc = diag_set(d, E_SHAPE, &target->loc, "sweep needs a scalar %s and a scalar %s",
+                      fname, e->name);
+        goto out;
+    }
+    if ((rc = cmd_forward(t, d))) goto out;
+    backprop(t);
+    double bp = tape_grad(t, slot)[0], p = tape_val(t, slot)[0];
+    scratch = xmalloc((size_t)t->nval * sizeof *scratch);
+
+    enum { N = 15 };
+    double eps[N], ef[N], ec[N];
+    int lost[N], bf = -1, bc = -1;
+    for (int i = 0; i < N; i++) {
+        eps[i] = pow(10, -(i + 1));
+        double c, f;
+        lost[i] = numdiff_sweep_point(t, slot, 0, eps[i], scratch, &c, &f) != 0;
+        ef[i] = lost[i] ? NAN : fabs(f - bp);
+        ec[i] = lost[i] ? NAN : fabs(c - bp);
+        if (!lost[i] && isfinite(ef[i]) && (bf < 0 || ef[i] < ef[bf])) bf = i;
+        if (!lost[i] && isfinite(ec[i]) && (bc < 0 || ec[i] < ec[bc])) bc = i;
+    }
+    char bv[64], pv[64];
+    report_fmt_value(bv, sizeof bv, bp, s->set.digits);
+    report_fmt_value(pv, sizeof pv, p, s->set.digits);
+    report_text(s, "sweep %s wrt %s at %s = %s: error of finite differences against backprop (%s)",
+                fname, e->name, e->name, pv, bv);
+    report_text(s, "  h = eps * max(1, |%s|), rounded so that %s + h is exact", e->name, e->name);
+    report_text(s, "  %7s  %12s  %14s  %14s", "eps", "h", "forward error", "central error");
+    for (int i = 0; i < N; i++) {
+        double h = eps[i] * fmax(1, fabs(p));
+        volatile double pp = p + h;
+        if (lost[i]) {
+            report_text(s, "  %7.0e  %12.4e  %14s  %14s", eps[i], h, "step lost", "step lost");
+            continue;
+        }
+        char a[32], b[32];
+        snprintf(a, sizeof a, "%.2e", ef[i]);
+        snprintf(b, sizeof b, "%.2e", ec[i]);
+        report_text(s, "  %7.0e  %12.4e  %14s  %14s%s%s", eps[i], pp - p, a, b,
+                    i == bf ? "  <- best forward" : "", i == bc ? "  <- best central" : "");
+    }
+    report_text(s, "  large eps: truncation error (forward ~ eps, central ~ eps^2);"
+                   " small eps: round-off (~ u/eps)");
+    plot_sweep(s, eps, ef, ec, N, bf, bc);
+out:
+    free(scratch);
+    if (owned) tape_free(t);
+    return rc;
+}
+
+/* ---- check -------------------------------------------------------------- */
+
+static void check_result(Session *s, const char *what, int pass, double got, double want,
+                         double tol, const char *detail)
+{
+    if (!pass) s->failed_checks++;
+    if (s->json) {
+        char g[64], w[64], tl[64];
+        report_fmt_json(g, sizeof g, got);
+        report_fmt_json(w, sizeof w, want);
+        report_fmt_json(tl, sizeof tl, tol);
+        fputs("{\"check\": ", s->out);
+        report_json_string(s->out, what);
+        fprintf(s->out, ", \"pass\": %s, \"got\": %s, \"want\": %s, \"tol\": %s}\n",
+                pass ? "true" : "false", g, w, tl);
+        return;
+    }
+    const char *on = s->color ? (pass ? "\033[1;32m" : "\033[1;31m") : "", *off = s->color ? "\033[0m" : "";
+    report_text(s, "%s%s%s: check %s: %s", on, pass ? "PASS" : "FAIL", off, what, detail);
+}
+
+int cmd_check(Session *s, const Stmt *st, Diag *d)
+{
+    char what[300], detail[600];
+    double tol = s->set.tol;
+    if (st->nargs > 1)
+        return diag_set(d, E_USAGE, &st->args[1].loc, "check takes at most one tolerance");
+    if (st->nargs == 1) {
+        if (arg_number(s, &st->args[0], &tol, d)) return d->kind;
+        if (!(tol > 0)) return diag_set(d, E_USAGE, &st->args[0].loc, "the tolerance must be positive");
+    }
+    if (st->ne == 2) {
+        /* check a, b [tol]: every entry within tol, relative */
+        Value a = { 0 }, b = { 0 };
+        int rc = eval_now(s, st->e[0], &a, d);
+        if (!rc) rc = eval_now(s, st->e[1], &b, d);
+        if (!rc && !shape_eq(a.shape, b.shape)) {
+            char sa[48], sb[48];
+            shape_str(a.shape, sa, sizeof sa);
+            shape_str(b.shape, sb, sizeof sb);
+            rc = diag_set(d, E_SHAPE, &st->loc, "check: shapes %s and %s differ", sa, sb);
+        }
+        if (rc) { value_free(&a); value_free(&b); return rc; }
+        double worst = 0, ga = a.data[0], gb = b.data[0];
+        int pass = 1;
+        for (long k = 0, n = shape_size(a.shape); k < n; k++) {
+            double x = a.data[k], y = b.data[k], err = fabs(x - y);
+            double rel = err == 0 ? 0 : err / fmax(fabs(x), fabs(y));
+            if (!(rel <= tol)) pass = 0;
+            if (!(rel <= worst)) { worst = rel; ga = x; gb = y; }
+        }
+        char ta[140], tb[140], x[64], y[64];
+        span_text(st->e[0], ta, sizeof ta);
+        span_text(st->e[1], tb, sizeof tb);
+        snprintf(what, sizeof what, "%s, %s", ta, tb);
+        report_fmt_value(x, sizeof x, ga, s->set.digits);
+        report_fmt_value(y, sizeof y, gb, s->set.digits);
+        snprintf(detail, sizeof detail, "%s = %s, %s = %s (relative difference %.1e, tol %g)",
+                 ta, x, tb, y, worst, tol);
+        check_result(s, what, pass, ga, gb, tol, detail);
+        value_free(&a);
+        value_free(&b);
+        return E_OK;
+    }
+    /* check f: every partial of f against central differences */
+    const Ast *target = st->e[0];
+    int owned, rc = E_OK;
+    Tape *t = tape_for(s, target, &owned, d);
+    if (!t) return d->kind;
+    span_text(target, what, sizeof what);
+    double *scratch = NULL;
+    if (t->ngradof || t->shape[t->root].rank != 0) {
+        rc = diag_set(d, E_USAGE, &target->loc, "check f needs a scalar f without grad(...)");
+        goto out;
+    }
+    if ((rc = cmd_forward(t, d))) goto out;
+    backprop(t);
+    scratch = xmalloc((size_t)t->nval * sizeof *scratch);
+    Settings set = s->set;
+    set.fd = FD_CENTRAL;
+    set.tol = tol;
+    FdCost cost = { 0 };
+    long n = 0, bad = 0;
+    double worst = 0, wbp = 0, wc = 0;
+    char worstname[96] = "";
+    for (int l = 0; l < t->nleaves; l++) {
+        int slot = t->leaves[l];
+        Entry *e = t->ent[slot];
+        if (e->kind != ENT_PARAM) continue;
+        for (long k = 0, m = tape_size(t, slot); k < m && k < s->set.maxcheck; k++) {
+            FdResult r;
+            double bp = tape_grad(t, slot)[k];
+            numdiff_entry(t, slot, k, bp, &set, scratch, &r, &cost);
+            n++;
+            bad += r.disagree;
+            double err = fabs(bp - r.central.value);
+            if (r.disagree || (err > worst && !worstname[0]) || err > worst) {
+                if (err > worst || r.disagree) {
+                    worst = err; wbp = bp; wc = r.central.value;
+                    entry_name(worstname, sizeof worstname, e->name, t->shape[slot], k);
+                }
+            }
+        }
+    }
+    if (n == 0)
+        snprintf(detail, sizeof detail, "%s depends on no parameters", what);
+    else if (bad == 0)
+        snprintf(detail, sizeof detail, "%ld partial%s agree with central differences "
+                 "(max |bp - central| = %.1e, tol %g)", n, n == 1 ? "" : "s", worst, tol);
+    else
+        snprintf(detail, sizeof detail, "%ld of %ld partials disagree with central differences "
+                 "(worst: %s, backprop %.6e, central %.6e)", bad, n, worstname, wbp, wc);
+    check_result(s, what, bad == 0, worst, 0, tol, detail);
+out:
+    free(scratch);
+    if (owned) tape_free(t);
+    return rc;
+}
