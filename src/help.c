@@ -25,27 +25,30 @@ static const char overview[] =
 "\n"
 "  w = -3; x = 2; b = 1       parameters (values)\n"
 "  f = tanh(w*x + b)          a formula: live, recomputed from w, x, b\n"
-"  f                          print its value\n"
 "  grad f                     backprop vs central/forward differences\n"
 "  w := 0.5                   update a parameter (f follows)\n"
 "\n"
 "Statements (separated by newlines or ;)\n"
 "  expr                  print the value (kept as ans)\n"
-"  name = expr           define: a parameter if expr uses no names, else a formula\n"
+"  name = expr           a parameter if expr uses no names, else a formula\n"
 "  const name = expr     data: evaluated now, never in grad tables or training\n"
-"  name := expr          update: evaluate now; name becomes a parameter\n"
-"  a, b := e1, e2        simultaneous update; also += -= *= /=\n"
+"  name := expr          update now; a, b := e1, e2 at once; += -= *= /=\n"
 "  f(x, y) = expr        a user function\n"
-"  grad f [wrt a, b]     the gradient table; grad(f, w) inside expressions\n"
-"  print e1, \"text\"      show, vars, delete a, b, clear\n"
-"  load \"f.bp\"  save \"f.bp\"  set [name value]  help [topic]  quit\n"
-"\n"
+"Commands\n"
+"  grad f [wrt a, b]     gradient table; grad(f, w) inside expressions\n"
+"  trace f               the backward pass step by step (the chain rule)\n"
+"  graph f   dot f [\"file.dot|svg|png\"]    the graph, in the terminal / Graphviz\n"
+"  sweep f wrt w         finite-difference error against the step size\n"
+"  step f [wrt p] [lr]   one gradient-descent step; train f [wrt p] [lr [steps]]\n"
+"  check a, b [tol]      PASS/FAIL; check f: every partial against central diff\n"
+"  print e, \"text\"  show name  vars  delete a, b  clear  load/save \"f.bp\"\n"
+"  set [name value]  help [topic]  quit\n"
 "Operators: < <= > >= == !=   + -   * / @   unary -   ^ (right-assoc)\n"
-"Functions: exp log sqrt sin cos tan tanh sigmoid relu softplus abs\n"
-"           pow(x,y) min(x,y) max(x,y)    constants: pi e\n"
+"Functions: exp log sqrt sin cos tan tanh sigmoid relu softplus abs pow min max\n"
+"Tensors:   [1, 2]  [[1, 2], [3, 4]]  zeros ones randn load_csv W[i,j] X[:,0:2]\n"
+"           sum mean transpose softmax outer mse cross_entropy dot (help tensors)\n"
 "Settings:  eps fd digits tol lr seed maxcheck    (help set)\n"
-"\n"
-"More: help grad, help set, help tanh, help syntax, help kinks, help errors.\n";
+"Topics: help grad, help trace, help tensors, help fd, help set, help syntax.\n";
 
 typedef struct Topic { const char *name; const char *text; } Topic;
 
@@ -64,10 +67,61 @@ static const Topic topics[] = {
 "  wrt may name consts and formulas (df/dz at an intermediate node z).\n"
 "  grad(f, w) in an expression is df/dw by backprop:  w := w - 0.1*grad(L, w)\n"
 "  Differentiating something that itself uses grad(...) is not supported.\n" },
+{ "trace",
+"trace f: the backward pass in order, one node per step: the node, its value,\n"
+"the upstream gradient df/dnode, the local derivative of its operation, and\n"
+"what it sends to each input (upstream * local).  A node used twice lists the\n"
+"uses whose contributions were summed.\n" },
+{ "graph",
+"graph f: the graph drawn as a tree, each node with its value (and gradient\n"
+"after grad); a node used twice is drawn once and referred to after that.\n" },
+{ "dot",
+"dot f [\"file\"]: the graph in Graphviz DOT, values and gradients in each node\n"
+"and the gradient flowing along each edge; to standard output, a .dot file,\n"
+"or (when Graphviz is installed) a picture: dot f \"f.svg\", dot f \"f.png\".\n" },
+{ "sweep",
+"sweep f wrt w: forward and central difference errors against backprop for\n"
+"steps eps = 1e-1 ... 1e-15 (h = eps*max(1,|w|), made exactly representable),\n"
+"as a table and a log-log plot: truncation error falls as eps shrinks, then\n"
+"round-off error rises.  Rows where w + h == w say \"step lost\".\n" },
+{ "step",
+"step f [wrt p, q] [lr]: one gradient-descent update of every non-const\n"
+"parameter of f (or those listed), all at once: p := p - lr*df/dp.\n"
+"lr defaults to set lr (0.1); it may be a number or a name.\n" },
+{ "train",
+"train f [wrt p, q] [lr [steps]]: repeated step (defaults: set lr, 100 steps).\n"
+"It says what it will update, shows the loss as it goes and plots it at the\n"
+"end.  Each step is atomic: Ctrl-C or an error keeps the completed steps.\n" },
+{ "check",
+"check a, b [tol]: PASS when every entry of a and b agrees within tol\n"
+"(relative; default set tol).  check f: every partial derivative of f by\n"
+"backprop against central differences.  A script with a failed check runs\n"
+"to its end and exits with status 1 (for autograding).\n" },
+{ "tensors",
+"Vectors and matrices; rows are samples.  [1, 2, 3], [[1, 2], [3, 4]],\n"
+"zeros(n[, m]), ones(...), randn(...) (seeded by set seed), load_csv(\"f.csv\")\n"
+"(a non-numeric first row is a header).  Indexing is 0-based, negative from\n"
+"the end: W[i, j], v[-1], X[0] (a row), X[:, 0:2]; gradients flow through.\n"
+"Operators and functions act entry by entry with NumPy broadcasting\n"
+"(X @ W + b adds b to every row).  @ is the matrix product (vector @ vector:\n"
+"the dot product; dot(u, v) too); outer(u, v) is u v^T.  sum, mean (all\n"
+"entries), transpose, softmax (last axis), mse(pred, target) (mean of squared\n"
+"differences), cross_entropy(logits, target) (softmax + log loss per row,\n"
+"mean over rows).  grad shows a tensor parameter entry by entry; past set\n"
+"maxcheck entries it checks a reproducible random sample.\n" },
+{ "fd",
+"The estimates beside backprop (set fd LIST):\n"
+"  central   (f(p+h) - f(p-h)) / (p+h - (p-h)),  h = cbrt(u)*max(1,|p|)\n"
+"  forward   (f(p+h) - f(p)) / (p+h - p),        h = sqrt(u)*max(1,|p|)\n"
+"  ridders   Richardson extrapolation from h = 0.1*max(1,|p|), shrinking by 1.4\n"
+"  complex   Im f(p + ih)/h with h = 1e-20: exact to rounding, no subtraction\n"
+"At a domain edge the valid side is used (one-sided).  At a kink (relu abs\n"
+"min max comparisons) the step shrinks by 10 up to 3 times; then the row\n"
+"says kink and shows the left and right slopes.\n" },
 { "set",
 "set                 list the settings\n"
 "set eps auto|H      finite-difference step: auto (scaled to |p|) or absolute H\n"
-"set fd central, forward | off    which estimates grad shows\n"
+"set fd LIST | off   estimates grad shows: central, forward, ridders, complex\n"
 "set digits N        significant digits in values (1-17, default 10)\n"
 "set tol T           relative tolerance of the mismatch mark (default 1e-6)\n"
 "set lr R            learning rate for step/train (default 0.1)\n"
@@ -192,7 +246,12 @@ static void consider(const char *word, const char *cand, const char **best, int 
     if (strcmp(word, cand) == 0) return;
     int dd = distance(word, cand);
     int lim = strlen(word) <= 3 ? 1 : 2;
-    if (dd <= lim && dd < *bd) { *bd = dd; *best = cand; }
+    /* on a tie, prefer the candidate as long as the word (tahn: tanh, not tan) */
+    if (dd <= lim && (dd < *bd || (dd == *bd && strlen(cand) == strlen(word) &&
+                                   strlen(*best) != strlen(word)))) {
+        *bd = dd;
+        *best = cand;
+    }
 }
 
 const char *help_suggest(Session *s, const char *word, int kinds)

@@ -6,6 +6,7 @@
  * sigmoid, sqrt) the rule uses the y that forward cached. */
 #include <complex.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ops.h"
 #include "kernels.h"
@@ -300,14 +301,29 @@ const char op_kink_conventions[] =
     "and a tie in min/max sends half the gradient to each argument.\n"
     "Comparisons (< <= > >= == !=) have value 1 or 0 and derivative 0.\n";
 
+/* Function names, sorted once, for binary search: definitions and
+ * compiles look names up all the time. */
+typedef struct FnName { const char *name; int op; } FnName;
+static FnName fn_names[OP_COUNT + 1];
+static int n_fn_names;
+
+static int fn_cmp(const void *a, const void *b)
+{
+    return strcmp(((const FnName *)a)->name, ((const FnName *)b)->name);
+}
+
 int op_lookup_function(const char *name, int *arity)
 {
-    if (strcmp(name, "pow") == 0) { *arity = 2; return OP_POW; }
-    for (int i = OP_NEG + 1; i < OP_INDEX; i++) {
-        if (!op_info[i].infix && strcmp(op_info[i].name, name) == 0) {
-            *arity = op_info[i].arity;
-            return i;
-        }
+    if (!n_fn_names) {
+        fn_names[n_fn_names++] = (FnName){ "pow", OP_POW };
+        for (int i = OP_NEG + 1; i < OP_INDEX; i++)
+            if (!op_info[i].infix)
+                fn_names[n_fn_names++] = (FnName){ op_info[i].name, i };
+        qsort(fn_names, n_fn_names, sizeof *fn_names, fn_cmp);
     }
-    return -1;
+    FnName key = { name, 0 };
+    const FnName *hit = bsearch(&key, fn_names, n_fn_names, sizeof *fn_names, fn_cmp);
+    if (!hit) return -1;
+    *arity = op_info[hit->op].arity;
+    return hit->op;
 }

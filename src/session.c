@@ -210,20 +210,25 @@ void session_adopt(Session *s, Source *src)
     s->sources = src;
 }
 
+/* Sorted (checked by the unit tests): binary search. */
 static const char *const reserved_words[] = {
-    "grad", "trace", "graph", "dot", "sweep", "step", "train", "check",
-    "print", "show", "vars", "delete", "clear", "load", "save", "set",
-    "help", "quit", "exit", "const", "wrt",
-    /* built-ins that are not in the op table */
-    "pow", "zeros", "ones", "randn", "load_csv", "outer", "sum", "mean",
-    "transpose", "softmax", "mse", "cross_entropy", NULL
+    "check", "clear", "const", "cross_entropy", "delete", "dot", "exit",
+    "grad", "graph", "help", "load", "load_csv", "mean", "mse", "ones",
+    "outer", "pow", "print", "quit", "randn", "save", "set", "show",
+    "softmax", "step", "sum", "sweep", "trace", "train", "transpose", "vars",
+    "wrt", "zeros",
 };
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 int session_reserved(const char *name)
 {
-    for (int i = 0; reserved_words[i]; i++)
-        if (strcmp(reserved_words[i], name) == 0)
-            return 1;
+    if (bsearch(&name, reserved_words, sizeof reserved_words / sizeof *reserved_words,
+                sizeof *reserved_words, str_cmp))
+        return 1;
     int ar;
     return op_lookup_function(name, &ar) >= 0;
 }

@@ -20,9 +20,15 @@ FUZZ_CC = clang
 AFL_CC = afl-clang-fast
 FUZZ_SECONDS = 60
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer
-FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# UBSan is recoverable in the build; UBSAN_OPTIONS below make every report
+# fatal except the known bugs listed in tests/fuzz/ubsan.supp.
+FUZZ_SAN = -fsanitize=address,undefined
+FUZZ_ENV = UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(abs_srcdir)/tests/fuzz/ubsan.supp \
+	ASAN_OPTIONS=detect_leaks=1
 FUZZ_ARGS =
-FUZZ_CPPFLAGS = $(DEFS) -I$(srcdir)/src -I$(srcdir)/grammar -I$(builddir)/grammar
+# clang + glibc do not define C11's CMPLX (glibc gives it to GCC only).
+FUZZ_COMPAT = '-DCMPLX(x,y)=__builtin_complex((double)(x),(double)(y))'
+FUZZ_CPPFLAGS = $(DEFS) -I$(srcdir)/src -I$(srcdir)/grammar -I$(builddir)/grammar $(FUZZ_COMPAT)
 # libFuzzer options: fork mode keeps fuzzing past a crash (every one is
 # kept in artifacts/); 10 s per input and 2 GiB are the limits of "hang"
 # and "out of memory".
@@ -30,7 +36,7 @@ FUZZ_RUN_FLAGS = -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
 	-timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
 
 TESTS += tests/fuzz/replay.sh
-EXTRA_DIST += tests/fuzz/bp_fuzz.c tests/fuzz/afl_driver.c tests/fuzz/bp.dict \
+EXTRA_DIST += tests/fuzz/bp_fuzz.c tests/fuzz/afl_driver.c tests/fuzz/bp.dict tests/fuzz/ubsan.supp \
 	tests/fuzz/replay.sh tests/fuzz/KNOWN_FAILING tests/fuzz/README \
 	tests/fuzz/corpus tests/fuzz/regress
 
@@ -71,7 +77,7 @@ tests/fuzz/bp_afl: $(src_libbp_a_SOURCES) $(BUILT_SOURCES) $(srcdir)/tests/fuzz/
 fuzz: tests/fuzz/bp_fuzz
 	@$(MKDIR_P) tests/fuzz/work/corpus tests/fuzz/work/artifacts
 	@echo "fuzzing for $(FUZZ_SECONDS) s: corpus tests/fuzz/work/corpus, crashes tests/fuzz/work/artifacts"
-	cd tests/fuzz/work && ../bp_fuzz $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
+	cd tests/fuzz/work && $(FUZZ_ENV) ../bp_fuzz $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
 	  -dict=$(abs_srcdir)/tests/fuzz/bp.dict -artifact_prefix=artifacts/ $(FUZZ_ARGS) \
 	  corpus $(abs_srcdir)/tests/fuzz/corpus $(abs_srcdir)/tests/fuzz/regress \
 	  $(abs_srcdir)/examples `test -d $(abs_srcdir)/tests/scripts && echo $(abs_srcdir)/tests/scripts`
@@ -84,7 +90,7 @@ fuzz-afl: tests/fuzz/bp_afl
 	@rm -rf tests/fuzz/work-afl/in; $(MKDIR_P) tests/fuzz/work-afl/in
 	@for f in $(abs_srcdir)/tests/fuzz/corpus/* $(abs_srcdir)/examples/*.bp; do \
 	  test -f "$$f" && cp "$$f" tests/fuzz/work-afl/in/; done; true
-	AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+	$(FUZZ_ENV) AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
 	  afl-fuzz -m none -t 10000 -V $(FUZZ_SECONDS) -x $(abs_srcdir)/tests/fuzz/bp.dict \
 	  -i tests/fuzz/work-afl/in -o tests/fuzz/work-afl/out -- tests/fuzz/bp_afl
 	@if test -n "`ls tests/fuzz/work-afl/out/default/crashes 2>/dev/null | grep -v README`"; then \

@@ -1,1 +1,1 @@
-# tests/hostile: see Makefile.am
+# tests/hostile: placeholder

@@ -8,8 +8,9 @@
 #   repl_line TEXT            type TEXT, then Enter
 #   repl_wait REGEX [WHAT]    poll the screen until a line matches (grep -E)
 #   repl_wait_count REGEX N   ... until at least N lines match
+#   repl_absent REGEX [WHAT]  fail if a screen line matches
 #   repl_wait_exit            wait until bp has exited; prints its status
-#                             (or `signal N`)
+#   repl_alive [WHAT]         fail if bp has exited
 #   repl_screen               the screen and its scrollback, as text
 #                             (trailing spaces kept)
 #   fail MESSAGE              print the screen and exit 1
@@ -18,6 +19,7 @@
 # empty HOME and history file $HIST (BP_HISTORY), NO_COLOR=1, an empty
 # inputrc, and a tmux server of its own started with no user config, so
 # neither the user's history nor their tmux or readline settings matter.
+# $REPL_ENV is bp's environment: a test may edit it before repl_start.
 # A wait polls every 50 ms up to $REPL_TIMEOUT seconds (default 10): a
 # passing test waits only as long as bp needs.
 
@@ -40,14 +42,16 @@ set -g remain-on-exit on
 set -g status off
 set -g default-terminal screen
 set -g history-limit 2000
+set -g default-shell /bin/sh
 EOF
 # One tmux server per session (socket sock.N), so a new session never
 # meets the previous server while it shuts down.
 REPL_SESSIONS=0
+REPL_STATUS=$T/status.0
 TMUX_CMD="tmux -f $T/tmux.conf -S $T/sock.0"
 unset TMUX
 trap 'repl_stop; rm -rf "$T"' EXIT
-trap 'exit 1' HUP INT TERM
+trap 'exit 1' HUP INT PIPE TERM
 # The environment bp runs with; tests may change it before repl_start.
 REPL_ENV="HOME=$T/home BP_HISTORY=$HIST NO_COLOR=1 INPUTRC=$T/inputrc LC_ALL=C"
 
@@ -60,8 +64,14 @@ repl_start() {
     repl_stop   # the previous session's server, if any
     REPL_SESSIONS=$((REPL_SESSIONS + 1))
     TMUX_CMD="tmux -f $T/tmux.conf -S $T/sock.$REPL_SESSIONS"
-    cmd="exec env -u XDG_STATE_HOME -u BP_HISTORY $REPL_ENV $(shquote "$BP")"
+    # The pane runs sh, which runs bp and then writes bp's exit status to
+    # $T/status.N (tmux's own #{pane_dead_status} can lag behind the
+    # pane's death).  `trap : INT` lets sh outlive a Ctrl-C meant for bp;
+    # bp starts with SIGINT at its default disposition all the same.
+    REPL_STATUS=$T/status.$REPL_SESSIONS
+    cmd="env -u XDG_STATE_HOME -u BP_HISTORY $REPL_ENV $(shquote "$BP")"
     for a in "$@"; do cmd="$cmd $(shquote "$a")"; done
+    cmd="trap : INT; $cmd; echo \$? >$REPL_STATUS.tmp; mv $REPL_STATUS.tmp $REPL_STATUS"
     $TMUX_CMD new-session -d -c "$T/home" -x 100 -y 40 -s bp "$cmd" ||
         { echo "FAIL: cannot start tmux"; exit 1; }
 }
@@ -101,25 +111,18 @@ repl_absent() {
     if repl_screen | grep -E -q -e "$1"; then fail "${2:-unexpected line /$1/}"; fi
 }
 
-# Wait until bp has exited; print its exit status (or `signal N`).
+# Wait until bp has exited; print its exit status (>128: killed by a
+# signal).
 repl_wait_exit() {
     end=$(( $(date +%s) + REPL_TIMEOUT ))
-    while :; do
-        st=$($TMUX_CMD display-message -p -t bp '#{pane_dead} #{pane_dead_status} #{pane_dead_signal}')
-        # The pane may be dead (its terminal closed) a moment before tmux
-        # has collected the exit status: wait for the status too.
-        case $st in
-        "1  ") ;;
-        "1  "*) echo "signal ${st#1  }"; return 0 ;;
-        "1 "*) echo "${st#1 }" | cut -d' ' -f1; return 0 ;;
-        esac
+    until [ -f "$REPL_STATUS" ]; do
         [ "$(date +%s)" -gt "$end" ] && fail "timed out waiting for bp to exit"
         sleep 0.05
     done
+    cat "$REPL_STATUS"
 }
 
 # bp has not exited.
 repl_alive() {
-    st=$($TMUX_CMD display-message -p -t bp '#{pane_dead}')
-    [ "$st" = 0 ] || fail "${1:-bp exited}"
+    [ ! -f "$REPL_STATUS" ] || fail "${1:-bp exited} (status $(cat "$REPL_STATUS"))"
 }

@@ -26,8 +26,8 @@ repl_alive "bp exited on Ctrl-C during train"
 # The completed steps were kept (w moved towards 3), the rest intact.
 repl_line 'print "moved", w > 1, w < 3, keep'
 repl_wait '^moved 1 1 42$' "w updated by the completed steps; keep intact"
-repl_line 'L < 4'
-repl_wait '^1$' "L computed from the trained w"
+repl_line 'print "L", L < 4'
+repl_wait '^L 1$' "L computed from the trained w"
 repl_line 'quit'
 st=$(repl_wait_exit)
 [ "$st" = 0 ] || fail "exit status $st"
