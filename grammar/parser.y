@@ -129,6 +129,7 @@ static int fail(ParseCtx *c, const Loc *loc, const char *msg)
 }
 
 static Stmt *assignment(ParseCtx *c, Loc loc, Ast *lhs, int op, Ast *rhs);
+static void reserved(ParseCtx *c, const Loc *loc, const char *word);
 static void yyerror(const Loc *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
 static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
                      int has_wrt, NameVec wrt, ArgVec args);
@@ -177,7 +178,7 @@ static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
 %type <names> names opt_wrt
 %type <args> opt_args args set_args
 %type <arg> arg set_arg
-%type <str> word
+%type <str> word cmdword
 %type <op> opeq
 
 %%
@@ -261,6 +262,11 @@ stmt:
         $$->name = $2; $$->name_loc = @2;
         set_args($$, $3);
     }
+  | cmdword '=' expr             { reserved(ctx, &@1, $1); YYABORT; }
+  | cmdword ":=" expr            { reserved(ctx, &@1, $1); YYABORT; }
+  | cmdword opeq expr            { reserved(ctx, &@1, $1); YYABORT; }
+  | CONST cmdword '=' expr       { reserved(ctx, &@2, $2); YYABORT; }
+  | CONST CONST                  { reserved(ctx, &@2, "const"); YYABORT; }
   | HELP                        { $$ = stmt(ctx, ST_HELP, @$); }
   | HELP word                   { $$ = stmt(ctx, ST_HELP, @$); $$->name = $2; $$->name_loc = @2; }
   | QUIT                        { $$ = stmt(ctx, ST_QUIT, @$); }
@@ -313,20 +319,25 @@ set_arg:
 /* help and set take any word, including a command word (help grad). */
 word:
     NAME
-  | GRAD { $$ = "grad"; } | TRACE { $$ = "trace"; } | GRAPH { $$ = "graph"; }
+  | cmdword
+  | CONST { $$ = "const"; }
+  ;
+
+/* The command words, for `help grad` and for the error when one is used
+ * as a name (const aside: `const const` is its own rule). */
+cmdword:
+    GRAD { $$ = "grad"; } | TRACE { $$ = "trace"; } | GRAPH { $$ = "graph"; }
   | DOT { $$ = "dot"; } | SWEEP { $$ = "sweep"; } | STEP { $$ = "step"; }
   | TRAIN { $$ = "train"; } | CHECK { $$ = "check"; } | PRINT { $$ = "print"; }
   | SHOW { $$ = "show"; } | VARS { $$ = "vars"; } | DELETE { $$ = "delete"; }
   | CLEAR { $$ = "clear"; } | LOAD { $$ = "load"; } | SAVE { $$ = "save"; }
   | SET { $$ = "set"; } | HELP { $$ = "help"; } | QUIT { $$ = "quit"; }
-  | EXIT { $$ = "exit"; } | CONST { $$ = "const"; } | WRT { $$ = "wrt"; }
+  | EXIT { $$ = "exit"; } | WRT { $$ = "wrt"; }
   ;
 
 print_items:
     expr                    { $$ = (ExprVec){0}; VEC_PUSH(ctx, $$, $1); }
-  | STR                     { $$ = (ExprVec){0}; Ast *s = node(ctx, AST_STR, @1, 0); s->name = $1; VEC_PUSH(ctx, $$, s); }
   | print_items ',' expr    { $$ = $1; VEC_PUSH(ctx, $$, $3); }
-  | print_items ',' STR     { $$ = $1; Ast *s = node(ctx, AST_STR, @3, 0); s->name = $3; VEC_PUSH(ctx, $$, s); }
   ;
 
 exprs:
@@ -384,6 +395,7 @@ index:
 
 primary:
     NUM             { $$ = node(ctx, AST_NUM, @$, 0); $$->num = $1; }
+  | STR             { $$ = node(ctx, AST_STR, @$, 0); $$->name = $1; }
   | NAME            { $$ = node(ctx, AST_NAME, @$, 0); $$->name = $1; }
   | '(' expr ')'    { $$ = $2; }
   | '[' exprs ']'   {
@@ -447,6 +459,13 @@ static Stmt *assignment(ParseCtx *c, Loc loc, Ast *lhs, int op, Ast *rhs)
     s->e[0] = rhs;
     s->ne = 1;
     return s;
+}
+
+static void reserved(ParseCtx *c, const Loc *loc, const char *word)
+{
+    diag_set(c->diag, E_NAME, loc,
+             "%s is a command word and cannot be a name; choose another name", word);
+    c->failed = 1;
 }
 
 static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,

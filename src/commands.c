@@ -783,19 +783,21 @@ static int cmd_save(Session *s, const Stmt *st, Diag *d)
         for (Entry *e = s->first; e; e = e->next) {
             char def[65536];
             if (pass == 0 && (e->kind == ENT_PARAM || e->kind == ENT_CONST)) {
-                if (strcmp(e->name, "ans") == 0) continue;
                 fprintf(f, "%s%s = ", e->kind == ENT_CONST ? "const " : "", e->name);
                 save_value(f, &e->val);
                 fputc('\n', f);
             } else if (pass == 1 && (e->kind == ENT_FORMULA || e->kind == ENT_FUNC)) {
                 span_text(e->expr, def, sizeof def);
+                /* A definition written over several lines (maybe with
+                 * comments) needs its brackets to continue when read back. */
+                int wrap = strchr(def, '\n') != NULL;
                 if (e->kind == ENT_FUNC) {
                     fprintf(f, "%s(", e->name);
                     for (int i = 0; i < e->nparams; i++)
                         fprintf(f, "%s%s", i ? ", " : "", e->params[i]);
-                    fprintf(f, ") = %s\n", def);
+                    fprintf(f, ") = %s%s%s\n", wrap ? "(" : "", def, wrap ? ")" : "");
                 } else {
-                    fprintf(f, "%s = %s\n", e->name, def);
+                    fprintf(f, "%s = %s%s%s\n", e->name, wrap ? "(" : "", def, wrap ? ")" : "");
                 }
             }
         }

@@ -197,11 +197,24 @@ int help_show(Session *s, const char *topic, const Loc *loc, Diag *d)
             print_lines(s, topics[i].text);
             return E_OK;
         }
+    for (int i = 0; help_settings[i]; i++)
+        if (strcmp(help_settings[i], topic) == 0)
+            return help_show(s, "set", loc, d);
     int arity;
     int op = op_lookup_function(topic, &arity);
     if (op >= 0) {
         report_text(s, "%s", op_info[op].help);
         report_text(s, "  derivative: %s", op_info[op].deriv);
+        if (op_info[op].fwd) {
+            /* an example, computed by the rule itself */
+            double a = op == OP_LOG || op == OP_SQRT ? 2 : 0.5, b = 3, y;
+            char ya[64];
+            if (!op_info[op].fwd(a, b, &y)) {
+                report_fmt_value(ya, sizeof ya, y, s->set.digits);
+                if (arity == 2) report_text(s, "  example: %s(%g, %g) = %s", topic, a, b, ya);
+                else report_text(s, "  example: %s(%g) = %s", topic, a, ya);
+            }
+        }
         if (op_info[op].kink)
             print_lines(s, op_kink_conventions);
         return E_OK;

@@ -2,7 +2,9 @@
  * interactive, runs scripts and -e statements in the order given, and
  * turns the outcome into an exit status: 0, 1 (a statement or check
  * failed), 2 (usage). */
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,7 @@ int main(int argc, char **argv)
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 }
     };
+    argv[0] = "bp";   /* getopt's messages say bp:, not the build path */
     /* First pass: options that change how everything runs. */
     int interactive = 0, quiet = 0, json = 0, nwork = 0;
     int c;
@@ -71,7 +74,10 @@ int main(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'J': json = 1; break;
         case 'h': usage(stdout); return 0;
-        case 'V': printf("bp %s\n", PACKAGE_VERSION); return 0;
+        case 'V':
+            printf("bp %s\nA calculator for the chain rule: backpropagation beside finite differences.\n",
+                   PACKAGE_VERSION);
+            return 0;
         default:
             fprintf(stderr, "Try 'bp --help' for more information.\n");
             return 2;
@@ -94,9 +100,10 @@ int main(int argc, char **argv)
         } else if (c == 1 && strcmp(optarg, "-") == 0) {
             rc = run_stdin(s);
         } else if (c == 1) {
-            if (access(optarg, R_OK) != 0) {
-                fprintf(stderr, "bp: cannot open %s: ", optarg);
-                perror(NULL);
+            struct stat sb;
+            if (access(optarg, R_OK) != 0 || (stat(optarg, &sb) == 0 && S_ISDIR(sb.st_mode))) {
+                fprintf(stderr, "bp: cannot open %s: %s\n", optarg,
+                        access(optarg, R_OK) != 0 ? strerror(errno) : "Is a directory");
                 session_free(s);
                 return 2;
             }

@@ -17,8 +17,9 @@ expect() {
     *) echo "FAIL: bp -e '$1' does not suggest $2:"; echo "$err"; status=1 ;;
     esac
 }
-expect 'tanx(1)' tanh
-expect 'help tanx' tanh
+expect 'tanhh(1)' tanh
+expect 'sigmod(0)' sigmoid
+expect 'help tanhh' tanh
 expect 'help grda' grad
 expect 'set digts 3' digits
 expect 'weight = 2; weigth + 1' weight
