@@ -22,6 +22,13 @@ typedef struct ArgVec { Arg *v; int n, cap; } ArgVec;
 int yylex(YYSTYPE *lval, Loc *lloc, yyscan_t scanner);
 }
 
+%code top {
+/* The parser's stack lives on the heap and grows as needed; everything
+ * after parsing walks trees iteratively, so deep nesting is only limited
+ * here (about 300 000 parentheses). */
+#define YYMAXDEPTH 1000000
+}
+
 %code {
 #include <string.h>
 #include "ops.h"
@@ -517,7 +524,7 @@ static void yyerror(const Loc *loc, yyscan_t scanner, ParseCtx *ctx, const char 
     /* Only "memory exhausted" comes here: the parser's stack is full. */
     if (!ctx->failed) {
         fail(ctx, loc, strcmp(msg, "memory exhausted") == 0
-                       ? "nesting too deep (more than 10000 open levels)" : msg);
+                       ? "nesting too deep for the parser (its limit is a million open levels)" : msg);
         ctx->diag->kind = E_LIMIT;
     }
 }

@@ -6,8 +6,9 @@
 #   run ARGS...        bp ARGS <$STDIN (default /dev/null); sets $code and
 #                      leaves standard output in out, standard error in err.
 #                      Always asserts: finished within $LIMIT seconds
-#                      (HOSTILE_TIMEOUT, default 60), not killed by a
-#                      signal (status < 128), no sanitizer report.
+#                      (HOSTILE_TIMEOUT, default 60; 180 under ASan),
+#                      not killed by a signal (status < 128), not out of
+#                      memory (status 3), no sanitizer report.
 #   repl FILE          the REPL (bp -q -i) reading the lines of FILE.
 #   expect_code N      exit status N.
 #   expect_err RE      standard error matches the extended regexp RE.
@@ -24,18 +25,19 @@ set -u
 bp=${BP:?BP must name the bp binary}
 case $bp in /*) ;; *) bp=$(pwd)/$bp ;; esac
 top=$(cd "${srcdir:-.}" && pwd)
-LIMIT=${HOSTILE_TIMEOUT:-60}
 MEM_MB=${MEM_MB:-4096}
 STDIN=/dev/null
 failures=0
 code=0
 
+asan=no
+grep -q __asan_init "$bp" 2>/dev/null && asan=yes
+# 60 s, or 180 s for an AddressSanitizer build (3 to 5 times slower).
+if [ "$asan" = yes ]; then LIMIT=${HOSTILE_TIMEOUT:-180}; else LIMIT=${HOSTILE_TIMEOUT:-60}; fi
+
 T=$(mktemp -d)
 trap 'cd /; rm -rf "$T"' EXIT
 cd "$T" || exit 99
-
-asan=no
-grep -q __asan_init "$bp" 2>/dev/null && asan=yes
 
 fail() {
     echo "FAIL: $*"
