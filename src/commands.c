@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "cmdutil.h"
+#include "draw.h"
 #include "help.h"
 #include "numdiff.h"
 #include "ops.h"
@@ -399,6 +400,7 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
     }
     if ((rc = cmd_forward(t, d))) goto out;
     backprop(t);
+    t->graded = 1;
 
     /* the names to differentiate by */
     if (st->has_wrt) {
@@ -809,12 +811,25 @@ static int cmd_save(Session *s, const Stmt *st, Diag *d)
     return E_OK;
 }
 
-/* ---- dispatch -------------------------------------------------------- */
+/* ---- graph, dot ------------------------------------------------------ */
 
-static int not_yet(const Stmt *st, const char *what, Diag *d)
+/* The graph with its values, and its gradients once `grad` has run on it. */
+static int cmd_draw(Session *s, const Stmt *st, Diag *d)
 {
-    return diag_set(d, E_USAGE, &st->loc, "%s is not available in this version of bp", what);
+    int owned;
+    Tape *t = tape_for(s, st->e[0], &owned, d);
+    if (!t) return d->kind;
+    int rc = cmd_forward(t, d);
+    int with_grad = !rc && t->graded && t->shape[t->root].rank == 0 && !t->ngradof;
+    if (with_grad) backprop(t);
+    if (!rc && st->kind == ST_GRAPH) draw_graph(s, t, with_grad);
+    if (!rc && st->kind == ST_DOT) rc = draw_dot(s, t, with_grad, st->file, d);
+    if (rc && !d->loc.src && st->kind == ST_DOT) d->loc = st->loc;
+    if (owned) tape_free(t);
+    return rc;
 }
+
+/* ---- dispatch -------------------------------------------------------- */
 
 int cmd_exec(Session *s, const Stmt *st, Diag *d)
 {
@@ -835,13 +850,13 @@ int cmd_exec(Session *s, const Stmt *st, Diag *d)
     case ST_QUIT:   s->quit = 1; return E_OK;
     case ST_LOAD:   return cmd_run_file(s, st->file, &st->loc);
     case ST_SAVE:   return cmd_save(s, st, d);
-    case ST_TRACE:  return not_yet(st, "trace", d);
-    case ST_GRAPH:  return not_yet(st, "graph", d);
-    case ST_DOT:    return not_yet(st, "dot", d);
-    case ST_SWEEP:  return not_yet(st, "sweep", d);
-    case ST_STEP:   return not_yet(st, "step", d);
-    case ST_TRAIN:  return not_yet(st, "train", d);
-    case ST_CHECK:  return not_yet(st, "check", d);
+    case ST_TRACE:  return cmd_trace(s, st, d);
+    case ST_GRAPH:
+    case ST_DOT:    return cmd_draw(s, st, d);
+    case ST_SWEEP:  return cmd_sweep(s, st, d);
+    case ST_STEP:   return cmd_step(s, st, d);
+    case ST_TRAIN:  return cmd_train(s, st, d);
+    case ST_CHECK:  return cmd_check(s, st, d);
     }
     return E_OK;
 }

@@ -1,4 +1,5 @@
 /* report.c: tables, values and JSON. */
+#define _GNU_SOURCE   /* vasprintf */
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -43,8 +44,8 @@ void report_json_string(FILE *f, const char *s)
 
 static void vtext(Session *s, const char *fmt, va_list ap)
 {
-    char buf[4096];
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    char *buf;
+    if (vasprintf(&buf, fmt, ap) < 0) return;
     if (s->json) {
         fputs("{\"text\": ", s->out);
         report_json_string(s->out, buf);
@@ -53,6 +54,7 @@ static void vtext(Session *s, const char *fmt, va_list ap)
         fputs(buf, s->out);
         fputc('\n', s->out);
     }
+    free(buf);
 }
 
 void report_text(Session *s, const char *fmt, ...)

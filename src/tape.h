@@ -49,6 +49,7 @@ struct Tape {
     int nvaldeps, valdepscap;
     char errbuf[200];        /* a kernel's message, when it needs numbers in it */
     double *im;              /* complex step: imaginary parts (nval), or NULL */
+    int graded;              /* `grad` ran on this tape: graph and dot show gradients */
     const Ast **src;         /* the node a slot computes (NULL for leaves) */
     Entry **ent;             /* OP_LEAF: the name read; a formula's root: the formula */
     Entry **owner;           /* the definition whose text holds src (NULL: the command) */

@@ -56,7 +56,23 @@ static void fmt(char *buf, size_t n, const Tape *t, int slot, const double *x, i
 /* ---- trace -------------------------------------------------------------- */
 
 /* One contribution to a slot's gradient: from which user, how much. */
-typedef struct Contrib { int from; int next; } Contrib;
+typedef struct Contrib { int from; int next; double amount; } Contrib;
+
+/* "1 + 3 + 2 = " for a scalar's contributions, in the order they came. */
+static void sum_text(const Contrib *cs, int head, int scalar, int digits, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (!scalar) return;
+    int idx[64], k = 0;
+    for (int c = head; c >= 0 && k < 64; c = cs[c].next) idx[k++] = c;
+    size_t off = 0;
+    for (int j = k - 1; j >= 0 && off < n; j--) {   /* the list is newest first */
+        char v[64];
+        report_fmt_value(v, sizeof v, cs[idx[j]].amount, digits);
+        off += (size_t)snprintf(buf + off, n - off, "%s%s", j == k - 1 ? "" : " + ", v);
+    }
+    if (off < n) snprintf(buf + off, n - off, " = ");
+}
 
 int cmd_trace(Session *s, const Stmt *st, Diag *d)
 {
@@ -121,11 +137,10 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
         if (i == t->root)
             report_text(s, "      %s = 1", p1);
         else if (nc > 1) {
-            report_text(s, "      %s = %s, the sum over its %d uses:", p1, v2, nc);
-            for (int c = head[i]; c >= 0; c = cs[c].next) {
-                slot_label(t, cs[c].from, lab2, sizeof lab2);
-                report_text(s, "        via %s", lab2);
-            }
+            char sum[400];
+            sum_text(cs, head[i], t->shape[i].rank == 0, dg, sum, sizeof sum);
+            report_text(s, "      %s = %s%s  (it is used %d times: the contributions add up)",
+                        p1, sum, v2, nc);
         } else {
             report_text(s, "      %s = %s", p1, v2);
         }
@@ -148,33 +163,41 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
         /* local derivatives of a scalar op: its rule with upstream 1 */
         double la = 0, lb = 0;
         int scalar = t->shape[i].rank == 0 && !o->kbwd && o->bwd;
-        if (scalar) {
+        if (scalar)
             o->bwd(&la, ins[1] >= 0 ? &lb : NULL, 1.0, tape_val(t, ins[0])[0],
                    ins[1] >= 0 ? tape_val(t, ins[1])[0] : 0, tape_val(t, i)[0]);
-            report_text(s, "      local derivative of %s: %s", o->name,
-                        o->deriv[0] ? o->deriv : "(see help)");
-        }
+        /* the node as the numerator of its local derivative: d(w*x)/dw */
+        char node[300];
+        snprintf(node, sizeof node, t->ent[i] || strlen(lab) < 2 ? "%s" : "(%s)", lab);
         for (int k = 0; k < nin; k++) {
             int in = t->op[i] == OP_STACK ? t->args[t->a[i] + k] : ins[k];
             if (t->op[in] == OP_NUM) continue;       /* constants need no gradient */
             long n = tape_size(t, in);
             double *gi = tape_grad(t, in), *sn = snap + t->off[in];
             for (long j = 0; j < n; j++) { double now = gi[j]; gi[j] = now - sn[j]; sn[j] = now; }
+            double amount = gi[0];                    /* (the first entry, for tensors) */
             fmt(v1, sizeof v1, t, in, gi, dg);        /* this user's contribution */
             memcpy(gi, sn, (size_t)n * sizeof *gi);   /* the running total again */
             slot_label(t, in, lab2, sizeof lab2);
             char p2[600];
             partial(p2, sizeof p2, fname, lab2, t->ent[in] != NULL || strlen(lab2) < 2);
+            const char *in_name = lab2;
+            char inb[300];
+            if (!(t->ent[in] || strlen(lab2) < 2)) { snprintf(inb, sizeof inb, "(%s)", lab2); in_name = inb; }
             if (scalar) {
-                char lv[64], gv[64];
+                /* the chain rule, one link: df/din += df/dnode * dnode/din */
+                char lv[64], gv[64], rule[120] = "";
                 report_fmt_value(lv, sizeof lv, k == 0 ? la : lb, dg);
                 report_fmt_value(gv, sizeof gv, g[0], dg);
-                report_text(s, "      -> %s += %s * %s = %s", p2, gv, lv, v1);
+                if (o->arity == 1 && o->deriv[0])
+                    snprintf(rule, sizeof rule, "   [%s'(x) = %s]", o->name, o->deriv);
+                report_text(s, "      -> %s += %s * d%s/d%s = %s * %s = %s%s", p2, p1, node,
+                            in_name, gv, lv, v1, rule);
             } else {
                 report_text(s, "      -> %s += %s", p2, v1);
             }
             xgrow((void **)&cs, &ccap, ncs + 1, sizeof *cs);
-            cs[ncs] = (Contrib){ i, head[in] };
+            cs[ncs] = (Contrib){ i, head[in], amount };
             head[in] = ncs++;
         }
     }
@@ -185,9 +208,11 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
         int nc = 0;
         for (int c = head[l]; c >= 0; c = cs[c].next) nc++;
         fmt(v1, sizeof v1, t, l, tape_grad(t, l), s->set.digits);
-        report_text(s, "    d%s/d%s = %s%s%s", fname, t->ent[l]->name, v1,
+        char sum[400] = "";
+        if (nc > 1) sum_text(cs, head[l], t->shape[l].rank == 0, dg, sum, sizeof sum);
+        report_text(s, "    d%s/d%s = %s%s%s%s", fname, t->ent[l]->name, sum, v1,
                     t->ent[l]->kind == ENT_CONST ? "  (const)" : "",
-                    nc > 1 ? "  (summed over its uses)" : "");
+                    nc > 1 ? "  (the sum over its uses)" : "");
     }
 out:
     free(snap);

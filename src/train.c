@@ -40,8 +40,8 @@ static int plan(Session *s, const Stmt *st, int want_steps, Plan *p, Diag *d)
     if (st->nargs == 2) {
         double n;
         if (arg_number(s, &st->args[1], &n, d)) return d->kind;
-        if (n != floor(n) || n < 1 || n > 1e7)
-            return diag_set(d, E_USAGE, &st->args[1].loc, "the number of steps must be a whole number from 1 to 10000000");
+        if (n != floor(n) || n < 1 || n > 1e15)
+            return diag_set(d, E_USAGE, &st->args[1].loc, "the number of steps must be a whole number from 1");
         p->steps = (long)n;
     }
     const Ast *target = st->e[0];
@@ -143,6 +143,24 @@ int cmd_step(Session *s, const Stmt *st, Diag *d)
     return rc;
 }
 
+/* The loss history for the plot: at most 2·KEEP points; when full, every
+ * other point is dropped and the stride doubles, so a run of any length
+ * keeps an evenly spaced record in bounded memory. */
+enum { KEEP = 4096 };
+typedef struct History { double y[2 * KEEP]; int n; long stride, seen; } History;
+
+static void history_add(History *h, double y)
+{
+    if (h->seen++ % h->stride) return;
+    if (h->n == 2 * KEEP) {
+        for (int i = 0; i < KEEP; i++) h->y[i] = h->y[2 * i];
+        h->n = KEEP;
+        h->stride *= 2;
+        if ((h->seen - 1) % h->stride) return;
+    }
+    h->y[h->n++] = y;
+}
+
 int cmd_train(Session *s, const Stmt *st, Diag *d)
 {
     Plan p;
@@ -152,7 +170,9 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
     span_text(st->e[0], text, sizeof text);
     names_list(&p, names, sizeof names);
     report_text(s, "train %s: %ld steps, lr %g, updating %s", text, p.steps, p.lr, names);
-    double *loss = xmalloc((size_t)(p.steps + 1) * sizeof *loss);
+    History *hist = xcalloc(1, sizeof *hist);
+    hist->stride = 1;
+    double loss;
     long done = 0, every = p.steps >= 10 ? p.steps / 10 : 1;
     for (; done < p.steps; done++) {
         if (bp_interrupted) {
@@ -160,13 +180,14 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
                           "interrupted: %ld of %ld steps done; the parameters keep them", done, p.steps);
             break;
         }
-        if ((rc = descend(&p, &loss[done], d))) {
+        if ((rc = descend(&p, &loss, d))) {
             diag_note(d, "step %ld of %ld failed; the parameters keep the %ld completed steps",
                       done + 1, p.steps, done);
             break;
         }
+        history_add(hist, loss);
         if (done % every == 0) {
-            report_fmt_value(v, sizeof v, loss[done], s->set.digits);
+            report_fmt_value(v, sizeof v, loss, s->set.digits);
             report_text(s, "  step %*ld: %s = %s", (int)snprintf(NULL, 0, "%ld", p.steps), done,
                         text, v);
         }
@@ -175,19 +196,20 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
     if (done == p.steps) {
         const char *msg;
         if (eval_forward(p.t, 0, &msg) < 0) {
-            loss[done] = tape_val(p.t, p.t->root)[0];
-            report_fmt_value(v, sizeof v, loss[done], s->set.digits);
+            loss = tape_val(p.t, p.t->root)[0];
+            report_fmt_value(v, sizeof v, loss, s->set.digits);
             report_text(s, "  step %*ld: %s = %s (final)", (int)snprintf(NULL, 0, "%ld", p.steps),
                         p.steps, text, v);
-            done++;
+            if (hist->stride == 1) history_add(hist, loss);
         }
     }
-    if (done > 1) {
+    if (hist->n > 1) {
         char title[200];
-        snprintf(title, sizeof title, "%s over %ld steps", text, done - 1);
-        plot_series(s, title, loss, (int)done);
+        snprintf(title, sizeof title, "%s over %ld steps%s", text, done,
+                 hist->stride > 1 ? " (every few steps shown)" : "");
+        plot_series(s, title, hist->y, hist->n);
     }
-    free(loss);
+    free(hist);
     plan_free(&p);
     return rc;
 }

@@ -65,5 +65,15 @@ SCRIPT_FILES = \
 	tests/scripts/cli_version.args \
 	tests/scripts/cli_order.stdin \
 	tests/scripts/cli_stdin_error.stdin \
+	examples/chain_rule.out \
+	examples/cost.out \
+	examples/descent.out \
+	examples/epsilon.out \
+	examples/fanout.out \
+	examples/kink.out \
+	examples/layer_by_layer.out \
+	examples/moons.out \
 	examples/neuron.out \
+	examples/vanishing.out \
+	examples/xor.out \
 	examples/moons.csv

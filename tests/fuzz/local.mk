@@ -1,6 +1,6 @@
 # tests/fuzz: the libFuzzer target, its AFL++ build, and the corpus replay.
 #
-#   make fuzz [FUZZ_SECONDS=60] [FUZZ_ARGS='-jobs=1 ...']
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_ARGS='-seed=1 ...']
 #       builds tests/fuzz/bp_fuzz with clang (-fsanitize=fuzzer,address,
 #       undefined) and fuzzes for FUZZ_SECONDS.  New corpus entries go to
 #       tests/fuzz/work/corpus, crashes, leaks, timeouts and OOMs to
@@ -29,19 +29,20 @@ FUZZ_ARGS =
 # clang + glibc do not define C11's CMPLX (glibc gives it to GCC only).
 FUZZ_COMPAT = '-DCMPLX(x,y)=__builtin_complex((double)(x),(double)(y))'
 FUZZ_CPPFLAGS = $(DEFS) -I$(srcdir)/src -I$(srcdir)/grammar -I$(builddir)/grammar $(FUZZ_COMPAT)
-# libFuzzer options: fork mode keeps fuzzing past a crash (every one is
-# kept in artifacts/); 10 s per input and 2 GiB are the limits of "hang"
-# and "out of memory".
-FUZZ_RUN_FLAGS = -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
-	-timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
+# libFuzzer options: 10 s per input and 2 GiB are the limits of "hang" and
+# "out of memory".  The run stops at the first crash; to keep going and
+# collect every crash, add FUZZ_ARGS='-fork=1 -ignore_crashes=1
+# -ignore_ooms=1 -ignore_timeouts=1' (about 4 times slower).
+FUZZ_MAX_LEN = 8192
+FUZZ_RUN_FLAGS = -timeout=10 -rss_limit_mb=2048 -max_len=$(FUZZ_MAX_LEN) -print_final_stats=1
 
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/bp_fuzz.c tests/fuzz/afl_driver.c tests/fuzz/bp.dict tests/fuzz/ubsan.supp \
 	tests/fuzz/replay.sh tests/fuzz/KNOWN_FAILING tests/fuzz/README \
 	tests/fuzz/corpus tests/fuzz/regress
 
-# Compile the library's C sources and the target with $(1)-style flags:
-# $$cc, $$flags and $$dir are set by the caller.  Sources are listed in
+# Compile the library's C sources with $$cc and $$flags into $$dir (set by
+# the caller), collecting the objects in $$objs.  Sources are listed in
 # Makefile.am (src_libbp_a_SOURCES), so a new source file needs no change
 # here.
 fuzz_compile_lib = \
@@ -77,14 +78,16 @@ tests/fuzz/bp_afl: $(src_libbp_a_SOURCES) $(BUILT_SOURCES) $(srcdir)/tests/fuzz/
 fuzz: tests/fuzz/bp_fuzz
 	@$(MKDIR_P) tests/fuzz/work/corpus tests/fuzz/work/artifacts
 	@echo "fuzzing for $(FUZZ_SECONDS) s: corpus tests/fuzz/work/corpus, crashes tests/fuzz/work/artifacts"
-	cd tests/fuzz/work && $(FUZZ_ENV) ../bp_fuzz $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
+	@cd tests/fuzz/work && $(FUZZ_ENV) ../bp_fuzz $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
 	  -dict=$(abs_srcdir)/tests/fuzz/bp.dict -artifact_prefix=artifacts/ $(FUZZ_ARGS) \
 	  corpus $(abs_srcdir)/tests/fuzz/corpus $(abs_srcdir)/tests/fuzz/regress \
-	  $(abs_srcdir)/examples `test -d $(abs_srcdir)/tests/scripts && echo $(abs_srcdir)/tests/scripts`
-	@if test -n "`ls tests/fuzz/work/artifacts`"; then \
+	  $(abs_srcdir)/examples `test -d $(abs_srcdir)/tests/scripts && echo $(abs_srcdir)/tests/scripts`; \
+	status=$$?; \
+	if test -n "`ls tests/fuzz/work/artifacts`"; then \
 	  echo "fuzz: inputs that crashed, leaked, hung or ran out of memory:"; \
 	  ls -l tests/fuzz/work/artifacts; exit 1; \
-	else echo "fuzz: no crash found"; fi
+	fi; \
+	test $$status = 0 && echo "fuzz: no crash found"
 
 fuzz-afl: tests/fuzz/bp_afl
 	@rm -rf tests/fuzz/work-afl/in; $(MKDIR_P) tests/fuzz/work-afl/in

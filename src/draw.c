@@ -1,0 +1,481 @@
+/* draw.c: `graph` (a tree in the terminal) and `dot` (Graphviz DOT).
+ *
+ * Both are loops over the tape: the slots reachable from the root are
+ * found by one backward sweep (the tape is in topological order, so every
+ * user comes after its inputs), the users of each slot are counted in the
+ * same sweep, and the tree is walked with an explicit stack of frames, so
+ * the depth of the graph never touches the C stack. */
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "draw.h"
+#include "ops.h"
+#include "report.h"
+#include "xalloc.h"
+
+extern char **environ;
+
+enum { LABEL_MAX = 60 };   /* bytes of source text in a label */
+
+/* ---- the tape as a graph -------------------------------------------- */
+
+/* How many inputs slot i has. */
+static int nkids(const Tape *t, int i)
+{
+    switch (t->op[i]) {
+    case OP_STACK: return t->b[i];
+    case OP_INDEX: return 1;
+    default:
+        if (op_info[t->op[i]].arity == 2) return t->b[i] >= 0 ? 2 : 1;
+        return op_info[t->op[i]].arity == 1 && t->a[i] >= 0;
+    }
+}
+
+/* Input k of slot i. */
+static int kid(const Tape *t, int i, int k)
+{
+    if (t->op[i] == OP_STACK) return t->args[t->a[i] + k];
+    return k == 0 ? t->a[i] : t->b[i];
+}
+
+/* Mark the slots reachable from the root and count each one's users among
+ * them (a slot used twice by one user counts twice).  One backward sweep:
+ * every user has a higher slot than its inputs.  Returns how many slots
+ * are reachable. */
+static int sweep_reach(const Tape *t, unsigned char *reach, int *users)
+{
+    int count = 0;
+    reach[t->root] = 1;
+    for (int i = t->root; i >= 0; i--) {
+        if (!reach[i]) continue;
+        count++;
+        for (int k = 0, nk = nkids(t, i); k < nk; k++) {
+            int c = kid(t, i, k);
+            if (c < 0 || c >= i) continue;   /* not an input: never in a valid tape */
+            reach[c] = 1;
+            users[c]++;
+        }
+    }
+    return count;
+}
+
+/* ---- labels ---------------------------------------------------------- */
+
+/* The source text at loc on one line: comments dropped, each run of white
+ * space one blank, cut to `max` bytes with "...". */
+static void flat_span(const Loc *loc, char *buf, size_t n, size_t max)
+{
+    const char *p;
+    int len = report_span(loc, &p);
+    size_t o = 0;
+    int quoted = 0, blank = 0;
+    if (max + 4 > n) max = n > 4 ? n - 4 : 0;
+    for (int k = 0; k < len && o < max; k++) {
+        char c = p[k];
+        if (c == '"') quoted = !quoted;
+        if (c == '#' && !quoted) {             /* a comment inside a continued line */
+            while (k + 1 < len && p[k + 1] != '\n') k++;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            blank = o > 0;
+            continue;
+        }
+        if (blank && o < max) buf[o++] = ' ';
+        blank = 0;
+        if (o < max) buf[o++] = c;
+        if (o == max && k + 1 < len) {
+            /* do not cut a UTF-8 sequence in two */
+            while (o > 0 && ((unsigned char)buf[o - 1] & 0xC0) == 0x80) o--;
+            if (o > 0 && ((unsigned char)buf[o - 1] & 0xC0) == 0xC0) o--;
+            memcpy(buf + o, "...", 3);
+            o += 3;
+            break;
+        }
+    }
+    buf[o] = '\0';
+}
+
+/* What slot i is called: "z = w*x + b" (a formula), "w" (a parameter or
+ * const), else its operation ("tanh", "*"), or its source text for a
+ * number, an index, a list or grad(...). */
+static void slot_label(const Tape *t, int i, char *buf, size_t n)
+{
+    char span[LABEL_MAX + 8];
+    const Entry *e = t->ent[i];
+    if (e) {
+        if (e->kind == ENT_FORMULA && e->expr) {
+            flat_span(&e->expr->loc, span, sizeof span, LABEL_MAX);
+            snprintf(buf, n, "%s = %s", e->name, span);
+        } else {
+            snprintf(buf, n, "%s", e->name);
+        }
+        return;
+    }
+    span[0] = '\0';
+    if (t->src[i]) flat_span(&t->src[i]->loc, span, sizeof span, LABEL_MAX);
+    switch (t->op[i]) {
+    case OP_NUM:
+        if (span[0]) snprintf(buf, n, "%s", span);
+        else if (t->shape[i].rank == 0) report_fmt_value(buf, n, tape_val(t, i)[0], 17);
+        else snprintf(buf, n, "constant");
+        break;
+    case OP_GRADOF: case OP_INDEX: case OP_STACK:
+        snprintf(buf, n, "%s", span[0] ? span : op_info[t->op[i]].name);
+        break;
+    case OP_NEG:
+        snprintf(buf, n, "neg");
+        break;
+    default:
+        snprintf(buf, n, "%s", op_info[t->op[i]].name);
+    }
+}
+
+/* The root's label: every name the root has, outermost first, so that
+ * `graph f` after `f = g` shows "f = g = sin(x)". */
+static void root_label(const Tape *t, char *buf, size_t n)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int k = t->nnamed - 1; k >= 0; k--) {
+        const Entry *e = t->named[k];
+        if (t->named_slot[k] != t->root || e == t->ent[t->root]) continue;
+        o += snprintf(buf + o, o < n ? n - o : 0, "%s = ", e->name);
+        if (o >= n) { o = n - 1; break; }
+    }
+    slot_label(t, t->root, buf + o, n - o);
+}
+
+/* A slot's value (or gradient): `digits` significant digits, or a
+ * tensor's shape. */
+static void slot_number(const Tape *t, int i, const double *v, int digits, char *buf, size_t n)
+{
+    if (t->shape[i].rank == 0) report_fmt_value(buf, n, v[0], digits);
+    else shape_str(t->shape[i], buf, n);
+}
+
+/* ---- graph: the tree in the terminal ---------------------------------- */
+
+typedef struct Glyphs { const char *tee, *elbow, *bar, *gap; } Glyphs;
+static const Glyphs glyphs_utf8 = { "\u251c\u2500\u2500 ", "\u2514\u2500\u2500 ", "\u2502   ", "    " };
+static const Glyphs glyphs_ascii = { "|-- ", "`-- ", "|   ", "    " };
+
+/* Box-drawing characters or ASCII?  BP_ASCII=1 forces ASCII, BP_ASCII=0
+ * UTF-8; else the character set of the user's locale decides, asked
+ * without changing the program's locale for good. */
+static int use_utf8(void)
+{
+    const char *env = getenv("BP_ASCII");
+    if (env && *env) return strcmp(env, "0") == 0;
+    const char *cur = setlocale(LC_CTYPE, NULL);
+    char *saved = xstrdup(cur ? cur : "C");
+    int utf8 = 0;
+    if (setlocale(LC_CTYPE, "")) {
+        const char *cs = nl_langinfo(CODESET);
+        utf8 = cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+    }
+    setlocale(LC_CTYPE, saved);
+    free(saved);
+    return utf8;
+}
+
+typedef struct Line { char buf[4000]; size_t n; } Line;
+
+static void put(Line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(Line *l, const char *fmt, ...)
+{
+    if (l->n >= sizeof l->buf - 1) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(l->buf + l->n, sizeof l->buf - l->n, fmt, ap);
+    va_end(ap);
+    if (k > 0) l->n += (size_t)k;
+    if (l->n > sizeof l->buf - 1) l->n = sizeof l->buf - 1;
+}
+
+/* "label #N = value   grad g" */
+static void put_node(Line *l, const Tape *t, int i, int tag, int with_grad, int digits)
+{
+    char label[LABEL_MAX + 200], num[64];
+    if (i == t->root) root_label(t, label, sizeof label);
+    else slot_label(t, i, label, sizeof label);
+    put(l, "%s", label);
+    if (tag) put(l, " #%d", i);
+    slot_number(t, i, tape_val(t, i), digits, num, sizeof num);
+    if (t->shape[i].rank != 0) put(l, " : %s", num);
+    else if (t->op[i] != OP_NUM || t->ent[i] || strcmp(label, num) != 0) put(l, " = %s", num);
+    if (with_grad) {
+        slot_number(t, i, tape_grad(t, i), digits, num, sizeof num);
+        put(l, "   grad %s", num);
+    }
+}
+
+/* The indentation of a line at visual level vd (1..DRAW_MAX_INDENT):
+ * a bar for each open ancestor, a gap for each finished one. */
+static void put_prefix(Line *l, const Glyphs *g, const char *last, int vd)
+{
+    for (int k = 1; k < vd; k++)
+        put(l, "%s", last[k] ? g->gap : g->bar);
+}
+
+typedef struct Frame { int slot, depth, next, nk; } Frame;
+
+void draw_graph(Session *s, const Tape *t, int with_grad)
+{
+    if (!t || t->n == 0 || t->root < 0) return;
+    const Glyphs *g = use_utf8() ? &glyphs_utf8 : &glyphs_ascii;
+    int n = t->root + 1, digits = s->set.digits;
+    unsigned char *reach = xcalloc((size_t)n, 1), *drawn = xcalloc((size_t)n, 1);
+    int *users = xcalloc((size_t)n, sizeof *users);
+    int nodes = sweep_reach(t, reach, users);
+    char last[DRAW_MAX_INDENT + 1] = { 0 };
+    Frame *st = NULL;
+    int ns = 0, cap = 0;
+    long lines = 0;
+    int cut = 0;
+    Line l;
+
+    l.n = 0;
+    put_node(&l, t, t->root, 0, with_grad, digits);
+    report_text(s, "%s", l.buf);
+    lines++;
+    drawn[t->root] = 1;
+    if (nkids(t, t->root) > 0) {
+        xgrow((void **)&st, &cap, ns + 1, sizeof *st);
+        st[ns++] = (Frame){ t->root, 0, 0, nkids(t, t->root) };
+    }
+    while (ns > 0) {
+        Frame *f = &st[ns - 1];
+        if (f->next == f->nk) { ns--; continue; }
+        if (lines >= DRAW_MAX_LINES) { cut = 1; break; }
+        int c = kid(t, f->slot, f->next++);
+        int depth = f->depth + 1, is_last = f->next == f->nk;
+        int vd = depth > DRAW_MAX_INDENT ? DRAW_MAX_INDENT : depth;
+        if (depth == DRAW_MAX_INDENT + 1) {
+            l.n = 0;
+            put_prefix(&l, g, last, vd);
+            put(&l, "%s... deeper than %d levels: drawn from here without further indentation",
+                last[vd] ? g->gap : g->bar, DRAW_MAX_INDENT);
+            report_text(s, "%s", l.buf);
+            lines++;
+        }
+        last[vd] = (char)is_last;
+        l.n = 0;
+        put_prefix(&l, g, last, vd);
+        put(&l, "%s", is_last ? g->elbow : g->tee);
+        if (drawn[c]) {
+            if (t->ent[c]) put(&l, "(see above: %s)", t->ent[c]->name);
+            else put(&l, "(see above: #%d)", c);
+        } else {
+            drawn[c] = 1;
+            put_node(&l, t, c, !t->ent[c] && users[c] > 1, with_grad, digits);
+            int nk = nkids(t, c);
+            if (nk > 0) {
+                xgrow((void **)&st, &cap, ns + 1, sizeof *st);
+                st[ns++] = (Frame){ c, depth, 0, nk };
+            }
+        }
+        report_text(s, "%s", l.buf);
+        lines++;
+    }
+    if (cut)
+        report_text(s, "... cut at %d lines: the graph has %d nodes (dot draws all of them)",
+                    DRAW_MAX_LINES, nodes);
+    free(st);
+    free(reach);
+    free(drawn);
+    free(users);
+}
+
+/* ---- dot: Graphviz --------------------------------------------------- */
+
+/* s with the characters that mean something in a record label (or, with
+ * record 0, in a quoted string) escaped. */
+static void dot_escape(const char *s, int record, char *buf, size_t n)
+{
+    size_t o = 0;
+    for (; *s && o + 3 < n; s++) {
+        int special = *s == '"' || *s == '\\' ||
+                      (record && strchr("{}|<>", *s) != NULL);
+        if (special) buf[o++] = '\\';
+        buf[o++] = (*s == '\n' || *s == '\r') ? ' ' : *s;
+    }
+    buf[o] = '\0';
+}
+
+/* Where the DOT lines go: the session's output, or a file. */
+typedef struct DotOut { Session *s; FILE *f; } DotOut;
+
+static void dot_line(DotOut *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void dot_line(DotOut *o, const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (o->f) {
+        fputs(buf, o->f);
+        fputc('\n', o->f);
+    } else {
+        report_text(o->s, "%s", buf);
+    }
+}
+
+/* The gradient flowing from slot i into its input k, when it is one
+ * number: upstream ∂f/∂i times the local derivative, as the scalar rule
+ * adds it (the rule is run on zeroed accumulators).  Returns 0 when the
+ * edge carries a tensor (or a kernel's rule). */
+static int edge_grad(const Tape *t, int i, int k, double *out)
+{
+    const OpInfo *o = &op_info[t->op[i]];
+    int in = kid(t, i, k);
+    if (t->op[i] == OP_STACK) {
+        if (t->shape[in].rank != 0) return 0;
+        *out = tape_grad(t, i)[k];
+        return 1;
+    }
+    if (o->kbwd || !o->bwd || t->shape[i].rank != 0) return 0;
+    double ga = 0, gb = 0, g = tape_grad(t, i)[0];
+    double va = tape_val(t, t->a[i])[0];
+    double vb = o->arity == 2 ? tape_val(t, t->b[i])[0] : 0;
+    o->bwd(&ga, o->arity == 2 ? &gb : NULL, g, va, vb, tape_val(t, i)[0]);
+    *out = k == 0 ? ga : gb;
+    return 1;
+}
+
+static void dot_write(DotOut *o, const Tape *t, int with_grad, int digits)
+{
+    int n = t->root + 1;
+    unsigned char *reach = xcalloc((size_t)n, 1);
+    int *users = xcalloc((size_t)n, sizeof *users);
+    sweep_reach(t, reach, users);
+    char label[LABEL_MAX + 200], esc[2 * (LABEL_MAX + 200)], val[64], grad[64];
+
+    dot_line(o, "digraph bp {");
+    dot_line(o, "  rankdir=LR;");
+    dot_line(o, "  node [fontname=\"Helvetica\", fontsize=11];");
+    dot_line(o, "  edge [fontname=\"Helvetica\", fontsize=9];");
+    for (int i = 0; i < n; i++) {
+        if (!reach[i]) continue;
+        int nk = nkids(t, i);
+        /* the value: named, or the source text it computes */
+        if (i == t->root) root_label(t, label, sizeof label);
+        else if (t->ent[i] || nk == 0) slot_label(t, i, label, sizeof label);
+        else if (t->src[i]) flat_span(&t->src[i]->loc, label, sizeof label, LABEL_MAX);
+        else label[0] = '\0';
+        dot_escape(label, 1, esc, sizeof esc);
+        slot_number(t, i, tape_val(t, i), digits, val, sizeof val);
+        if (with_grad) {
+            slot_number(t, i, tape_grad(t, i), digits, grad, sizeof grad);
+            dot_line(o, "  n%d [shape=record%s, label=\"{ %s | data %s | grad %s }\"];",
+                     i, i == t->root ? ", style=bold" : "", esc, val, grad);
+        } else {
+            dot_line(o, "  n%d [shape=record%s, label=\"{ %s | data %s }\"];",
+                     i, i == t->root ? ", style=bold" : "", esc, val);
+        }
+        if (nk == 0) continue;
+        /* the operation, fed by the inputs, feeding the value */
+        const char *opname = t->op[i] == OP_NEG ? "neg" : op_info[t->op[i]].name;
+        dot_escape(opname, 0, esc, sizeof esc);
+        dot_line(o, "  op%d [shape=ellipse, label=\"%s\"];", i, esc);
+        for (int k = 0; k < nk; k++) {
+            int c = kid(t, i, k);
+            double eg;
+            if (with_grad && edge_grad(t, i, k, &eg)) {
+                report_fmt_value(grad, sizeof grad, eg, digits);
+                dot_line(o, "  n%d -> op%d [label=\"%s\"];", c, i, grad);
+            } else {
+                dot_line(o, "  n%d -> op%d;", c, i);
+            }
+        }
+        dot_line(o, "  op%d -> n%d;", i, i);
+    }
+    dot_line(o, "}");
+    free(reach);
+    free(users);
+}
+
+/* Write the DOT text to path.  0, or E_IO with d filled. */
+static int dot_to_file(const Tape *t, int with_grad, int digits, const char *path, FILE *f, Diag *d)
+{
+    DotOut o = { NULL, f };
+    dot_write(&o, t, with_grad, digits);
+    int bad = ferror(f);
+    if (fclose(f) || bad)
+        return diag_set(d, E_IO, NULL, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+    return E_OK;
+}
+
+/* Run Graphviz: dot -T<fmt> -o <path> <dotfile>.  0, or E_IO with d filled. */
+static int dot_render(const char *dotfile, const char *fmt, const char *path, Diag *d)
+{
+    char tflag[16];
+    snprintf(tflag, sizeof tflag, "-T%s", fmt);
+    char *argv[] = { "dot", tflag, "-o", (char *)path, (char *)dotfile, NULL };
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "dot", NULL, NULL, argv, environ);
+    int status = 0;
+    if (rc == 0)
+        while (waitpid(pid, &status, 0) < 0)
+            if (errno != EINTR) { rc = errno; break; }
+    if (rc == ENOENT || (rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127))
+        return diag_set(d, E_IO, NULL,
+                        "Graphviz is not installed (no `dot` program found): install it with "
+                        "`apt-get install graphviz`, or write the DOT text with dot f \"file.dot\", "
+                        "which works without it");
+    if (rc)
+        return diag_set(d, E_IO, NULL, "cannot run Graphviz's dot: %s", strerror(rc));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return diag_set(d, E_IO, NULL, "Graphviz's dot failed to make %s (exit status %d)",
+                        path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return E_OK;
+}
+
+int draw_dot(Session *s, const Tape *t, int with_grad, const char *path, Diag *d)
+{
+    int digits = s->set.digits;
+    if (!t || t->n == 0 || t->root < 0)
+        return diag_set(d, E_USAGE, NULL, "nothing to draw");
+    if (!path) {
+        DotOut o = { s, NULL };
+        dot_write(&o, t, with_grad, digits);
+        return E_OK;
+    }
+    const char *ext = strrchr(path, '.');
+    const char *fmt = NULL;
+    if (ext && strchr(ext, '/') == NULL) {
+        if (!strcasecmp(ext, ".svg")) fmt = "svg";
+        else if (!strcasecmp(ext, ".png")) fmt = "png";
+        else if (!strcasecmp(ext, ".pdf")) fmt = "pdf";
+    }
+    if (!fmt) {
+        FILE *f = fopen(path, "w");
+        if (!f) return diag_set(d, E_IO, NULL, "cannot write %s: %s", path, strerror(errno));
+        return dot_to_file(t, with_grad, digits, path, f, d);
+    }
+    const char *dir = getenv("TMPDIR");
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/bp-dot-XXXXXX.dot", dir && *dir ? dir : "/tmp");
+    int fd = mkstemps(tmp, 4);
+    if (fd < 0)
+        return diag_set(d, E_IO, NULL, "cannot make a temporary file for Graphviz: %s", strerror(errno));
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return diag_set(d, E_IO, NULL, "cannot write %s: %s", tmp, strerror(errno));
+    }
+    int rc = dot_to_file(t, with_grad, digits, tmp, f, d);
+    if (!rc) rc = dot_render(tmp, fmt, path, d);
+    unlink(tmp);
+    return rc;
+}

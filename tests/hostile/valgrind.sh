@@ -1,0 +1,79 @@
+#!/bin/sh
+# valgrind.sh: `make check-valgrind`.  Runs src/bp under Valgrind
+#   valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+# over every example, every tests/scripts/*.bp script (with its .args and
+# .stdin), the generated 10 000-statement session (gen-session.sh), and the
+# small hostile cases (through lib.sh, so their assertions hold too).  Fails
+# on any invalid access, use of uninitialised memory or "definitely lost"
+# block.  The huge hostile cases (10^6 nodes, 10 MB lines) are left out:
+# too slow under Valgrind; make check runs them natively.
+#
+# Environment: BP (the binary), srcdir; VALGRIND (default valgrind).
+set -u
+bp=${BP:?BP must name the bp binary}
+case $bp in /*) ;; *) bp=$(pwd)/$bp ;; esac
+top=$(cd "${srcdir:-.}" && pwd)
+vg=${VALGRIND:-valgrind}
+command -v "$vg" >/dev/null 2>&1 || { echo "check-valgrind: $vg not found (apt-get install valgrind)"; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/bp-vg" <<EOS
+#!/bin/sh
+exec $vg -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
+    --log-file="$tmp/vg.%p" "$bp" "\$@"
+EOS
+chmod +x "$tmp/bp-vg"
+
+n=0 bad=0
+verdict() {   # NAME STATUS
+    n=$((n + 1))
+    if [ "$2" = 99 ] || [ "$2" -gt 128 ] || grep -qs . "$tmp"/vg.*; then
+        echo "FAIL: $1 (exit $2)"
+        cat "$tmp"/vg.* 2>/dev/null | head -60
+        bad=$((bad + 1))
+    else
+        echo "ok: $1"
+    fi
+    rm -f "$tmp"/vg.*
+}
+
+# examples and script tests, each from its own directory
+for f in "$top"/examples/*.bp "$top"/tests/scripts/*.bp; do
+    [ -f "$f" ] || continue
+    d=$(dirname "$f"); b=$(basename "$f" .bp)
+    args=""; [ -f "$d/$b.args" ] && args=$(cat "$d/$b.args")
+    in=/dev/null; [ -f "$d/$b.stdin" ] && in=$d/$b.stdin
+    rm -rf "$tmp/run"; mkdir "$tmp/run"; cp -R "$d"/. "$tmp/run"/ 2>/dev/null
+    # shellcheck disable=SC2086
+    (cd "$tmp/run" && NO_COLOR=1 "$tmp/bp-vg" $args "$b.bp") <"$in" >/dev/null 2>&1
+    verdict "${f#"$top"/}" $?
+done
+
+# the generated session
+sh "$top/tests/hostile/gen-session.sh" 1000 >"$tmp/session.bp"
+(cd "$tmp" && "$tmp/bp-vg" session.bp) </dev/null >/dev/null 2>&1
+verdict "gen-session.sh (10 000 statements)" $?
+
+# the small hostile cases
+for f in "$top"/tests/hostile/*.hostile; do
+    name=$(basename "$f" .hostile)
+    case $name in
+    *100k*|*-2m|*1e6*|*1e4*|*10mb*|*20000*|*-40|*3000|session-10000|load-dev-zero|tensor-*|load-unreadable)
+        continue ;;
+    esac
+    if sed 's/#.*//' "$top/tests/hostile/KNOWN_FAILING" | awk '{print $1}' | grep -qxF "$name"; then
+        continue
+    fi
+    BP=$tmp/bp-vg MEM_MB=65536 HOSTILE_TIMEOUT=600 srcdir=$top sh "$f" >"$tmp/case.log" 2>&1
+    st=$?
+    if [ "$st" != 0 ]; then
+        echo "FAIL: hostile/$name (see below)"; tail -20 "$tmp/case.log"
+        bad=$((bad + 1)); n=$((n + 1)); rm -f "$tmp"/vg.*
+    else
+        verdict "hostile/$name" 0
+    fi
+done
+
+echo "check-valgrind: $n runs, $bad failed"
+[ "$bad" -eq 0 ]
