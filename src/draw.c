@@ -105,8 +105,8 @@ static void flat_span(const Loc *loc, char *buf, size_t n, size_t max)
 }
 
 /* What slot i is called: "z = w*x + b" (a formula), "w" (a parameter or
- * const), else its operation ("tanh", "*"), or its source text for a
- * number, an index, a list or grad(...). */
+ * const), else its source text ("w*x"), or its operation when there is
+ * none. */
 static void slot_label(const Tape *t, int i, char *buf, size_t n)
 {
     char span[LABEL_MAX + 8];
@@ -128,14 +128,11 @@ static void slot_label(const Tape *t, int i, char *buf, size_t n)
         else if (t->shape[i].rank == 0) report_fmt_value(buf, n, tape_val(t, i)[0], 17);
         else snprintf(buf, n, "constant");
         break;
-    case OP_GRADOF: case OP_INDEX: case OP_STACK:
-        snprintf(buf, n, "%s", span[0] ? span : op_info[t->op[i]].name);
-        break;
     case OP_NEG:
-        snprintf(buf, n, "neg");
+        snprintf(buf, n, "%s", span[0] ? span : "neg");
         break;
-    default:
-        snprintf(buf, n, "%s", op_info[t->op[i]].name);
+    default:   /* as written (w*x), which reads better than the bare operator */
+        snprintf(buf, n, "%s", span[0] ? span : op_info[t->op[i]].name);
     }
 }
 

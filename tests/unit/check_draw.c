@@ -147,7 +147,7 @@ START_TEST(graph_shared_unnamed)
     char *out = release(s);
     char tag[32];
     int slot = t->a[t->root];
-    snprintf(tag, sizeof tag, "+ #%d = 3   grad 6", slot);
+    snprintf(tag, sizeof tag, "x + 1 #%d = 3   grad 6", slot);
     ck_assert_int_eq(count(out, tag), 1);
     snprintf(tag, sizeof tag, "(see above: #%d)", slot);
     ck_assert_int_eq(count(out, tag), 1);
@@ -166,7 +166,7 @@ START_TEST(graph_ascii)
     draw_graph(s, t, 1);
     char *out = release(s);
     ck_assert(strstr(out, "`-- z = w*x + b = -5   grad 0.0001815832309") != NULL);
-    ck_assert(strstr(out, "    |-- * = -6") != NULL);
+    ck_assert(strstr(out, "    |-- w*x = -6") != NULL);
     ck_assert(strstr(out, "    |   |-- w = -3   grad 0.0003631664619") != NULL);
     for (const unsigned char *p = (const unsigned char *)out; *p; p++)
         ck_assert_int_lt(*p, 0x80);
