@@ -388,7 +388,7 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
     span_text(target, text, sizeof text);
     if (t->ngradof) {
         rc = diag_set(d, E_USAGE, &target->loc,
-                      "this uses grad(...): second derivatives are not supported yet");
+                      "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", text);
         goto out;
     }
     if (t->shape[t->root].rank != 0) {

@@ -257,8 +257,10 @@ static int distance(const char *a, const char *b)
 static void consider(const char *word, const char *cand, const char **best, int *bd)
 {
     if (strcmp(word, cand) == 0) return;
+    size_t len = strlen(word);
+    if (len <= 2) return;            /* x -> e helps nobody */
     int dd = distance(word, cand);
-    int lim = strlen(word) <= 3 ? 1 : 2;
+    int lim = len <= 4 ? 1 : 2;
     /* on a tie, prefer the candidate as long as the word (tahn: tanh, not tan) */
     if (dd <= lim && (dd < *bd || (dd == *bd && strlen(cand) == strlen(word) &&
                                    strlen(*best) != strlen(word)))) {

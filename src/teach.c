@@ -88,7 +88,7 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
     int *head = NULL, ncs = 0, ccap = 0;
 
     if (t->ngradof) {
-        rc = diag_set(d, E_USAGE, &target->loc, "this uses grad(...): second derivatives are not supported yet");
+        rc = diag_set(d, E_USAGE, &target->loc, "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", fname);
         goto out;
     }
     if (t->shape[t->root].rank != 0) {

@@ -51,7 +51,7 @@ static int plan(Session *s, const Stmt *st, int want_steps, Plan *p, Diag *d)
     char text[128];
     span_text(target, text, sizeof text);
     if (t->ngradof)
-        return diag_set(d, E_USAGE, &target->loc, "this uses grad(...): second derivatives are not supported yet");
+        return diag_set(d, E_USAGE, &target->loc, "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", text);
     if (t->shape[t->root].rank != 0)
         return diag_set(d, E_SHAPE, &target->loc, "gradient descent needs a scalar loss: try sum(%s)", text);
     int cap = 0;
