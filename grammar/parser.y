@@ -103,8 +103,13 @@ static NameVec names_push(ParseCtx *c, NameVec nv, const char *name, Loc loc)
     return nv;
 }
 
+/* A statement is reduced when the parser sees the token after it; it is
+ * complete only if that token is a separator or the end of the input.
+ * (`w := 5 )` reduces `w := 5` before the error on `)`: parse_source
+ * drops such a statement, so that it never runs.) */
 static void emit(ParseCtx *c, Stmt *s)
 {
+    s->terminated = c->last == NL || c->last == ';' || c->last == 0;
     *c->tail = s;
     c->tail = &s->next;
 }

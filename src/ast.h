@@ -88,6 +88,7 @@ typedef struct Stmt {
     Arg *args;
     int nargs;
     const char *file;    /* ST_LOAD, ST_SAVE, ST_DOT */
+    int terminated;      /* a separator (or the end) followed it */
     struct Stmt *next;
 } Stmt;
 

@@ -11,12 +11,20 @@
 #include "tape.h"
 #include "ops.h"
 #include "kernels.h"
+#include "xalloc.h"
+
+void tape_zero_grad(Tape *t)
+{
+    if (!t->grad)   /* evaluation alone never needs it */
+        t->grad = xmalloc((size_t)(t->valcap ? t->valcap : 1) * sizeof *t->grad);
+    memset(t->grad, 0, (size_t)t->nval * sizeof *t->grad);
+}
 
 void backprop(Tape *t)
 {
     const unsigned char *op = t->op;
     const int *a = t->a, *b = t->b;
-    memset(t->grad, 0, (size_t)t->nval * sizeof *t->grad);
+    tape_zero_grad(t);
     tape_grad(t, t->root)[0] = 1.0;             /* seed: ∂f/∂f = 1 */
     for (int i = t->root; i >= 0; i--) {
         const OpInfo *o = &op_info[op[i]];

@@ -262,6 +262,22 @@ static int define_body(Session *s, Entry *e, const Stmt *st, EntKind kind, Diag 
     return E_OK;
 }
 
+/* Would giving the names in es the values vs keep the session's values
+ * within set maxmem?  (Checked before anything changes.) */
+static int check_memory(Session *s, Entry **es, const Value *vs, int n, const Loc *loc, Diag *d)
+{
+    double total = s->value_bytes;
+    for (int i = 0; i < n; i++) {
+        if (es[i] && es[i]->val.data)
+            total -= (double)shape_size(es[i]->val.shape) * sizeof(double);
+        total += (double)shape_size(vs[i].shape) * sizeof(double);
+    }
+    if (total > (double)s->set.maxmem * 1048576)
+        return diag_set(d, E_LIMIT, loc, "the session's values would need %.0f MiB, more than "
+                        "the limit (set maxmem %ld)", total / 1048576, s->set.maxmem);
+    return E_OK;
+}
+
 /* name = value (or const name = value): a leaf.  Takes *v's data. */
 static void define_value(Session *s, Entry *e, EntKind kind, Value *v, const Loc *loc)
 {
@@ -272,8 +288,10 @@ static void define_value(Session *s, Entry *e, EntKind kind, Value *v, const Loc
     e->expr = NULL;
     e->params = NULL;
     e->nparams = 0;
+    s->value_bytes -= (double)shape_size(e->val.shape) * sizeof(double) * (e->val.data != NULL);
     value_free(&e->val);
     e->val = *v;
+    s->value_bytes += (double)shape_size(e->val.shape) * sizeof(double);
     v->data = NULL;
     e->loc = *loc;
     if (changed) session_touch(s, e);
@@ -292,7 +310,10 @@ static int cmd_define(Session *s, const Stmt *st, Diag *d)
         return define_body(s, e, st, ENT_FORMULA, d);
     }
     Value v = { 0 };
-    if (eval_now(s, st->e[0], &v, d)) { value_free(&v); return d->kind; }
+    if (eval_now(s, st->e[0], &v, d) || check_memory(s, &e, &v, 1, &st->loc, d)) {
+        value_free(&v);
+        return d->kind;
+    }
     EntKind k = st->kind == ST_CONST || e->kind == ENT_CONST ? ENT_CONST : ENT_PARAM;
     define_value(s, e, k, &v, &st->loc);
     return E_OK;
@@ -331,6 +352,12 @@ static int cmd_update(Session *s, const Stmt *st, Diag *d)
             rc = eval_now(s, st->e[i], &v[i], d);
         }
         if (rc) break;
+    }
+    if (!rc) {
+        Entry **es = xcalloc(n ? n : 1, sizeof *es);
+        for (int i = 0; i < n; i++) es[i] = session_find(s, st->names[i]);
+        rc = check_memory(s, es, v, n, &st->loc, d);
+        free(es);
     }
     if (!rc) {
         for (int i = 0; i < n; i++) {
@@ -683,6 +710,8 @@ static void show_settings(Session *s)
     report_text(s, "lr        %g", t->lr);
     report_text(s, "seed      %lu", t->seed);
     report_text(s, "maxcheck  %d", t->maxcheck);
+    report_text(s, "maxnodes  %ld", t->maxnodes);
+    report_text(s, "maxmem    %ld    (MiB)", t->maxmem);
 }
 
 static int cmd_set(Session *s, const Stmt *st, Diag *d)
@@ -742,12 +771,21 @@ static int cmd_set(Session *s, const Stmt *st, Diag *d)
             if (v != floor(v) || v < 1 || v > 1e9)
                 return diag_set(d, E_USAGE, &a->loc, "maxcheck must be a positive whole number");
             t.maxcheck = (int)v;
+        } else if (strcmp(k, "maxnodes") == 0) {
+            if (v != floor(v) || v < 1 || v > 2e9)
+                return diag_set(d, E_USAGE, &a->loc, "maxnodes must be a whole number from 1 to 2000000000");
+            t.maxnodes = (long)v;
+        } else if (strcmp(k, "maxmem") == 0) {
+            if (v != floor(v) || v < 1 || v > 1e9)
+                return diag_set(d, E_USAGE, &a->loc, "maxmem must be a whole number of MiB from 1");
+            t.maxmem = (long)v;
         } else {
             const char *near = help_suggest(s, k, 2);
             if (near)
                 return diag_set(d, E_USAGE, &st->name_loc, "unknown setting %s; did you mean %s?", k, near);
             return diag_set(d, E_USAGE, &st->name_loc,
-                            "unknown setting %s (settings: eps, fd, digits, tol, lr, seed, maxcheck)", k);
+                            "unknown setting %s (settings: eps, fd, digits, tol, lr, seed, maxcheck, "
+                            "maxnodes, maxmem)", k);
         }
     }
     s->set = t;

@@ -171,6 +171,12 @@ static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner,
     t->src[i] = src;
     t->ent[i] = NULL;
     t->owner[i] = owner;
+    if (t->n >= c->s->set.maxnodes) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the graph would have more than %ld nodes "
+                 "(the limit: set maxnodes)", c->s->set.maxnodes);
+        return fail_at(c, src, owner, E_LIMIT, msg);
+    }
     if (shape) {
         t->shape[i] = *shape;
     } else {
@@ -179,13 +185,17 @@ static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner,
         if (err) return fail_at(c, src, owner, E_SHAPE, err);
     }
     long size = shape_size(t->shape[i]);
-    if (size > TENSOR_MAX_ENTRIES || t->nval + size > 4L * TENSOR_MAX_ENTRIES)
-        return fail_at(c, src, owner, E_LIMIT, "the graph's values would take too much memory");
+    /* values and gradients: 16 bytes an entry */
+    if (((double)t->nval + (double)size) * 16 > (double)c->s->set.maxmem * 1048576) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the graph's values and gradients would need more than "
+                 "%ld MiB of memory (the limit: set maxmem)", c->s->set.maxmem);
+        return fail_at(c, src, owner, E_LIMIT, msg);
+    }
     if (t->nval + size > t->valcap) {
         long nc = t->valcap ? 2 * t->valcap : 256;
         while (nc < t->nval + size) nc *= 2;
         t->val = xrealloc(t->val, (size_t)nc * sizeof *t->val);
-        t->grad = xrealloc(t->grad, (size_t)nc * sizeof *t->grad);
         t->valcap = nc;
     }
     t->off[i] = t->nval;
@@ -291,7 +301,13 @@ static int compile_gradof(Compiler *c, const Frame *f)
                  we && we->kind == ENT_FUNC ? "a value (it is a function)" : "defined");
         return fail_at(c, w, f->owner, E_NAME, msg);
     }
+    if (c->s->gradof_depth > 0)
+        return fail_at(c, a, f->owner, E_USAGE,
+                       "grad(...) of something that uses grad(...) itself: second derivatives "
+                       "are not supported yet");
+    c->s->gradof_depth++;
     Tape *sub = compile_expr(c->s, a->kid[0], f->owner, c->d);
+    c->s->gradof_depth--;
     if (!sub) return -1;
     if (sub->shape[sub->root].rank != 0) {
         char sh[48], msg[200];
@@ -343,7 +359,7 @@ static int compile_constructor(Compiler *c, const Frame *f)
     for (int k = 0; k < a->nkids; k++)
         if (const_eval(c, f, a->kid[k], &d[k])) return -1;
     Shape sh;
-    const char *err = shape_check(d[0], d[1], a->nkids, &sh);
+    const char *err = shape_check(d[0], d[1], a->nkids, (double)c->s->set.maxmem * 1048576, &sh);
     if (err) {
         snprintf(msg, sizeof msg, "%s: %s", name, err);
         return fail_at(c, a, f->owner, E_SHAPE, msg);
@@ -601,7 +617,8 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 env->names = fn->params;
                 env->n = fn->nparams;
                 env->slots = xmalloc((fn->nparams ? fn->nparams : 1) * sizeof(int));
-                memcpy(env->slots, vs + f->base, fn->nparams * sizeof(int));
+                if (fn->nparams)
+                    memcpy(env->slots, vs + f->base, fn->nparams * sizeof(int));
                 env->depth = depth;
                 env->next = c.envs;
                 c.envs = env;

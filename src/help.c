@@ -16,7 +16,7 @@ const char *const help_functions[] = {
 };
 
 const char *const help_settings[] = {
-    "eps", "fd", "digits", "tol", "lr", "seed", "maxcheck", NULL
+    "eps", "fd", "digits", "tol", "lr", "seed", "maxcheck", "maxnodes", "maxmem", NULL
 };
 
 static const char overview[] =
@@ -47,7 +47,7 @@ static const char overview[] =
 "Functions: exp log sqrt sin cos tan tanh sigmoid relu softplus abs pow min max\n"
 "Tensors:   [1, 2]  [[1, 2], [3, 4]]  zeros ones randn load_csv W[i,j] X[:,0:2]\n"
 "           sum mean transpose softmax outer mse cross_entropy dot (help tensors)\n"
-"Settings:  eps fd digits tol lr seed maxcheck    (help set)\n"
+"Settings:  eps fd digits tol lr seed maxcheck maxnodes maxmem    (help set)\n"
 "Topics: help grad, help trace, help tensors, help fd, help set, help syntax.\n";
 
 typedef struct Topic { const char *name; const char *text; } Topic;
@@ -126,7 +126,10 @@ static const Topic topics[] = {
 "set tol T           relative tolerance of the mismatch mark (default 1e-6)\n"
 "set lr R            learning rate for step/train (default 0.1)\n"
 "set seed N          seed of random numbers (default 42)\n"
-"set maxcheck N      entries checked by FD per tensor (default 200)\n" },
+"set maxcheck N      entries checked by FD per tensor (default 200)\n"
+"set maxnodes N      the most nodes one graph may have (default 5000000)\n"
+"set maxmem MIB      the most memory for the names' values, and for one\n"
+"                    graph's values and gradients (default 2048 MiB)\n" },
 { "syntax",
 "Statements end at a newline or ;.  A newline does not end a statement when\n"
 "a ( or [ is open, or the line ends with a binary operator, =, :=, +=, ,\n"

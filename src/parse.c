@@ -16,6 +16,12 @@ int parse_source(Source *src, Stmt **out, Diag *d)
     int rc = yyparse(scanner, &ctx);
     yy_delete_buffer(buf, scanner);
     yylex_destroy(scanner);
+    if (rc != 0) {
+        /* only statements followed by a separator run */
+        Stmt **p = &ctx.head;
+        while (*p && (*p)->terminated) p = &(*p)->next;
+        *p = NULL;
+    }
     *out = ctx.head;
     if (rc != 0 && !ctx.failed)
         diag_set(d, E_LIMIT, NULL, "the parser ran out of memory");

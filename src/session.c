@@ -15,6 +15,8 @@ void settings_default(Settings *set)
     set->lr = 0.1;
     set->seed = 42;
     set->maxcheck = 200;
+    set->maxnodes = 5000000;
+    set->maxmem = 2048;
 }
 
 Session *session_new(void)
@@ -135,6 +137,7 @@ void session_undefine(Session *s, Entry *e)
     e->expr = NULL;
     e->params = NULL;
     e->nparams = 0;
+    s->value_bytes -= (double)shape_size(e->val.shape) * sizeof(double) * (e->val.data != NULL);
     value_free(&e->val);
     e->stamp = ++s->clock;
 }

@@ -48,6 +48,9 @@ typedef struct Settings {
     double lr;
     unsigned long seed;
     int maxcheck;
+    /* limits (issue: hostile input must get an error, not exhaust memory) */
+    long maxnodes;           /* slots in one tape */
+    long maxmem;             /* MiB: for the session's values, and for one tape's */
 } Settings;
 
 typedef struct Session {
@@ -65,6 +68,8 @@ typedef struct Session {
     int quit;                /* `quit` was run */
     int line;                /* next REPL line number */
     Rng rng;                 /* randn's stream (set seed restarts it) */
+    double value_bytes;      /* memory held by the values of all names */
+    int gradof_depth;        /* compiling inside grad(...): refuse another */
 } Session;
 
 Session *session_new(void);

@@ -39,7 +39,8 @@ struct Tape {
                                 of b inputs in args[] */
     Shape *shape;            /* each slot's shape */
     long *off;               /* each slot's first entry in val and grad */
-    double *val, *grad;      /* the entries of every slot, in slot order */
+    double *val, *grad;      /* the entries of every slot, in slot order; grad
+                                is allocated by the first backward pass */
     long nval, valcap;
     int *args;               /* OP_STACK inputs */
     int nargs, argscap;
@@ -90,6 +91,9 @@ int tape_slot_of(const Tape *t, const Entry *e);
 /* Run forward over slots [from, n).  Returns -1, or the slot that failed
  * with *msg naming the domain error. */
 int eval_forward(Tape *t, int from, const char **msg);
+
+/* Make room for the gradients (once), zeroed. */
+void tape_zero_grad(Tape *t);
 
 /* Backward pass: zero every gradient, seed ∂f/∂f = 1 at the root (which
  * must be a scalar), and run the rules in reverse order.  Needs a forward

@@ -99,7 +99,7 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
 
     /* Our own backward pass, recording each contribution: a slot's
      * gradient is the sum of what its users send it (the chain rule). */
-    memset(t->grad, 0, (size_t)t->nval * sizeof *t->grad);
+    tape_zero_grad(t);
     tape_grad(t, t->root)[0] = 1;
     snap = xmalloc((size_t)(t->nval ? t->nval : 1) * sizeof *snap);
     head = xmalloc((size_t)t->n * sizeof *head);

@@ -13,15 +13,19 @@ void shape_str(Shape s, char *buf, size_t n)
     else snprintf(buf, n, "(%ld, %ld)", s.d[0], s.d[1]);
 }
 
-const char *shape_check(double n, double m, int rank, Shape *out)
+const char *shape_check(double n, double m, int rank, double max_bytes, Shape *out)
 {
+    static char msg[160];
     double d[2] = { n, m };
     for (int i = 0; i < rank; i++)
-        if (!(d[i] >= 1) || d[i] != floor(d[i]) || d[i] > TENSOR_MAX_ENTRIES)
+        if (!(d[i] >= 1) || d[i] != floor(d[i]) || isinf(d[i]))
             return "a dimension must be a whole number from 1 on";
-    double size = rank == 1 ? d[0] : d[0] * d[1];
-    if (size > TENSOR_MAX_ENTRIES)
-        return "too many entries (the limit is 67108864)";
+    double size = rank == 1 ? d[0] : d[0] * d[1];   /* a double: no overflow */
+    if (size * 8 > max_bytes || size > (double)TENSOR_MAX_ENTRIES) {
+        snprintf(msg, sizeof msg, "%.3g entries would need %.3g MiB (the limit: set maxmem %.0f)",
+                 size, size * 8 / 1048576, max_bytes / 1048576);
+        return msg;
+    }
     out->rank = rank;
     out->d[0] = (long)d[0];
     out->d[1] = rank == 2 ? (long)d[1] : 0;

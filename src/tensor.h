@@ -28,13 +28,14 @@ static inline int shape_eq(Shape a, Shape b)
 /* "scalar", "(3)" or "(2, 3)" */
 void shape_str(Shape s, char *buf, size_t n);
 
-/* The largest tensor bp allocates (entries), so that a shape from input can
- * be refused before any allocation. */
-enum { TENSOR_MAX_ENTRIES = 1 << 26 };
+/* The largest tensor bp can index (entries); the memory limit (set maxmem)
+ * is usually smaller. */
+#define TENSOR_MAX_ENTRIES (1L << 40)
 
-/* Check a shape built from user numbers (zeros(n, m)): whole, positive,
- * and at most TENSOR_MAX_ENTRIES entries.  NULL, or why not. */
-const char *shape_check(double n, double m, int rank, Shape *out);
+/* Check a shape built from user numbers (zeros(n, m)) before anything is
+ * allocated: whole and positive dimensions, and at most max_bytes of
+ * doubles.  NULL, or why not (a static message). */
+const char *shape_check(double n, double m, int rank, double max_bytes, Shape *out);
 
 typedef struct Value {
     Shape shape;

@@ -78,10 +78,10 @@ tests/fuzz/bp_afl: $(src_libbp_a_SOURCES) $(BUILT_SOURCES) $(srcdir)/tests/fuzz/
 fuzz: tests/fuzz/bp_fuzz
 	@$(MKDIR_P) tests/fuzz/work/corpus tests/fuzz/work/artifacts
 	@echo "fuzzing for $(FUZZ_SECONDS) s: corpus tests/fuzz/work/corpus, crashes tests/fuzz/work/artifacts"
-	@cd tests/fuzz/work && $(FUZZ_ENV) ../bp_fuzz $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
+	@(cd tests/fuzz/work && $(FUZZ_ENV) ../bp_fuzz $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
 	  -dict=$(abs_srcdir)/tests/fuzz/bp.dict -artifact_prefix=artifacts/ $(FUZZ_ARGS) \
 	  corpus $(abs_srcdir)/tests/fuzz/corpus $(abs_srcdir)/tests/fuzz/regress \
-	  $(abs_srcdir)/examples `test -d $(abs_srcdir)/tests/scripts && echo $(abs_srcdir)/tests/scripts`; \
+	  $(abs_srcdir)/examples `test -d $(abs_srcdir)/tests/scripts && echo $(abs_srcdir)/tests/scripts`); \
 	status=$$?; \
 	if test -n "`ls tests/fuzz/work/artifacts`"; then \
 	  echo "fuzz: inputs that crashed, leaked, hung or ran out of memory:"; \

@@ -28,6 +28,7 @@ HOSTILE_TESTS = \
 	tests/hostile/grad-wrt-undefined.hostile \
 	tests/hostile/gradof-chain-20000.hostile \
 	tests/hostile/invalid-utf8.hostile \
+	tests/hostile/json-invalid-utf8.hostile \
 	tests/hostile/line-10mb-error.hostile \
 	tests/hostile/line-10mb-expr.hostile \
 	tests/hostile/line-10mb-grad.hostile \
@@ -56,6 +57,7 @@ HOSTILE_TESTS = \
 	tests/hostile/number-1e-999999.hostile \
 	tests/hostile/number-1e999999.hostile \
 	tests/hostile/number-400-digits.hostile \
+	tests/hostile/number-denormal.hostile \
 	tests/hostile/overflow-in-fd-step.hostile \
 	tests/hostile/overflow-mid-graph-grad.hostile \
 	tests/hostile/overflow-mid-graph.hostile \
@@ -66,6 +68,8 @@ HOSTILE_TESTS = \
 	tests/hostile/redefine-used-as-function.hostile \
 	tests/hostile/redefine-used-name.hostile \
 	tests/hostile/repl-statement-100k-lines.hostile \
+	tests/hostile/save-load-subnormal.hostile \
+	tests/hostile/save-long-formula.hostile \
 	tests/hostile/save-unwritable.hostile \
 	tests/hostile/second-derivative-formula.hostile \
 	tests/hostile/second-derivative-nested.hostile \

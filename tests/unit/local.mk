@@ -1,1 +1,41 @@
-# tests/unit: see Makefile.am
+# tests/unit: Check unit tests, one program per module.  Included by the
+# top-level Makefile.am (non-recursive); each program links the core
+# library and prints Check's summary line.
+UNIT_TESTS = \
+	tests/unit/check_parse \
+	tests/unit/check_graph \
+	tests/unit/check_eval \
+	tests/unit/check_backprop \
+	tests/unit/check_tensor \
+	tests/unit/check_numdiff
+
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+UNIT_COMMON = tests/unit/testutil.c tests/unit/testutil.h
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+UNIT_LDADD = src/libbp.a $(CHECK_LIBS) -lm
+
+tests_unit_check_parse_SOURCES = tests/unit/check_parse.c $(UNIT_COMMON)
+tests_unit_check_parse_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_parse_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_graph_SOURCES = tests/unit/check_graph.c $(UNIT_COMMON)
+tests_unit_check_graph_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_graph_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_eval_SOURCES = tests/unit/check_eval.c $(UNIT_COMMON)
+tests_unit_check_eval_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_eval_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_backprop_SOURCES = tests/unit/check_backprop.c $(UNIT_COMMON)
+tests_unit_check_backprop_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_backprop_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_tensor_SOURCES = tests/unit/check_tensor.c $(UNIT_COMMON)
+tests_unit_check_tensor_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_tensor_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_numdiff_SOURCES = tests/unit/check_numdiff.c $(UNIT_COMMON)
+tests_unit_check_numdiff_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_numdiff_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,423 @@
+/* check_backprop.c: the backward pass (src/backprop.c, the backward rules
+ * in src/ops.c).
+ *
+ * For every scalar function and operator of SPEC section 3, backprop (read
+ * through grad(f, w)) is compared with two independent values at several
+ * points:
+ *   - the derivative worked out by hand and written here in C (relative
+ *     tolerance 1e-12);
+ *   - a central difference computed here (tu_central, not src/numdiff.c),
+ *     relative tolerance 1e-6.
+ * Each function is checked alone, f = fn(w), and inside a composition,
+ * f = fn(u)·w + w with u = 0.5·w + 0.25, so the chain rule and the
+ * accumulation into a leaf used three times are exercised as well.
+ * Then the kink conventions (PyTorch's), shared subexpressions, running
+ * backprop twice, and a chain of a million nodes. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+#include "tape.h"
+
+#define HAND_TOL 1e-12
+#define FD_TOL 1e-6
+
+/* ---- the hand derivatives ---------------------------------------------- */
+
+static double sigmoid(double x) { return 1 / (1 + exp(-x)); }
+static double softplus(double x) { return log1p(exp(x)); }
+static double relu(double x) { return x > 0 ? x : 0; }
+static double neg(double x) { return -x; }
+
+static double d_exp(double x) { return exp(x); }
+static double d_log(double x) { return 1 / x; }
+static double d_sqrt(double x) { return 0.5 / sqrt(x); }
+static double d_sin(double x) { return cos(x); }
+static double d_cos(double x) { return -sin(x); }
+static double d_tan(double x) { return 1 / (cos(x) * cos(x)); }
+static double d_tanh(double x) { double c = cosh(x); return 1 / (c * c); }
+static double d_sigmoid(double x) { return exp(-x) / ((1 + exp(-x)) * (1 + exp(-x))); }
+static double d_relu(double x) { return x > 0 ? 1 : 0; }
+static double d_softplus(double x) { return 1 / (1 + exp(-x)); }
+static double d_abs(double x) { return x > 0 ? 1 : x < 0 ? -1 : 0; }
+static double d_neg(double x) { (void)x; return -1; }
+
+typedef struct Unary {
+    const char *name;          /* as called in bp; NULL name: "-" prefix */
+    double (*f)(double), (*df)(double);
+    double lo, hi;             /* the points tried lie in (lo, hi) */
+} Unary;
+
+static const Unary unary[] = {
+    { "exp", exp, d_exp, -1e9, 1e9 },
+    { "log", log, d_log, 0, 1e9 },
+    { "sqrt", sqrt, d_sqrt, 0, 1e9 },
+    { "sin", sin, d_sin, -1e9, 1e9 },
+    { "cos", cos, d_cos, -1e9, 1e9 },
+    { "tan", tan, d_tan, -1.5, 1.5 },
+    { "tanh", tanh, d_tanh, -1e9, 1e9 },
+    { "sigmoid", sigmoid, d_sigmoid, -1e9, 1e9 },
+    { "relu", relu, d_relu, -1e9, 1e9 },
+    { "softplus", softplus, d_softplus, -1e9, 1e9 },
+    { "abs", fabs, d_abs, -1e9, 1e9 },
+    { "-", neg, d_neg, -1e9, 1e9 },
+};
+
+static const double upoints[] = { -2.7, -1.1, -0.4, 0.05, 0.3, 0.9, 1.4, 2.2, 3.9 };
+
+static void call(char *buf, size_t n, const char *fn, const char *arg)
+{
+    if (strcmp(fn, "-") == 0) snprintf(buf, n, "-(%s)", arg);
+    else snprintf(buf, n, "%s(%s)", fn, arg);
+}
+
+/* backprop of f at the current w against `want`, and against a central
+ * difference computed here */
+static void check_at(Tu *t, const char *f, const char *w, double want, int fd, const char *what)
+{
+    double bp = tu_grad(t, f, w);
+    double p = tu_entry(t, w)->val.data[0];
+    ck_assert_msg(tu_close(bp, want, HAND_TOL, 0),
+                  "%s: d%s/d%s at %s = %.17g: backprop %.17g, by hand %.17g (rel err %.2g)",
+                  what, f, w, w, p, bp, want, fabs(bp - want) / fabs(want));
+    if (!fd) return;
+    double c = tu_central(t, f, w, 0, tu_step(p));
+    ck_assert_msg(tu_close(bp, c, FD_TOL, 1e-9),
+                  "%s: d%s/d%s at %s = %.17g: backprop %.17g, central difference %.17g", what, f, w,
+                  w, p, bp, c);
+}
+
+START_TEST(test_unary_rules)
+{
+    const Unary *u = &unary[_i];
+    Tu *t = tu_new();
+    char f1[64], f2[96], in[64];
+    call(f1, sizeof f1, u->name, "w");
+    call(in, sizeof in, u->name, "0.5*w + 0.25");
+    snprintf(f2, sizeof f2, "%s * w + w", in);
+    tu_okf(t, "w = 1; f1 = %s; f2 = %s", f1, f2);
+    int tried = 0;
+    for (size_t k = 0; k < sizeof upoints / sizeof upoints[0]; k++) {
+        double x = upoints[k], uu = 0.5 * x + 0.25;
+        if (!(x > u->lo && x < u->hi && uu > u->lo && uu < u->hi)) continue;
+        tu_set(t, "w", x);
+        /* the forward value first: the derivative is taken where bp is */
+        TU_CLOSE(tu_num(t, "f1"), u->f(x), 1e-14, 1e-300);
+        check_at(t, "f1", "w", u->df(x), 1, u->name);
+        double want = u->df(uu) * 0.5 * x + u->f(uu) + 1;
+        check_at(t, "f2", "w", want, 1, u->name);
+        tried++;
+    }
+    ck_assert_int_ge(tried, 4);
+    tu_free(t);
+}
+END_TEST
+
+/* ---- binary operators --------------------------------------------------- */
+
+typedef struct Binary {
+    const char *fmt;                        /* %s twice: the operands */
+    double (*f)(double, double);
+    double (*dw)(double, double), (*dv)(double, double);
+    int positive_w;                         /* only w > 0 (powers) */
+    int kink;                               /* no differences across a branch */
+} Binary;
+
+static double add(double a, double b) { return a + b; }
+static double sub(double a, double b) { return a - b; }
+static double mul(double a, double b) { return a * b; }
+static double dvd(double a, double b) { return a / b; }
+static double mn(double a, double b) { return a < b ? a : b; }
+static double mx(double a, double b) { return a > b ? a : b; }
+static double one(double a, double b) { (void)a; (void)b; return 1; }
+static double minus_one(double a, double b) { (void)a; (void)b; return -1; }
+static double zero(double a, double b) { (void)a; (void)b; return 0; }
+static double first(double a, double b) { (void)a; return b; }
+static double second(double a, double b) { (void)b; return a; }
+static double div_da(double a, double b) { (void)a; return 1 / b; }
+static double div_db(double a, double b) { return -a / (b * b); }
+static double pow_da(double a, double b) { return b * pow(a, b - 1); }
+static double pow_db(double a, double b) { return pow(a, b) * log(a); }
+static double min_da(double a, double b) { return a < b ? 1 : a > b ? 0 : 0.5; }
+static double min_db(double a, double b) { return b < a ? 1 : b > a ? 0 : 0.5; }
+static double max_da(double a, double b) { return a > b ? 1 : a < b ? 0 : 0.5; }
+static double max_db(double a, double b) { return b > a ? 1 : b < a ? 0 : 0.5; }
+static double lt(double a, double b) { return a < b; }
+static double le(double a, double b) { return a <= b; }
+static double gt(double a, double b) { return a > b; }
+static double ge(double a, double b) { return a >= b; }
+static double eq(double a, double b) { return a == b; }
+static double ne(double a, double b) { return a != b; }
+
+static const Binary binary[] = {
+    { "%s + %s", add, one, one, 0, 0 },
+    { "%s - %s", sub, one, minus_one, 0, 0 },
+    { "%s * %s", mul, first, second, 0, 0 },
+    { "%s / %s", dvd, div_da, div_db, 0, 0 },
+    { "%s ^ %s", pow, pow_da, pow_db, 1, 0 },
+    { "pow(%s, %s)", pow, pow_da, pow_db, 1, 0 },
+    { "min(%s, %s)", mn, min_da, min_db, 0, 1 },
+    { "max(%s, %s)", mx, max_da, max_db, 0, 1 },
+    { "%s < %s", lt, zero, zero, 0, 1 },
+    { "%s <= %s", le, zero, zero, 0, 1 },
+    { "%s > %s", gt, zero, zero, 0, 1 },
+    { "%s >= %s", ge, zero, zero, 0, 1 },
+    { "%s == %s", eq, zero, zero, 0, 1 },
+    { "%s != %s", ne, zero, zero, 0, 1 },
+};
+
+static const double bpoints[][2] = {
+    { 0.5, 2 }, { 1.7, -1.3 }, { 2.5, 0.75 }, { -0.8, 3.1 }, { 3, -2 }, { 0.9, 0.4 },
+};
+
+START_TEST(test_binary_rules)
+{
+    const Binary *o = &binary[_i];
+    Tu *t = tu_new();
+    char f1[64], in[64];
+    snprintf(f1, sizeof f1, o->fmt, "w", "v");
+    snprintf(in, sizeof in, o->fmt, "w", "v");
+    tu_okf(t, "w = 1; v = 1; f1 = %s; f2 = sin(%s) * v", f1, in);
+    int tried = 0;
+    for (size_t k = 0; k < sizeof bpoints / sizeof bpoints[0]; k++) {
+        double a = bpoints[k][0], b = bpoints[k][1];
+        if (o->positive_w && a <= 0) continue;
+        tu_set(t, "w", a);
+        tu_set(t, "v", b);
+        double y = o->f(a, b);
+        TU_CLOSE(tu_num(t, "f1"), y, 1e-15, 0);
+        check_at(t, "f1", "w", o->dw(a, b), 1, o->fmt);
+        check_at(t, "f1", "v", o->dv(a, b), 1, o->fmt);
+        /* f2 = sin(w op v)·v: the chain rule around the operator */
+        check_at(t, "f2", "w", cos(y) * o->dw(a, b) * b, 1, o->fmt);
+        check_at(t, "f2", "v", cos(y) * o->dv(a, b) * b + sin(y), 1, o->fmt);
+        tried++;
+    }
+    ck_assert_int_ge(tried, 4);
+    /* the same operand on both sides: w op w */
+    if (!o->kink) {
+        char f3[64];
+        snprintf(f3, sizeof f3, o->fmt, "w", "w");
+        tu_okf(t, "f3 = %s", f3);
+        tu_set(t, "w", 1.3);
+        check_at(t, "f3", "w", o->dw(1.3, 1.3) + o->dv(1.3, 1.3), 1, f3);
+    }
+    tu_free(t);
+}
+END_TEST
+
+/* A negative base with an integer exponent; constant exponents. */
+START_TEST(test_power_cases)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "w = -2; f = w^3; g = w^2; h = w^0.5; k = w^-1; z = w^0");
+    check_at(t, "f", "w", 12, 1, "(-2)^3");
+    check_at(t, "g", "w", -4, 1, "(-2)^2");
+    check_at(t, "k", "w", -0.25, 1, "(-2)^-1");
+    tu_set(t, "w", 6.25);
+    check_at(t, "h", "w", 0.5 / 2.5, 1, "w^0.5");
+    check_at(t, "k", "w", -1 / (6.25 * 6.25), 1, "w^-1");
+    check_at(t, "z", "w", 0, 1, "w^0");
+    tu_set(t, "w", 0);
+    ck_assert(tu_grad(t, "g", "w") == 0);
+    ck_assert(tu_grad(t, "z", "w") == 0);
+    ck_assert(tu_grad(t, "f", "w") == 0);
+    tu_free(t);
+}
+END_TEST
+
+/* SPEC 3: at a kink the derivative follows PyTorch. */
+START_TEST(test_kink_conventions)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "w = 0; v = 0; r = relu(w); a = abs(w); lo = min(w, v); hi = max(w, v)");
+    ck_assert(tu_grad(t, "r", "w") == 0);
+    ck_assert(tu_grad(t, "a", "w") == 0);
+    ck_assert(tu_grad(t, "lo", "w") == 0.5);
+    ck_assert(tu_grad(t, "lo", "v") == 0.5);
+    ck_assert(tu_grad(t, "hi", "w") == 0.5);
+    ck_assert(tu_grad(t, "hi", "v") == 0.5);
+    /* a tie away from 0, and the same name on both sides */
+    tu_set(t, "w", 2.5);
+    tu_set(t, "v", 2.5);
+    ck_assert(tu_grad(t, "lo", "w") == 0.5);
+    ck_assert(tu_grad(t, "hi", "v") == 0.5);
+    ck_assert(tu_grad(t, "min(w, w)", "w") == 1);
+    ck_assert(tu_grad(t, "max(w, w) * 3", "w") == 3);
+    /* just off the kink */
+    tu_set(t, "w", 1e-300);
+    ck_assert(tu_grad(t, "r", "w") == 1);
+    ck_assert(tu_grad(t, "a", "w") == 1);
+    tu_set(t, "w", -1e-300);
+    ck_assert(tu_grad(t, "r", "w") == 0);
+    ck_assert(tu_grad(t, "a", "w") == -1);
+    /* comparisons: derivative 0 on both sides and at equality */
+    tu_set(t, "w", 2.5);
+    ck_assert(tu_grad(t, "(w <= v) * w", "w") == 1);
+    ck_assert(tu_grad(t, "(w < v) * w", "w") == 0);
+    ck_assert(tu_grad(t, "(w == v) + (w != v) + (w >= v) + (w > v)", "v") == 0);
+    tu_free(t);
+}
+END_TEST
+
+/* ---- graph-shaped cases ------------------------------------------------- */
+
+START_TEST(test_seed_neuron)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "w = -3; x = 2; b = 1; f = tanh(w*x + b)");
+    double z = -3 * 2 + 1, d = 1 - tanh(z) * tanh(z);
+    check_at(t, "f", "w", 2 * d, 1, "neuron");
+    check_at(t, "f", "x", -3 * d, 1, "neuron");
+    check_at(t, "f", "b", d, 1, "neuron");
+    TU_CLOSE(tu_grad(t, "f", "w"), 3.6316646188772062e-04, 1e-12, 0);
+    tu_free(t);
+}
+END_TEST
+
+START_TEST(test_shared_subexpressions)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "a = 1.5; b = a + a; c = a * a; d = b * c");
+    ck_assert(tu_grad(t, "b", "a") == 2);
+    ck_assert(tu_grad(t, "c", "a") == 3);
+    TU_CLOSE(tu_grad(t, "d", "a"), 6 * 1.5 * 1.5, 1e-15, 0);     /* d = 2a^3 */
+    /* a formula used on several paths: one node, every path counted */
+    tu_ok(t, "w = 0.3; h = tanh(w); g = h*h + 3*h + sin(h)");
+    double th = tanh(0.3), dh = 1 - th * th;
+    check_at(t, "g", "w", (2 * th + 3 + cos(th)) * dh, 1, "shared h");
+    /* 2^60 paths through 60 shared levels */
+    tu_ok(t, "x0 = w");
+    for (int i = 0; i < 60; i++)
+        tu_okf(t, "x%d = x%d + x%d", i + 1, i, i);
+    ck_assert(tu_grad(t, "x60", "w") == ldexp(1, 60));
+    tu_free(t);
+}
+END_TEST
+
+/* grad twice gives the same answer (gradients are zeroed, not doubled). */
+START_TEST(test_backprop_twice)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "w = 0.7; v = -0.2; f = tanh(w)^2 + w*v");
+    double want = 2 * tanh(0.7) * (1 - tanh(0.7) * tanh(0.7)) - 0.2;
+    TU_CLOSE(tu_grad(t, "f", "w"), want, HAND_TOL, 0);
+    TU_CLOSE(tu_grad(t, "f", "w"), want, HAND_TOL, 0);
+    TU_CLOSE(tu_grad(t, "f", "w"), want, HAND_TOL, 0);
+
+    Diag d = { 0 };
+    Tape *tp = compile_entry(t->s, tu_entry(t, "f"), &d);
+    ck_assert_ptr_nonnull(tp);
+    const char *msg;
+    ck_assert_int_eq(eval_forward(tp, 0, &msg), -1);
+    int ws = tape_slot_of(tp, tu_entry(t, "w")), vs = tape_slot_of(tp, tu_entry(t, "v"));
+    ck_assert_int_ge(ws, 0);
+    ck_assert_int_ge(vs, 0);
+    backprop(tp);
+    double g1 = tape_grad(tp, ws)[0], h1 = tape_grad(tp, vs)[0];
+    backprop(tp);
+    ck_assert(tape_grad(tp, ws)[0] == g1);
+    ck_assert(tape_grad(tp, vs)[0] == h1);
+    TU_CLOSE(g1, want, HAND_TOL, 0);
+    ck_assert(h1 == 0.7);
+    ck_assert(tape_grad(tp, tp->root)[0] == 1);
+
+    /* the grad table twice prints the same thing */
+    tu_clear(t);
+    tu_ok(t, "grad f");
+    char *first = strdup(tu_out(t));
+    tu_clear(t);
+    tu_ok(t, "grad f");
+    ck_assert_str_eq(tu_out(t), first);
+    free(first);
+    tu_free(t);
+}
+END_TEST
+
+/* grad(f, z) with z a formula: ∂f/∂z at that node, inputs held fixed. */
+START_TEST(test_grad_wrt_formula)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "w = 0.4; z = w*w; f = sin(z) * z");
+    double z = 0.16;
+    TU_CLOSE(tu_grad(t, "f", "z"), cos(z) * z + sin(z), HAND_TOL, 0);
+    TU_CLOSE(tu_grad(t, "f", "w"), (cos(z) * z + sin(z)) * 0.8, HAND_TOL, 0);
+    /* a name f does not use: zero */
+    tu_ok(t, "other = 5");
+    ck_assert(tu_grad(t, "f", "other") == 0);
+    /* a const named explicitly */
+    tu_ok(t, "const c = 2; g = c * w^2");
+    TU_CLOSE(tu_grad(t, "g", "c"), 0.16, 1e-15, 0);
+    tu_free(t);
+}
+END_TEST
+
+/* SPEC 3: differentiating a formula that uses grad(...) is an error. */
+START_TEST(test_second_derivative_refused_in_table)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "w = 2; f = w^3; g = grad(f, w)");
+    ck_assert(tu_num(t, "g") == 12);
+    ck_assert_int_ne(tu_run(t, "grad g"), E_OK);
+    ck_assert_msg(strstr(tu_err(t), "second derivative") != NULL, "%s", tu_err(t));
+    tu_free(t);
+}
+END_TEST
+
+/* A chain of a million nodes: x0 = w, x_{i+1} = x_i · 1.000001. */
+START_TEST(test_deep_chain)
+{
+    enum { N = 1000000 };
+    size_t cap = (size_t)N * 40 + 64, len = 0;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    len += (size_t)sprintf(text, "w = 0.5\nx0 = w\n");
+    for (int i = 0; i < N; i++)
+        len += (size_t)sprintf(text + len, "x%d = x%d * 1.000001\n", i + 1, i);
+    Tu *t = tu_new();
+    ck_assert_int_eq(cmd_run_text(t->s, "chain", text, len, 1, 0), E_OK);
+    free(text);
+    char last[32];
+    snprintf(last, sizeof last, "x%d", N);
+    double k = pow(1.000001, N);
+    TU_CLOSE(tu_grad(t, last, "w"), k, 1e-9, 0);
+    TU_CLOSE(tu_num(t, last), 0.5 * k, 1e-9, 0);
+    /* and with respect to a node in the middle */
+    TU_CLOSE(tu_grad(t, last, "x500000"), pow(1.000001, N - 500000), 1e-9, 0);
+    tu_free(t);
+}
+END_TEST
+
+static Suite *backprop_suite(void)
+{
+    Suite *s = suite_create("backprop");
+    TCase *tc = tcase_create("rules");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_unary_rules, 0, (int)(sizeof unary / sizeof unary[0]));
+    tcase_add_loop_test(tc, test_binary_rules, 0, (int)(sizeof binary / sizeof binary[0]));
+    tcase_add_test(tc, test_power_cases);
+    tcase_add_test(tc, test_kink_conventions);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("graphs");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_seed_neuron);
+    tcase_add_test(tc, test_shared_subexpressions);
+    tcase_add_test(tc, test_backprop_twice);
+    tcase_add_test(tc, test_grad_wrt_formula);
+    tcase_add_test(tc, test_second_derivative_refused_in_table);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("depth");
+    tcase_set_tags(tc, "slow");      /* CK_EXCLUDE_TAGS=slow skips it */
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_deep_chain);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_main(backprop_suite());
+}

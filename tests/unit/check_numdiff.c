@@ -1,0 +1,509 @@
+/* check_numdiff.c: finite differences (src/numdiff.c), SPEC section 4.
+ *
+ * numdiff_entry on functions whose derivative is known: the estimates'
+ * accuracy, the step as actually stored, one-sided differences at a domain
+ * edge, `set eps`, `set fd`, the cost; numdiff_disagree against SPEC's
+ * formula at its boundaries. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+#include "numdiff.h"
+
+/* A formula's tape after one forward and one backward pass, with the slot
+ * of parameter w. */
+typedef struct Fx {
+    Tu *t;
+    Tape *tape;
+    int slot;
+    double bp;
+    double *scratch;
+} Fx;
+
+static Fx setup(const char *defs, const char *f, const char *w)
+{
+    Fx x = { 0 };
+    x.t = tu_new();
+    tu_ok(x.t, defs);
+    Diag d = { 0 };
+    x.tape = compile_entry(x.t->s, tu_entry(x.t, f), &d);
+    ck_assert_msg(x.tape != NULL, "%s", d.msg);
+    const char *msg;
+    ck_assert_int_eq(eval_forward(x.tape, 0, &msg), -1);
+    backprop(x.tape);
+    x.slot = tape_slot_of(x.tape, tu_entry(x.t, w));
+    ck_assert_int_ge(x.slot, 0);
+    x.bp = tape_grad(x.tape, x.slot)[0];
+    x.scratch = malloc((size_t)x.tape->nval * sizeof *x.scratch);
+    ck_assert_ptr_nonnull(x.scratch);
+    return x;
+}
+
+static void run(Fx *x, FdResult *r, FdCost *cost)
+{
+    memset(cost, 0, sizeof *cost);
+    numdiff_entry(x->tape, x->slot, 0, x->bp, &x->t->s->set, x->scratch, r, cost);
+}
+
+static void teardown(Fx *x)
+{
+    free(x->scratch);
+    tu_free(x->t);
+}
+
+/* ---- accuracy and the steps ------------------------------------------------ */
+
+START_TEST(test_exp_at_one)
+{
+    Fx x = setup("w = 1; f = exp(w)", "f", "w");
+    double before = tape_val(x.tape, x.tape->root)[0];
+    FdResult r;
+    FdCost cost;
+    run(&x, &r, &cost);
+    ck_assert(r.central.done && r.forward.done);
+    ck_assert(!r.central.failed && !r.forward.failed);
+    ck_assert_int_eq(r.central.one_sided, 0);
+    ck_assert_int_eq(r.forward.one_sided, 0);
+    TU_CLOSE(r.central.value, M_E, 1e-9, 0);
+    TU_CLOSE(r.forward.value, M_E, 1e-7, 0);
+    ck_assert_msg(fabs(r.forward.value - M_E) > 1e-10,
+                  "the forward difference is suspiciously exact: %.17g", r.forward.value);
+    ck_assert(!r.disagree);
+    ck_assert_int_eq(cost.central, 2);
+    ck_assert_int_eq(cost.forward, 1);
+    /* the tape is left as it was found */
+    ck_assert(tape_val(x.tape, x.tape->root)[0] == before);
+    ck_assert(tape_val(x.tape, x.slot)[0] == 1);
+    teardown(&x);
+}
+END_TEST
+
+/* h from the parameter's scale; the quotient divides by the step as
+ * stored: (p + h) - p, not h. */
+START_TEST(test_step_as_stored)
+{
+    static const double ps[] = { 3.3, -7.1, 0.1, 1234.5678, 1 };
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) {
+        char defs[128];
+        snprintf(defs, sizeof defs, "w = %.17g; f = sin(w) * w", ps[i]);
+        Fx x = setup(defs, "f", "w");
+        double p = ps[i];
+        FdResult r;
+        FdCost cost;
+        run(&x, &r, &cost);
+        volatile double hc = cbrt(DBL_EPSILON) * fmax(1, fabs(p));
+        volatile double hf = sqrt(DBL_EPSILON) * fmax(1, fabs(p));
+        volatile double cp = p + hc, cm = p - hc, fp = p + hf;
+        ck_assert_msg(r.central.h == (cp - cm) / 2, "central h %.17g, expected %.17g",
+                      r.central.h, (cp - cm) / 2);
+        ck_assert_msg(r.forward.h == fp - p, "forward h %.17g, expected %.17g", r.forward.h,
+                      fp - p);
+        /* the estimates are exactly the quotients over the stored points */
+        double fcp = sin(cp) * cp, fcm = sin(cm) * cm, ffp = sin(fp) * fp, f0 = sin(p) * p;
+        ck_assert(r.central.fplus == fcp && r.central.fminus == fcm);
+        TU_CLOSE(r.central.value, (fcp - fcm) / (cp - cm), 1e-15, 0);
+        TU_CLOSE(r.forward.value, (ffp - f0) / (fp - p), 1e-15, 0);
+        double d = cos(p) * p + sin(p);
+        if (fabs(p) < 10)   /* at 1234 the step is 7e-3: truncation shows */
+            TU_CLOSE(r.central.value, d, 1e-8, 1e-9);
+        TU_CLOSE(x.bp, d, 1e-13, 0);
+        teardown(&x);
+    }
+}
+END_TEST
+
+/* SPEC 4: a step outside the domain uses the one-sided difference on the
+ * valid side. */
+START_TEST(test_domain_edge)
+{
+    Fx x = setup("w = 1e-9; f = sqrt(w)", "f", "w");
+    FdResult r;
+    FdCost cost;
+    run(&x, &r, &cost);
+    ck_assert(!r.central.failed);
+    ck_assert_int_eq(r.central.one_sided, +1);
+    double p = 1e-9;
+    volatile double h = cbrt(DBL_EPSILON), pp = p + h;
+    TU_CLOSE(r.central.value, (sqrt(pp) - sqrt(p)) / (pp - p), 1e-13, 0);
+    ck_assert(isfinite(r.central.value) && r.central.value > 0);
+    /* the forward difference only needs p + h */
+    ck_assert_int_eq(r.forward.one_sided, 0);
+    ck_assert(!r.forward.failed);
+    teardown(&x);
+
+    /* the other side: only p - h is valid */
+    x = setup("w = -1e-9; f = sqrt(-w)", "f", "w");
+    run(&x, &r, &cost);
+    ck_assert_int_eq(r.central.one_sided, -1);
+    p = -1e-9;
+    volatile double pm = p - h;
+    TU_CLOSE(r.central.value, (sqrt(-p) - sqrt(-pm)) / (p - pm), 1e-13, 0);
+    ck_assert(r.central.value < 0);
+    /* forward falls back to the backward difference */
+    ck_assert_int_eq(r.forward.one_sided, -1);
+    ck_assert(!r.forward.failed && r.forward.value < 0);
+    teardown(&x);
+
+    /* log at a point whose both steps are valid: no one-sided */
+    x = setup("w = 0.5; f = log(w)", "f", "w");
+    run(&x, &r, &cost);
+    ck_assert_int_eq(r.central.one_sided, 0);
+    TU_CLOSE(r.central.value, 2.0, 1e-9, 0);
+    teardown(&x);
+}
+END_TEST
+
+/* Neither side valid: the estimate fails instead of printing nonsense. */
+START_TEST(test_no_valid_side)
+{
+    /* sqrt(1e-20 - w^2) at w = 0: any step of 1e-10 or more leaves the domain */
+    Fx x = setup("w = 0; f = sqrt(1e-20 - w*w)", "f", "w");
+    FdResult r;
+    FdCost cost;
+    run(&x, &r, &cost);
+    ck_assert(r.central.failed);
+    ck_assert(r.forward.failed);
+    ck_assert(isnan(r.central.value));
+    teardown(&x);
+}
+END_TEST
+
+START_TEST(test_set_eps)
+{
+    Fx x = setup("w = 1; f = exp(w)", "f", "w");
+    tu_ok(x.t, "set eps 1e-3");
+    ck_assert(x.t->s->set.eps == 1e-3);
+    FdResult r;
+    FdCost cost;
+    run(&x, &r, &cost);
+    volatile double pp = 1 + 1e-3, pm = 1 - 1e-3;
+    ck_assert(r.central.h == (pp - pm) / 2);
+    ck_assert(r.forward.h == pp - 1);
+    TU_CLOSE(r.central.value, (exp(pp) - exp(pm)) / (pp - pm), 1e-14, 0);
+    TU_CLOSE(r.forward.value, (exp(pp) - M_E) / (pp - 1), 1e-14, 0);
+    /* the truncation error is now visible: e·h²/6 and e·h/2 */
+    TU_CLOSE(r.central.value - M_E, M_E * 1e-6 / 6, 1e-3, 0);
+    TU_CLOSE(r.forward.value - M_E, M_E * 1e-3 / 2, 1e-2, 0);
+
+    tu_ok(x.t, "set eps auto");
+    ck_assert(x.t->s->set.eps == 0);
+    run(&x, &r, &cost);
+    ck_assert(r.central.h != 1e-3);
+    TU_CLOSE(r.central.value, M_E, 1e-9, 0);
+
+    ck_assert_int_eq(tu_run(x.t, "set eps -1"), E_USAGE);
+    ck_assert_int_eq(tu_run(x.t, "set eps 0"), E_USAGE);
+    ck_assert(x.t->s->set.eps == 0);
+    teardown(&x);
+}
+END_TEST
+
+START_TEST(test_set_fd)
+{
+    Fx x = setup("w = 2; f = w^3", "f", "w");
+    FdResult r;
+    FdCost cost;
+    tu_ok(x.t, "set fd forward");
+    run(&x, &r, &cost);
+    ck_assert(!r.central.done && r.forward.done);
+    ck_assert_int_eq(cost.central, 0);
+    ck_assert_int_eq(cost.forward, 1);
+    TU_CLOSE(r.forward.value, 12.0, 1e-6, 0);
+
+    tu_ok(x.t, "set fd central");
+    run(&x, &r, &cost);
+    ck_assert(r.central.done && !r.forward.done);
+    ck_assert_int_eq(cost.central, 2);
+    ck_assert_int_eq(cost.forward, 0);
+
+    tu_ok(x.t, "set fd off");
+    run(&x, &r, &cost);
+    ck_assert(!r.central.done && !r.forward.done);
+    ck_assert_int_eq(cost.central + cost.forward, 0);
+    ck_assert(!r.disagree);
+
+    tu_ok(x.t, "set fd central, forward");
+    ck_assert_uint_eq(x.t->s->set.fd, FD_CENTRAL | FD_FORWARD);
+    ck_assert_int_eq(tu_run(x.t, "set fd sideways"), E_USAGE);
+    ck_assert_uint_eq(x.t->s->set.fd, FD_CENTRAL | FD_FORWARD);
+    teardown(&x);
+}
+END_TEST
+
+/* ---- kinks (SPEC 4): retry with h/10 up to 3 times, then left and right
+ * slopes; agreement when backprop lies between them. */
+
+START_TEST(test_kink_slopes)
+{
+    Fx x = setup("w = 0; f = relu(w) * 3", "f", "w");
+    FdResult r;
+    FdCost cost;
+    run(&x, &r, &cost);
+    ck_assert(x.bp == 0);                       /* relu'(0) = 0 */
+    ck_assert(r.central.kink);
+    ck_assert(r.central.left == 0);
+    TU_CLOSE(r.central.right, 3.0, 1e-15, 0);
+    ck_assert_int_eq(cost.central, 8);          /* 4 attempts, 2 passes each */
+    volatile double h = cbrt(DBL_EPSILON) / 10 / 10 / 10, pp = 0 + h, pm = 0 - h;
+    ck_assert(r.central.h == (pp - pm) / 2);
+    ck_assert(!r.disagree);                     /* 0 lies in [0, 3] */
+    /* a backprop value outside the slopes is marked */
+    numdiff_entry(x.tape, x.slot, 0, 3.5, &x.t->s->set, x.scratch, &r, &cost);
+    ck_assert(r.disagree);
+    numdiff_entry(x.tape, x.slot, 0, 1.5, &x.t->s->set, x.scratch, &r, &cost);
+    ck_assert(!r.disagree);
+    teardown(&x);
+
+    x = setup("w = 0; f = abs(w)", "f", "w");
+    run(&x, &r, &cost);
+    ck_assert(r.central.kink);
+    ck_assert(r.central.left == -1 && r.central.right == 1);
+    ck_assert(!r.disagree);
+    teardown(&x);
+
+    x = setup("w = 1; v = 1; f = max(w, v) + 2 * min(w, v)", "f", "w");
+    run(&x, &r, &cost);
+    ck_assert(r.central.kink);
+    ck_assert(x.bp == 1.5);                     /* half of each at the tie */
+    TU_CLOSE(fmin(r.central.left, r.central.right), 1.0, 1e-6, 0);   /* round-off u/h */
+    TU_CLOSE(fmax(r.central.left, r.central.right), 2.0, 1e-6, 0);
+    ck_assert(!r.disagree);
+    teardown(&x);
+}
+END_TEST
+
+/* Near a kink, a smaller step that no longer straddles it is used. */
+START_TEST(test_kink_retry)
+{
+    /* w = 1e-7: h = 6e-6 and 6e-7 straddle 0, h/100 = 6e-8 does not */
+    Fx x = setup("w = 1e-7; f = relu(w) * w", "f", "w");
+    FdResult r;
+    FdCost cost;
+    run(&x, &r, &cost);
+    ck_assert(!r.central.kink);
+    ck_assert_int_eq(cost.central, 6);
+    volatile double h = cbrt(DBL_EPSILON) / 10 / 10, pp = 1e-7 + h, pm = 1e-7 - h;
+    ck_assert(r.central.h == (pp - pm) / 2);
+    TU_CLOSE(r.central.value, 2e-7, 1e-6, 0);
+    ck_assert(!r.disagree);
+    teardown(&x);
+
+    /* far from the kink: one attempt */
+    x = setup("w = 0.5; f = relu(w) * w", "f", "w");
+    run(&x, &r, &cost);
+    ck_assert(!r.central.kink);
+    ck_assert_int_eq(cost.central, 2);
+    teardown(&x);
+}
+END_TEST
+
+/* Ridders' extrapolation (SPEC 4): far more accurate than one central
+ * difference, with an error estimate. */
+START_TEST(test_ridders)
+{
+    Fx x = setup("w = 1; f = exp(w) * sin(w)", "f", "w");
+    tu_ok(x.t, "set fd ridders");
+    FdResult r;
+    FdCost cost;
+    run(&x, &r, &cost);
+    double want = exp(1) * (sin(1) + cos(1));
+    ck_assert(r.ridders.done && !r.ridders.failed);
+    ck_assert(!r.central.done && !r.forward.done);
+    TU_CLOSE(r.ridders.value, want, 1e-12, 0);
+    ck_assert_msg(r.ridders.err >= 0 && r.ridders.err < 1e-9, "error estimate %g", r.ridders.err);
+    ck_assert_msg(cost.ridders >= 4 && cost.ridders <= 20 && cost.ridders % 2 == 0,
+                  "%ld passes", cost.ridders);
+    ck_assert(!r.disagree);
+    numdiff_entry(x.tape, x.slot, 0, want * (1 + 1e-5), &x.t->s->set, x.scratch, &r, &cost);
+    ck_assert(r.disagree);
+    teardown(&x);
+
+    /* the first step h0 = 0.1 leaves the domain of sqrt at 0.05 */
+    x = setup("w = 0.05; f = sqrt(w)", "f", "w");
+    tu_ok(x.t, "set fd ridders");
+    run(&x, &r, &cost);
+    ck_assert(r.ridders.failed);
+    teardown(&x);
+}
+END_TEST
+
+/* The complex step (SPEC 4): exact to rounding for analytic operations,
+ * one pass, branches decided on the real part. */
+START_TEST(test_complex_step)
+{
+    static const struct { const char *f; double p, d; } cases[] = {
+        { "sin(w) * exp(w) / w", 0.7, 0 },
+        { "w^3", 1.5, 6.75 },
+        { "tanh(w) + sigmoid(w) + softplus(w)", -0.4, 0 },
+        { "log(w) * sqrt(w)", 2.5, 0 },
+        { "abs(w) * w", -2, 4 },
+        { "relu(w) + max(w, 1) + min(w, 0) + (w > 0)", 0.3, 1 },
+        { "cos(w) / tan(w) - w", 0.9, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char defs[160];
+        snprintf(defs, sizeof defs, "w = %.17g; f = %s", cases[i].p, cases[i].f);
+        Fx x = setup(defs, "f", "w");
+        tu_ok(x.t, "set fd complex");
+        FdResult r;
+        FdCost cost;
+        run(&x, &r, &cost);
+        ck_assert_msg(r.cstep.done && !r.cstep.failed, "%s: %s", cases[i].f,
+                      r.cstep.why ? r.cstep.why : "");
+        ck_assert_int_eq(cost.cstep, 1);
+        double p = cases[i].p, want = cases[i].d;
+        if (i == 0) want = (cos(p) * exp(p) + sin(p) * exp(p)) / p - sin(p) * exp(p) / (p * p);
+        if (i == 2) {
+            double t = tanh(p), s = 1 / (1 + exp(-p));
+            want = 1 - t * t + s * (1 - s) + s;
+        }
+        if (i == 3) want = sqrt(p) / p + log(p) * 0.5 / sqrt(p);
+        if (i == 6) {
+            double c = cos(p), tn = tan(p);
+            want = -sin(p) / tn - c / (tn * tn) * (1 + tn * tn) - 1;
+        }
+        ck_assert_msg(tu_close(r.cstep.value, want, 1e-14, 1e-300),
+                      "%s at %g: complex step %.17g, expected %.17g", cases[i].f, p,
+                      r.cstep.value, want);
+        ck_assert(!r.disagree);
+        teardown(&x);
+    }
+}
+END_TEST
+
+/* A formula's slot can be perturbed: ∂f/∂z with z's inputs held fixed. */
+START_TEST(test_perturb_formula)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "w = 0.3; z = w * w + 1; f = log(z) * z");
+    Diag d = { 0 };
+    Tape *tp = compile_entry(t->s, tu_entry(t, "f"), &d);
+    const char *msg;
+    ck_assert_int_eq(eval_forward(tp, 0, &msg), -1);
+    backprop(tp);
+    int zs = tape_slot_of(tp, tu_entry(t, "z"));
+    ck_assert_int_ge(zs, 0);
+    double z = 1.09, want = log(z) + 1;
+    TU_CLOSE(tape_grad(tp, zs)[0], want, 1e-13, 0);
+    double *scratch = malloc((size_t)tp->nval * sizeof *scratch);
+    FdResult r;
+    FdCost cost = { 0 };
+    numdiff_entry(tp, zs, 0, tape_grad(tp, zs)[0], &t->s->set, scratch, &r, &cost);
+    TU_CLOSE(r.central.value, want, 1e-9, 0);
+    ck_assert(!r.disagree);
+    free(scratch);
+    tu_free(t);
+}
+END_TEST
+
+/* A wrong backprop value is marked. */
+START_TEST(test_disagree_marked)
+{
+    Fx x = setup("w = 1; f = exp(w)", "f", "w");
+    FdResult r;
+    FdCost cost;
+    memset(&cost, 0, sizeof cost);
+    numdiff_entry(x.tape, x.slot, 0, M_E * (1 + 1e-4), &x.t->s->set, x.scratch, &r, &cost);
+    ck_assert(r.disagree);
+    numdiff_entry(x.tape, x.slot, 0, M_E, &x.t->s->set, x.scratch, &r, &cost);
+    ck_assert(!r.disagree);
+    teardown(&x);
+}
+END_TEST
+
+/* ---- SPEC 4's mark ----------------------------------------------------------
+ * disagree when |bp − c| > tol·max(|bp|, |c|) + 10·u·max(|f₊|, |f₋|)/h.
+ * The numbers are powers of two, so each side is computed exactly. */
+
+START_TEST(test_disagree_formula)
+{
+    const double u = DBL_EPSILON, tol = ldexp(1, -20);
+    /* relative part only (f± = 0: no floor) */
+    ck_assert(!numdiff_disagree(1, 1, 0, 0, 1, tol));
+    ck_assert(!numdiff_disagree(1, 1 + ldexp(1, -20), 0, 0, 1, tol));   /* 2^-20 <= 2^-20(1+2^-20) */
+    ck_assert(numdiff_disagree(1, 1 + ldexp(1, -19), 0, 0, 1, tol));
+    ck_assert(!numdiff_disagree(1 + ldexp(1, -20), 1, 0, 0, 1, tol));   /* symmetric */
+    ck_assert(numdiff_disagree(1 + ldexp(1, -19), 1, 0, 0, 1, tol));
+    ck_assert(!numdiff_disagree(-1, -1 - ldexp(1, -20), 0, 0, 1, tol));
+    ck_assert(numdiff_disagree(-1, -1 - ldexp(1, -19), 0, 0, 1, tol));
+    ck_assert(numdiff_disagree(1, -1, 0, 0, 1, tol));
+    /* max(|bp|, |c|): relative to the larger */
+    ck_assert(!numdiff_disagree(1, 1 - ldexp(1, -20), 0, 0, 1, tol));
+    /* tol 0: only exact agreement (or the floor) */
+    ck_assert(!numdiff_disagree(0.75, 0.75, 0, 0, 1, 0));
+    ck_assert(numdiff_disagree(0.75, 0.75 + ldexp(1, -40), 0, 0, 1, 0));
+    /* both zero */
+    ck_assert(!numdiff_disagree(0, 0, 0, 0, 1, tol));
+    ck_assert(numdiff_disagree(0, ldexp(1, -60), 0, 0, 1, tol));
+
+    /* the floor: 10·u·F/h with F = 2^40, h = 2^-10 is 10·2^-52·2^50 = 2.5 */
+    double F = ldexp(1, 40), h = ldexp(1, -10);
+    ck_assert(10 * u * F / h == 2.5);
+    ck_assert(!numdiff_disagree(0, 2.5, F, 0, h, 0));
+    ck_assert(numdiff_disagree(0, 2.5 + ldexp(1, -20), F, 0, h, 0));
+    /* max(|f₊|, |f₋|): either side, either sign */
+    ck_assert(!numdiff_disagree(0, 2.5, 0, F, h, 0));
+    ck_assert(!numdiff_disagree(0, 2.5, -F, 1, h, 0));
+    ck_assert(!numdiff_disagree(0, -2.5, 1, -F, h, 0));
+    ck_assert(numdiff_disagree(0, 2.5 + ldexp(1, -20), 1, -F, h, 0));
+    /* the floor scales with 1/h */
+    ck_assert(!numdiff_disagree(0, 5, F, F, h / 2, 0));
+    ck_assert(numdiff_disagree(0, 5, F, F, h, 0));
+    /* both terms add: 4 = tol·max + floor = 0.5·3 + 2.5 */
+    ck_assert(!numdiff_disagree(3, -1, F, 0, h, 0.5));
+    ck_assert(numdiff_disagree(3, -1 - ldexp(1, -20), F, 0, h, 0.5));
+
+    /* a NaN estimate is never agreement with a number */
+    ck_assert(numdiff_disagree(1, NAN, 0, 0, 1, tol));
+    ck_assert(numdiff_disagree(NAN, 1, 0, 0, 1, tol));
+}
+END_TEST
+
+/* The table's cost line counts the passes really run. */
+START_TEST(test_cost_line)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "w = -3; x = 2; b = 1; f = tanh(w*x + b)");
+    tu_clear(t);
+    tu_ok(t, "grad f");
+    ck_assert_msg(strstr(tu_out(t), "cost: backprop 1 forward + 1 backward; central diff 6 forward; "
+                                    "forward diff 4 forward") != NULL, "%s", tu_out(t));
+    tu_ok(t, "set fd central");
+    tu_clear(t);
+    tu_ok(t, "grad f wrt w");
+    ck_assert_msg(strstr(tu_out(t), "central diff 2 forward") != NULL, "%s", tu_out(t));
+    ck_assert_msg(strstr(tu_out(t), "forward diff") == NULL, "%s", tu_out(t));
+    tu_free(t);
+}
+END_TEST
+
+static Suite *numdiff_suite(void)
+{
+    Suite *s = suite_create("numdiff");
+    TCase *tc = tcase_create("estimates");
+    tcase_add_test(tc, test_exp_at_one);
+    tcase_add_test(tc, test_step_as_stored);
+    tcase_add_test(tc, test_domain_edge);
+    tcase_add_test(tc, test_no_valid_side);
+    tcase_add_test(tc, test_set_eps);
+    tcase_add_test(tc, test_set_fd);
+    tcase_add_test(tc, test_perturb_formula);
+    tcase_add_test(tc, test_cost_line);
+    tcase_add_test(tc, test_kink_slopes);
+    tcase_add_test(tc, test_kink_retry);
+    tcase_add_test(tc, test_ridders);
+    tcase_add_test(tc, test_complex_step);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("mark");
+    tcase_add_test(tc, test_disagree_marked);
+    tcase_add_test(tc, test_disagree_formula);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_main(numdiff_suite());
+}
