@@ -32,7 +32,7 @@ void backprop(Tape *t)
             o->kbwd(t, i);
         } else if (o->arity == 0) {
             continue;                            /* leaves, constants, grad() */
-        } else if (t->shape[i].rank == 0) {      /* scalar fast path */
+        } else if (tape_shape(t, i).rank == 0) {      /* scalar fast path */
             double g = tape_grad(t, i)[0];
             if (g == 0) continue;
             double *y = tape_val(t, i);

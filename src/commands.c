@@ -53,7 +53,7 @@ int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
     Tape *t = tape_for(s, e, &owned, d);
     if (!t) return d->kind;
     int rc = cmd_forward(t, d);
-    if (!rc) value_set(out, t->shape[t->root], tape_val(t, t->root));
+    if (!rc) value_set(out, tape_shape(t, t->root), tape_val(t, t->root));
     if (owned) tape_free(t);
     return rc;
 }
@@ -418,9 +418,9 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
                       "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", text);
         goto out;
     }
-    if (t->shape[t->root].rank != 0) {
+    if (tape_shape(t, t->root).rank != 0) {
         char sh[48];
-        shape_str(t->shape[t->root], sh, sizeof sh);
+        shape_str(tape_shape(t, t->root), sh, sizeof sh);
         rc = diag_set(d, E_SHAPE, &target->loc,
                       "grad needs a scalar, but %s has shape %s: try grad sum(%s)", text, sh, text);
         goto out;
@@ -446,7 +446,7 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
         }
     } else {
         for (int i = 0; i < t->nleaves; i++) {
-            Entry *e = t->ent[t->leaves[i]];
+            Entry *e = t->leafent[i];
             if (e->kind != ENT_PARAM) continue;
             xgrow((void **)&wrt, &wcap, nw + 1, sizeof *wrt);
             wrt[nw++] = (Wrt){ e, t->leaves[i] };
@@ -457,7 +457,7 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
     for (int w = 0; w < nw; w++) {
         Entry *e = wrt[w].e;
         int slot = wrt[w].slot;
-        Shape sh = slot >= 0 ? t->shape[slot] : e->val.shape;
+        Shape sh = slot >= 0 ? tape_shape(t, slot) : e->val.shape;
         long size = shape_size(sh), check = size;
         /* Past maxcheck entries: a reproducible random sample of them. */
         long *pick = NULL;
@@ -594,7 +594,7 @@ static char *describe(Session *s, Entry *e, int full)
         const char *msg = NULL;
         fprintf(f, "%s = %s    # = ", e->name, def);
         if (t && eval_forward(t, 0, &msg) < 0) {
-            Value tv = { t->shape[t->root], tape_val(t, t->root) };
+            Value tv = { tape_shape(t, t->root), tape_val(t, t->root) };
             v = report_value_str(&tv, s->set.digits, full, (int)(strlen(e->name) + strlen(def) + 10));
             fputs(v, f);
         } else {
@@ -641,26 +641,33 @@ static int cmd_vars(Session *s)
 
 static int cmd_delete(Session *s, const Stmt *st, Diag *d)
 {
-    /* check all, then delete: a refused delete changes nothing */
+    /* Check all, then delete: a refused delete changes nothing.  The names
+     * deleted together are marked, so that users among them do not count;
+     * only a name some definition uses (refs > 0) needs a search for its
+     * users. */
+    unsigned ep = session_new_epoch(s);
     for (int i = 0; i < st->nnames; i++) {
         Entry *e = session_find(s, st->names[i]);
         if (!e || e->kind == ENT_UNDEF)
             return diag_set(d, E_NAME, &st->name_locs[i], "%s is not defined", st->names[i]);
+        e->mark_epoch = ep;
+    }
+    for (int i = 0; i < st->nnames; i++) {
+        Entry *e = session_find(s, st->names[i]);
+        if (e->refs == 0) continue;
         int users = 0;
         char list[300];
         size_t off = 0;
         list[0] = '\0';
         for (Entry *u = s->first; u; u = u->next) {
-            int deleted_too = 0;
-            for (int j = 0; j < st->nnames; j++)
-                if (strcmp(u->name, st->names[j]) == 0) deleted_too = 1;
-            if (deleted_too) continue;
+            if (u->mark_epoch == ep) continue;   /* deleted too */
             for (int j = 0; j < u->nuses; j++)
                 if (u->uses[j] == e) {
                     if (off < sizeof list)
                         off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
                                                 users ? ", " : "", u->name);
                     users++;
+                    break;
                 }
         }
         if (users)
@@ -668,8 +675,11 @@ static int cmd_delete(Session *s, const Stmt *st, Diag *d)
                             "cannot delete %s: %s %s it", e->name, list,
                             users == 1 ? "uses" : "use");
     }
-    for (int i = 0; i < st->nnames; i++)
-        session_undefine(s, session_find(s, st->names[i]));
+    for (int i = 0; i < st->nnames; i++) {
+        Entry *e = session_find(s, st->names[i]);
+        if (e->kind != ENT_UNDEF)   /* a name listed twice */
+            session_undefine(s, e);
+    }
     return E_OK;
 }
 
@@ -858,7 +868,7 @@ static int cmd_draw(Session *s, const Stmt *st, Diag *d)
     Tape *t = tape_for(s, st->e[0], &owned, d);
     if (!t) return d->kind;
     int rc = cmd_forward(t, d);
-    int with_grad = !rc && t->graded && t->shape[t->root].rank == 0 && !t->ngradof;
+    int with_grad = !rc && t->graded && tape_shape(t, t->root).rank == 0 && !t->ngradof;
     if (with_grad) backprop(t);
     if (!rc && st->kind == ST_GRAPH) draw_graph(s, t, with_grad);
     if (!rc && st->kind == ST_DOT) rc = draw_dot(s, t, with_grad, st->file, d);

@@ -68,9 +68,10 @@ void tape_free(Tape *t)
     if (!t) return;
     for (int i = 0; i < t->ngradof; i++)
         tape_free(t->gradof[i].sub);
-    free(t->op); free(t->a); free(t->b); free(t->shape); free(t->off);
+    free(t->op); free(t->a); free(t->b); free(t->off);
     free(t->val); free(t->grad); free(t->im); free(t->args); free(t->index); free(t->valdeps);
-    free(t->src); free(t->ent); free(t->owner); free(t->leaves);
+    free(t->src); free(t->sid); free(t->shapes); free(t->run_start); free(t->run_owner);
+    free(t->slot_name); free(t->leaves); free(t->leafent);
     free(t->gradof); free(t->deps); free(t->dep_stamps);
     free(t->named); free(t->named_slot);
     free(t);
@@ -84,7 +85,7 @@ int tape_stale(const Tape *t)
     /* a parameter may have been given another shape (W := zeros(3, 3)) */
     for (int i = 0; i < t->nleaves; i++) {
         int s = t->leaves[i];
-        if (!shape_eq(t->ent[s]->val.shape, t->shape[s]))
+        if (!shape_eq(t->leafent[i]->val.shape, tape_shape(t, s)))
             return 1;
     }
     for (int i = 0; i < t->nvaldeps; i++) {
@@ -96,6 +97,32 @@ int tape_stale(const Tape *t)
         if (tape_stale(t->gradof[i].sub))
             return 1;
     return 0;
+}
+
+Entry *tape_name(const Tape *t, int slot)
+{
+    if (!t->slot_name) {
+        /* built once, on the first question (only display asks); the
+         * first name given to a slot wins: a leaf's own name, or the
+         * innermost formula of an alias chain */
+        Tape *m = (Tape *)t;
+        m->slot_name = xcalloc((size_t)(t->n ? t->n : 1), sizeof *m->slot_name);
+        for (int k = 0; k < t->nnamed; k++)
+            if (!m->slot_name[t->named_slot[k]])
+                m->slot_name[t->named_slot[k]] = t->named[k];
+    }
+    return t->slot_name[slot];
+}
+
+Entry *tape_owner(const Tape *t, int slot)
+{
+    int lo = 0, hi = t->nruns - 1;      /* the last run starting at or before slot */
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (t->run_start[mid] <= slot) lo = mid;
+        else hi = mid - 1;
+    }
+    return t->nruns && t->run_start[lo] <= slot ? t->run_owner[lo] : NULL;
 }
 
 int tape_slot_of(const Tape *t, const Entry *e)
@@ -111,7 +138,6 @@ typedef struct Env {
     int *slots;
     int n;
     int depth;           /* nesting of user function calls */
-    struct Env *next;    /* all envs of one compile, to free them */
 } Env;
 
 typedef struct Frame {
@@ -123,6 +149,7 @@ typedef struct Frame {
     int base;            /* value stack height when the frame started */
     int fn;              /* AST_CALL: OpCode, or -1 for a user function */
     Entry *func;
+    struct Env *callenv; /* the parameters of the call being expanded here */
 } Frame;
 
 typedef struct Compiler {
@@ -132,7 +159,7 @@ typedef struct Compiler {
     PtrMap memo;         /* Entry* -> slot + 1 (IN_PROGRESS while its body is compiled) */
     PtrMap deps;         /* Entry* -> 1 */
     int ndeps_cap, named_cap, leaves_cap, gradof_cap;
-    Env *envs;
+    PtrMap shapes;       /* shape key -> index in t->shapes + 1 */
 } Compiler;
 
 enum { MAX_CALL_DEPTH = 10000, IN_PROGRESS = -2 };
@@ -143,6 +170,28 @@ static int fail_at(Compiler *c, const Ast *a, Entry *owner, ErrKind k, const cha
     if (owner && owner->loc.src)
         diag_note(c->d, "while evaluating %s (line %d)", owner->name, owner->loc.line);
     return -1;
+}
+
+/* The index of shape sh in t->shapes, added if new.  Most tapes have a
+ * handful of distinct shapes; the map keeps a big one linear. */
+static unsigned intern_shape(Compiler *c, Shape sh)
+{
+    Tape *t = c->t;
+    if (sh.rank == 0 && t->nshapes && t->shapes[0].rank == 0) return 0;   /* the common case */
+    /* a key that is never NULL and unique per shape: a pointer-sized hash
+     * would collide, so look the candidates up by value */
+    uintptr_t key = (uintptr_t)(sh.rank + 1) * 0x9e3779b97f4a7c15u ^ (uintptr_t)sh.d[0] * 0x100000001b3u
+                    ^ (uintptr_t)sh.d[1] * 0xc2b2ae3d27d4eb4fu;
+    if (!key) key = 1;
+    for (;; key++) {
+        int *p = map_slot(&c->shapes, (const void *)key, 0);
+        if (!p) break;
+        if (shape_eq(t->shapes[*p - 1], sh)) return (unsigned)(*p - 1);
+    }
+    xgrow((void **)&t->shapes, &t->shapescap, t->nshapes + 1, sizeof *t->shapes);
+    t->shapes[t->nshapes] = sh;
+    *map_slot(&c->shapes, (const void *)key, 1) = ++t->nshapes;
+    return (unsigned)(t->nshapes - 1);
 }
 
 /* Append a slot.  Its shape is `shape` when given, else the op's shape
@@ -157,11 +206,9 @@ static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner,
         t->op = xrealloc(t->op, nc * sizeof *t->op);
         t->a = xrealloc(t->a, nc * sizeof *t->a);
         t->b = xrealloc(t->b, nc * sizeof *t->b);
-        t->shape = xrealloc(t->shape, nc * sizeof *t->shape);
+        t->sid = xrealloc(t->sid, nc * sizeof *t->sid);
         t->off = xrealloc(t->off, nc * sizeof *t->off);
         t->src = xrealloc(t->src, nc * sizeof *t->src);
-        t->ent = xrealloc(t->ent, nc * sizeof *t->ent);
-        t->owner = xrealloc(t->owner, nc * sizeof *t->owner);
         t->cap = nc;
     }
     int i = t->n;
@@ -169,8 +216,6 @@ static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner,
     t->a[i] = a;
     t->b[i] = b;
     t->src[i] = src;
-    t->ent[i] = NULL;
-    t->owner[i] = owner;
     if (t->n >= c->s->set.maxnodes) {
         char msg[200];
         snprintf(msg, sizeof msg, "the graph would have more than %ld nodes "
@@ -178,13 +223,13 @@ static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner,
         return fail_at(c, src, owner, E_LIMIT, msg);
     }
     if (shape) {
-        t->shape[i] = *shape;
+        t->newshape = *shape;
     } else {
         const OpInfo *o = &op_info[op];
         const char *err = o->kshape ? o->kshape(t, i) : k_elem_shape(t, i);
         if (err) return fail_at(c, src, owner, E_SHAPE, err);
     }
-    long size = shape_size(t->shape[i]);
+    long size = shape_size(t->newshape);
     /* values and gradients: 16 bytes an entry */
     if (((double)t->nval + (double)size) * 16 > (double)c->s->set.maxmem * 1048576) {
         char msg[200];
@@ -201,8 +246,48 @@ static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner,
     t->off[i] = t->nval;
     memset(t->val + t->nval, 0, (size_t)size * sizeof *t->val);
     t->nval += size;
+    t->sid[i] = intern_shape(c, t->newshape);
+    if (!t->nruns || t->run_owner[t->nruns - 1] != owner) {
+        xgrow((void **)&t->run_start, &t->runscap, t->nruns + 1, sizeof *t->run_start);
+        t->run_owner = xrealloc(t->run_owner, (size_t)t->runscap * sizeof *t->run_owner);
+        t->run_start[t->nruns] = i;
+        t->run_owner[t->nruns++] = owner;
+    }
     t->n++;
     return i;
+}
+
+/* Drop the last k slots (constant folding replaces them). */
+static void unemit(Compiler *c, int k)
+{
+    Tape *t = c->t;
+    t->n -= k;
+    t->nval = t->off[t->n];
+    while (t->nruns && t->run_start[t->nruns - 1] >= t->n) t->nruns--;
+}
+
+/* Fold: an element-wise operation on literal scalars is computed now,
+ * like Lua's constant folding (a 10 MB line of 1+1+...+1 is one slot).
+ * A domain error is not folded: it stays, to fail with its caret when run.
+ * Returns the slot, or -1 when this operation cannot be folded. */
+static int fold(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner)
+{
+    Tape *t = c->t;
+    const OpInfo *o = &op_info[op];
+    int k = o->arity;
+    if (!o->fwd || o->kfwd || k < 1 || t->n < k) return -1;
+    int ins[2] = { a, b };
+    for (int j = 0; j < k; j++)
+        if (ins[j] != t->n - k + j || t->op[ins[j]] != OP_NUM ||
+            tape_shape(t, ins[j]).rank != 0)
+            return -1;
+    double y;
+    if (o->fwd(tape_val(t, a)[0], k == 2 ? tape_val(t, b)[0] : 0, &y) || !isfinite(y))
+        return -1;
+    unemit(c, k);
+    int slot = emit(c, OP_NUM, -1, -1, src, owner, &(Shape){ 0, { 0, 0 } });
+    if (slot >= 0) tape_val(t, slot)[0] = y;
+    return slot;
 }
 
 static void add_dep(Compiler *c, Entry *e, unsigned long stamp)
@@ -232,7 +317,6 @@ static void add_named(Compiler *c, Entry *e, int slot)
     t->named[t->nnamed] = e;
     t->named_slot[t->nnamed] = slot;
     t->nnamed++;
-    if (!t->ent[slot]) t->ent[slot] = e;
 }
 
 static int env_find(const Env *env, const char *name)
@@ -269,7 +353,7 @@ static int const_eval(Compiler *c, const Frame *f, const Ast *e, double *out)
     if (bad >= 0) {
         tape_diag(sub, bad, msg, c->d);
         rc = -1;
-    } else if (sub->shape[sub->root].rank != 0) {
+    } else if (tape_shape(sub, sub->root).rank != 0) {
         rc = fail_at(c, e, f->owner, E_SHAPE, "a dimension or index must be a scalar");
     } else {
         *out = tape_val(sub, sub->root)[0];
@@ -277,7 +361,7 @@ static int const_eval(Compiler *c, const Frame *f, const Ast *e, double *out)
         for (int i = 0; i < sub->ndeps; i++)
             add_dep(c, sub->deps[i], sub->dep_stamps[i]);
         for (int i = 0; i < sub->nleaves; i++) {
-            Entry *le = sub->ent[sub->leaves[i]];
+            Entry *le = sub->leafent[i];
             xgrow((void **)&t->valdeps, &t->valdepscap, t->nvaldeps + 1, sizeof *t->valdeps);
             t->valdeps[t->nvaldeps++] = (ValDep){ le, le->val.data[0] };
         }
@@ -309,16 +393,16 @@ static int compile_gradof(Compiler *c, const Frame *f)
     Tape *sub = compile_expr(c->s, a->kid[0], f->owner, c->d);
     c->s->gradof_depth--;
     if (!sub) return -1;
-    if (sub->shape[sub->root].rank != 0) {
+    if (tape_shape(sub, sub->root).rank != 0) {
         char sh[48], msg[200];
-        shape_str(sub->shape[sub->root], sh, sizeof sh);
+        shape_str(tape_shape(sub, sub->root), sh, sizeof sh);
         snprintf(msg, sizeof msg, "grad(f, w) needs a scalar f, not %s: try grad(sum(f), w)", sh);
         tape_free(sub);
         return fail_at(c, a->kid[0], f->owner, E_SHAPE, msg);
     }
     Tape *t = c->t;
     int wrt = tape_slot_of(sub, we);
-    Shape sh = wrt >= 0 ? sub->shape[wrt] : we->val.shape;
+    Shape sh = wrt >= 0 ? tape_shape(sub, wrt) : we->val.shape;
     xgrow((void **)&t->gradof, &c->gradof_cap, t->ngradof + 1, sizeof *t->gradof);
     t->gradof[t->ngradof] = (GradOf){ sub, wrt };
     for (int i = 0; i < sub->ndeps; i++)
@@ -378,7 +462,7 @@ static int compile_index(Compiler *c, const Frame *f, int base)
 {
     const Ast *a = f->node;
     Tape *t = c->t;
-    Shape in = t->shape[base];
+    Shape in = tape_shape(t, base);
     int nidx = a->nkids - 1;
     char msg[300], sh[48];
     shape_str(in, sh, sizeof sh);
@@ -473,11 +557,15 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
             if (e && (e->kind == ENT_PARAM || e->kind == ENT_CONST)) {
                 int *m = map_slot(&c.memo, e, 1);
                 if (!*m) {
-                    int slot = emit(&c, OP_LEAF, -1, -1, a, f->owner, &e->val.shape);
+                    int slot = emit(&c, OP_LEAF, c.t->nleaves, -1, a, f->owner, &e->val.shape);
                     if (slot < 0) { ok = 0; continue; }
                     *m = slot + 1;
                     add_named(&c, e, slot);
-                    xgrow((void **)&c.t->leaves, &c.leaves_cap, c.t->nleaves + 1, sizeof(int));
+                    int lcap = c.leaves_cap;
+                    xgrow((void **)&c.t->leaves, &lcap, c.t->nleaves + 1, sizeof(int));
+                    c.t->leafent = xrealloc(c.t->leafent, (size_t)lcap * sizeof *c.t->leafent);
+                    c.leaves_cap = lcap;
+                    c.t->leafent[c.t->nleaves] = e;
                     c.t->leaves[c.t->nleaves++] = slot;
                 }
                 result = *m - 1;
@@ -589,9 +677,12 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 continue;
             }
             if (a->kind == AST_NEG) {
-                result = emit(&c, OP_NEG, vs[nv - 1], -1, a, f->owner, NULL);
+                result = fold(&c, OP_NEG, vs[nv - 1], -1, a, f->owner);
+                if (result < 0) result = emit(&c, OP_NEG, vs[nv - 1], -1, a, f->owner, NULL);
             } else if (a->kind == AST_BIN) {
-                result = emit(&c, a->op, vs[nv - 2], vs[nv - 1], a, f->owner, NULL);
+                result = fold(&c, a->op, vs[nv - 2], vs[nv - 1], a, f->owner);
+                if (result < 0)
+                    result = emit(&c, a->op, vs[nv - 2], vs[nv - 1], a, f->owner, NULL);
             } else if (a->kind == AST_INDEX) {
                 result = compile_index(&c, f, vs[nv - 1]);
             } else if (a->kind == AST_LIST) {
@@ -620,14 +711,16 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 if (fn->nparams)
                     memcpy(env->slots, vs + f->base, fn->nparams * sizeof(int));
                 env->depth = depth;
-                env->next = c.envs;
-                c.envs = env;
+                f->callenv = env;    /* freed when the call is done: envs nest */
                 f->state++;
                 xgrow((void **)&fr, &fcap, nf + 1, sizeof *fr);
                 fr[nf++] = (Frame){ .node = fn->expr, .env = env, .owner = fn };
                 continue;
             } else {
                 result = vs[nv - 1];   /* the body's value */
+                free(f->callenv->slots);
+                free(f->callenv);
+                f->callenv = NULL;
             }
             if (result < 0) { ok = 0; continue; }
             nv = f->base;
@@ -645,14 +738,15 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
         vs[nv++] = result;
     }
 
-    for (Env *e = c.envs, *nx; e; e = nx) {
-        nx = e->next;
-        free(e->slots);
-        free(e);
-    }
+    for (int i = 0; i < nf; i++)        /* calls left half-expanded by an error */
+        if (fr[i].callenv) {
+            free(fr[i].callenv->slots);
+            free(fr[i].callenv);
+        }
     free(fr);
     map_free(&c.memo);
     map_free(&c.deps);
+    map_free(&c.shapes);
     if (!ok) {
         free(vs);
         tape_free(c.t);

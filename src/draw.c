@@ -110,7 +110,7 @@ static void flat_span(const Loc *loc, char *buf, size_t n, size_t max)
 static void slot_label(const Tape *t, int i, char *buf, size_t n)
 {
     char span[LABEL_MAX + 8];
-    const Entry *e = t->ent[i];
+    const Entry *e = tape_name(t, i);
     if (e) {
         if (e->kind == ENT_FORMULA && e->expr) {
             flat_span(&e->expr->loc, span, sizeof span, LABEL_MAX);
@@ -125,7 +125,7 @@ static void slot_label(const Tape *t, int i, char *buf, size_t n)
     switch (t->op[i]) {
     case OP_NUM:
         if (span[0]) snprintf(buf, n, "%s", span);
-        else if (t->shape[i].rank == 0) report_fmt_value(buf, n, tape_val(t, i)[0], 17);
+        else if (tape_shape(t, i).rank == 0) report_fmt_value(buf, n, tape_val(t, i)[0], 17);
         else snprintf(buf, n, "constant");
         break;
     case OP_NEG:
@@ -144,7 +144,7 @@ static void root_label(const Tape *t, char *buf, size_t n)
     buf[0] = '\0';
     for (int k = t->nnamed - 1; k >= 0; k--) {
         const Entry *e = t->named[k];
-        if (t->named_slot[k] != t->root || e == t->ent[t->root]) continue;
+        if (t->named_slot[k] != t->root || e == tape_name(t, t->root)) continue;
         o += snprintf(buf + o, o < n ? n - o : 0, "%s = ", e->name);
         if (o >= n) { o = n - 1; break; }
     }
@@ -155,8 +155,8 @@ static void root_label(const Tape *t, char *buf, size_t n)
  * tensor's shape. */
 static void slot_number(const Tape *t, int i, const double *v, int digits, char *buf, size_t n)
 {
-    if (t->shape[i].rank == 0) report_fmt_value(buf, n, v[0], digits);
-    else shape_str(t->shape[i], buf, n);
+    if (tape_shape(t, i).rank == 0) report_fmt_value(buf, n, v[0], digits);
+    else shape_str(tape_shape(t, i), buf, n);
 }
 
 /* ---- graph: the tree in the terminal ---------------------------------- */
@@ -207,8 +207,8 @@ static void put_node(Line *l, const Tape *t, int i, int tag, int with_grad, int 
     put(l, "%s", label);
     if (tag) put(l, " #%d", i);
     slot_number(t, i, tape_val(t, i), digits, num, sizeof num);
-    if (t->shape[i].rank != 0) put(l, " : %s", num);
-    else if (t->op[i] != OP_NUM || t->ent[i] || strcmp(label, num) != 0) put(l, " = %s", num);
+    if (tape_shape(t, i).rank != 0) put(l, " : %s", num);
+    else if (t->op[i] != OP_NUM || tape_name(t, i) || strcmp(label, num) != 0) put(l, " = %s", num);
     if (with_grad) {
         slot_number(t, i, tape_grad(t, i), digits, num, sizeof num);
         put(l, "   grad %s", num);
@@ -269,11 +269,11 @@ void draw_graph(Session *s, const Tape *t, int with_grad)
         put_prefix(&l, g, last, vd);
         put(&l, "%s", is_last ? g->elbow : g->tee);
         if (drawn[c]) {
-            if (t->ent[c]) put(&l, "(see above: %s)", t->ent[c]->name);
+            if (tape_name(t, c)) put(&l, "(see above: %s)", tape_name(t, c)->name);
             else put(&l, "(see above: #%d)", c);
         } else {
             drawn[c] = 1;
-            put_node(&l, t, c, !t->ent[c] && users[c] > 1, with_grad, digits);
+            put_node(&l, t, c, !tape_name(t, c) && users[c] > 1, with_grad, digits);
             int nk = nkids(t, c);
             if (nk > 0) {
                 xgrow((void **)&st, &cap, ns + 1, sizeof *st);
@@ -336,11 +336,11 @@ static int edge_grad(const Tape *t, int i, int k, double *out)
     const OpInfo *o = &op_info[t->op[i]];
     int in = kid(t, i, k);
     if (t->op[i] == OP_STACK) {
-        if (t->shape[in].rank != 0) return 0;
+        if (tape_shape(t, in).rank != 0) return 0;
         *out = tape_grad(t, i)[k];
         return 1;
     }
-    if (o->kbwd || !o->bwd || t->shape[i].rank != 0) return 0;
+    if (o->kbwd || !o->bwd || tape_shape(t, i).rank != 0) return 0;
     double ga = 0, gb = 0, g = tape_grad(t, i)[0];
     double va = tape_val(t, t->a[i])[0];
     double vb = o->arity == 2 ? tape_val(t, t->b[i])[0] : 0;
@@ -366,7 +366,7 @@ static void dot_write(DotOut *o, const Tape *t, int with_grad, int digits)
         int nk = nkids(t, i);
         /* the value: named, or the source text it computes */
         if (i == t->root) root_label(t, label, sizeof label);
-        else if (t->ent[i] || nk == 0) slot_label(t, i, label, sizeof label);
+        else if (tape_name(t, i) || nk == 0) slot_label(t, i, label, sizeof label);
         else if (t->src[i]) flat_span(&t->src[i]->loc, label, sizeof label, LABEL_MAX);
         else label[0] = '\0';
         dot_escape(label, 1, esc, sizeof esc);

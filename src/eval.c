@@ -43,7 +43,7 @@ int eval_forward(Tape *t, int from, const char **msg)
         case OP_NUM:
             break;
         case OP_LEAF:
-            memcpy(y, t->ent[i]->val.data, (size_t)tape_size(t, i) * sizeof *y);
+            memcpy(y, t->leafent[t->a[i]]->val.data, (size_t)tape_size(t, i) * sizeof *y);
             break;
         case OP_GRADOF: {
             /* grad(f, w) in an expression: a forward and a backward pass
@@ -64,7 +64,7 @@ int eval_forward(Tape *t, int from, const char **msg)
             const char *err;
             if (o->kfwd)
                 err = o->kfwd(t, i);
-            else if (t->shape[i].rank == 0)   /* scalar fast path */
+            else if (tape_shape(t, i).rank == 0)   /* scalar fast path */
                 err = o->fwd(tape_val(t, a[i])[0], o->arity == 2 ? tape_val(t, b[i])[0] : 0, y);
             else
                 err = k_elem_fwd(t, i);
@@ -91,7 +91,7 @@ void tape_diag(const Tape *t, int slot, const char *msg, Diag *d)
 {
     const Ast *src = t->src[slot];
     diag_set(d, E_DOMAIN, src ? &src->loc : NULL, "%s", msg);
-    const Entry *o = t->owner[slot];
+    const Entry *o = tape_owner(t, slot);
     if (o && o->loc.src)
         diag_note(d, "while evaluating %s (line %d)", o->name, o->loc.line);
 }

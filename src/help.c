@@ -127,7 +127,7 @@ static const Topic topics[] = {
 "set lr R            learning rate for step/train (default 0.1)\n"
 "set seed N          seed of random numbers (default 42)\n"
 "set maxcheck N      entries checked by FD per tensor (default 200)\n"
-"set maxnodes N      the most nodes one graph may have (default 5000000)\n"
+"set maxnodes N      the most nodes one graph may have (default 10000000)\n"
 "set maxmem MIB      the most memory for the names' values, and for one\n"
 "                    graph's values and gradients (default 2048 MiB)\n" },
 { "syntax",

@@ -36,11 +36,11 @@ const char *k_elem_shape(Tape *t, int i)
 {
     const OpInfo *o = &op_info[t->op[i]];
     if (o->arity == 1) {
-        t->shape[i] = t->shape[t->a[i]];
+        t->newshape = tape_shape(t, t->a[i]);
         return NULL;
     }
-    if (shape_broadcast(t->shape[t->a[i]], t->shape[t->b[i]], &t->shape[i]))
-        return shape_err(t, o->name, t->shape[t->a[i]], t->shape[t->b[i]]);
+    if (shape_broadcast(tape_shape(t, t->a[i]), tape_shape(t, t->b[i]), &t->newshape))
+        return shape_err(t, o->name, tape_shape(t, t->a[i]), tape_shape(t, t->b[i]));
     return NULL;
 }
 
@@ -76,9 +76,9 @@ const char *k_elem_fwd(Tape *t, int i)
     }
     const double *x = X(t, t->a[i]), *z = X(t, t->b[i]);
     long R, C, ar, ac, br, bc;
-    rc(t->shape[i], &R, &C);
-    bstrides(t->shape[t->a[i]], R, C, &ar, &ac);
-    bstrides(t->shape[t->b[i]], R, C, &br, &bc);
+    rc(tape_shape(t, i), &R, &C);
+    bstrides(tape_shape(t, t->a[i]), R, C, &ar, &ac);
+    bstrides(tape_shape(t, t->b[i]), R, C, &br, &bc);
     for (long r = 0, k = 0; r < R; r++)
         for (long c = 0; c < C; c++, k++) {
             const char *err = o->fwd(x[r * ar + c * ac], z[r * br + c * bc], &y[k]);
@@ -104,9 +104,9 @@ void k_elem_bwd(Tape *t, int i)
     const double *x = X(t, t->a[i]), *z = X(t, t->b[i]);
     double *gx = G(t, t->a[i]), *gz = G(t, t->b[i]);
     long R, C, ar, ac, br, bc;
-    rc(t->shape[i], &R, &C);
-    bstrides(t->shape[t->a[i]], R, C, &ar, &ac);
-    bstrides(t->shape[t->b[i]], R, C, &br, &bc);
+    rc(tape_shape(t, i), &R, &C);
+    bstrides(tape_shape(t, t->a[i]), R, C, &ar, &ac);
+    bstrides(tape_shape(t, t->b[i]), R, C, &br, &bc);
     for (long r = 0, k = 0; r < R; r++)
         for (long c = 0; c < C; c++, k++) {
             long ia = r * ar + c * ac, ib = r * br + c * bc;
@@ -143,8 +143,8 @@ static int mm_dims(Shape a, Shape b, long *m, long *k, long *n, Shape *out)
 const char *k_matmul_shape(Tape *t, int i)
 {
     long m = 1, k = 1, n = 1;
-    Shape a = t->shape[t->a[i]], b = t->shape[t->b[i]];
-    if (mm_dims(a, b, &m, &k, &n, &t->shape[i])) {
+    Shape a = tape_shape(t, t->a[i]), b = tape_shape(t, t->b[i]);
+    if (mm_dims(a, b, &m, &k, &n, &t->newshape)) {
         shape_err(t, "@ (matrix product)", a, b);
         if (a.rank == 0 || b.rank == 0)
             snprintf(t->errbuf + strlen(t->errbuf), sizeof t->errbuf - strlen(t->errbuf),
@@ -161,7 +161,7 @@ const char *k_matmul_fwd(Tape *t, int i)
 {
     long m = 1, k = 1, n = 1;
     Shape out;
-    mm_dims(t->shape[t->a[i]], t->shape[t->b[i]], &m, &k, &n, &out);
+    mm_dims(tape_shape(t, t->a[i]), tape_shape(t, t->b[i]), &m, &k, &n, &out);
     const double *A = X(t, t->a[i]), *B = X(t, t->b[i]);
     double *C = X(t, i);
     memset(C, 0, (size_t)(m * n) * sizeof *C);
@@ -181,7 +181,7 @@ void k_matmul_bwd(Tape *t, int i)
 {
     long m = 1, k = 1, n = 1;
     Shape out;
-    mm_dims(t->shape[t->a[i]], t->shape[t->b[i]], &m, &k, &n, &out);
+    mm_dims(tape_shape(t, t->a[i]), tape_shape(t, t->b[i]), &m, &k, &n, &out);
     const double *A = X(t, t->a[i]), *B = X(t, t->b[i]), *dC = G(t, i);
     double *dA = G(t, t->a[i]), *dB = G(t, t->b[i]);
     for (long r = 0; r < m; r++)
@@ -201,7 +201,7 @@ void k_matmul_bwd(Tape *t, int i)
 
 const char *k_reduce_shape(Tape *t, int i)
 {
-    t->shape[i] = (Shape){ 0, { 0, 0 } };
+    t->newshape = (Shape){ 0, { 0, 0 } };
     return NULL;
 }
 
@@ -240,15 +240,15 @@ void k_mean_bwd(Tape *t, int i)
 
 const char *k_transpose_shape(Tape *t, int i)
 {
-    Shape s = t->shape[t->a[i]];
+    Shape s = tape_shape(t, t->a[i]);
     if (s.rank == 2) { long r = s.d[0]; s.d[0] = s.d[1]; s.d[1] = r; }
-    t->shape[i] = s;
+    t->newshape = s;
     return NULL;
 }
 
 const char *k_transpose_fwd(Tape *t, int i)
 {
-    Shape s = t->shape[t->a[i]];
+    Shape s = tape_shape(t, t->a[i]);
     const double *x = X(t, t->a[i]);
     double *y = X(t, i);
     if (s.rank < 2) { memcpy(y, x, (size_t)shape_size(s) * sizeof *y); return NULL; }
@@ -261,7 +261,7 @@ const char *k_transpose_fwd(Tape *t, int i)
 
 void k_transpose_bwd(Tape *t, int i)
 {
-    Shape s = t->shape[t->a[i]];
+    Shape s = tape_shape(t, t->a[i]);
     const double *g = G(t, i);
     double *gx = G(t, t->a[i]);
     long R = s.rank == 2 ? s.d[0] : 1, C = s.rank == 2 ? s.d[1] : shape_size(s);
@@ -275,7 +275,7 @@ void k_transpose_bwd(Tape *t, int i)
 
 const char *k_same_shape(Tape *t, int i)
 {
-    t->shape[i] = t->shape[t->a[i]];
+    t->newshape = tape_shape(t, t->a[i]);
     return NULL;
 }
 
@@ -283,7 +283,7 @@ const char *k_same_shape(Tape *t, int i)
 const char *k_softmax_fwd(Tape *t, int i)
 {
     long R, C;
-    rc(t->shape[i], &R, &C);
+    rc(tape_shape(t, i), &R, &C);
     const double *x = X(t, t->a[i]);
     double *y = X(t, i);
     for (long r = 0; r < R; r++) {
@@ -300,7 +300,7 @@ const char *k_softmax_fwd(Tape *t, int i)
 void k_softmax_bwd(Tape *t, int i)
 {
     long R, C;
-    rc(t->shape[i], &R, &C);
+    rc(tape_shape(t, i), &R, &C);
     const double *y = X(t, i), *g = G(t, i);
     double *gx = G(t, t->a[i]);
     for (long r = 0; r < R; r++) {
@@ -315,16 +315,16 @@ void k_softmax_bwd(Tape *t, int i)
 
 const char *k_outer_shape(Tape *t, int i)
 {
-    Shape u = t->shape[t->a[i]], v = t->shape[t->b[i]];
+    Shape u = tape_shape(t, t->a[i]), v = tape_shape(t, t->b[i]);
     if (u.rank != 1 || v.rank != 1)
         return shape_err(t, "outer needs two vectors", u, v);
-    t->shape[i] = (Shape){ 2, { u.d[0], v.d[0] } };
+    t->newshape = (Shape){ 2, { u.d[0], v.d[0] } };
     return NULL;
 }
 
 const char *k_outer_fwd(Tape *t, int i)
 {
-    long m = t->shape[i].d[0], n = t->shape[i].d[1];
+    long m = tape_shape(t, i).d[0], n = tape_shape(t, i).d[1];
     const double *u = X(t, t->a[i]), *v = X(t, t->b[i]);
     double *y = X(t, i);
     for (long r = 0; r < m; r++)
@@ -336,7 +336,7 @@ const char *k_outer_fwd(Tape *t, int i)
 /* du = G v, dv = Gᵀ u */
 void k_outer_bwd(Tape *t, int i)
 {
-    long m = t->shape[i].d[0], n = t->shape[i].d[1];
+    long m = tape_shape(t, i).d[0], n = tape_shape(t, i).d[1];
     const double *u = X(t, t->a[i]), *v = X(t, t->b[i]), *g = G(t, i);
     double *gu = G(t, t->a[i]), *gv = G(t, t->b[i]);
     for (long r = 0; r < m; r++)
@@ -350,10 +350,10 @@ void k_outer_bwd(Tape *t, int i)
 
 const char *k_pair_reduce_shape(Tape *t, int i)
 {
-    Shape a = t->shape[t->a[i]], b = t->shape[t->b[i]];
+    Shape a = tape_shape(t, t->a[i]), b = tape_shape(t, t->b[i]);
     if (!shape_eq(a, b))
         return shape_err(t, op_info[t->op[i]].name, a, b);
-    t->shape[i] = (Shape){ 0, { 0, 0 } };
+    t->newshape = (Shape){ 0, { 0, 0 } };
     return NULL;
 }
 
@@ -391,7 +391,7 @@ static double lse(const double *z, long C)
 const char *k_xent_fwd(Tape *t, int i)
 {
     long R, C;
-    rc(t->shape[t->a[i]], &R, &C);
+    rc(tape_shape(t, t->a[i]), &R, &C);
     const double *z = X(t, t->a[i]), *y = X(t, t->b[i]);
     double s = 0;
     for (long r = 0; r < R; r++) {
@@ -406,7 +406,7 @@ const char *k_xent_fwd(Tape *t, int i)
 void k_xent_bwd(Tape *t, int i)
 {
     long R, C;
-    rc(t->shape[t->a[i]], &R, &C);
+    rc(tape_shape(t, t->a[i]), &R, &C);
     const double *z = X(t, t->a[i]), *y = X(t, t->b[i]);
     double *gz = G(t, t->a[i]), *gy = G(t, t->b[i]);
     double g = G(t, i)[0] / (double)R;
@@ -428,17 +428,17 @@ void k_xent_bwd(Tape *t, int i)
 const char *k_index_shape(Tape *t, int i)
 {
     const IndexSpec *x = &t->index[t->b[i]];
-    Shape in = t->shape[t->a[i]], out = { 0, { 0, 0 } };
+    Shape in = tape_shape(t, t->a[i]), out = { 0, { 0, 0 } };
     for (int ax = 0; ax < in.rank; ax++)
         if (x->keep[ax]) out.d[out.rank++] = x->len[ax];
-    t->shape[i] = out;
+    t->newshape = out;
     return NULL;
 }
 
 const char *k_index_fwd(Tape *t, int i)
 {
     const IndexSpec *x = &t->index[t->b[i]];
-    Shape in = t->shape[t->a[i]];
+    Shape in = tape_shape(t, t->a[i]);
     const double *src = X(t, t->a[i]);
     double *y = X(t, i);
     long C = in.rank == 2 ? in.d[1] : 1;
@@ -453,7 +453,7 @@ const char *k_index_fwd(Tape *t, int i)
 void k_index_bwd(Tape *t, int i)
 {
     const IndexSpec *x = &t->index[t->b[i]];
-    Shape in = t->shape[t->a[i]];
+    Shape in = tape_shape(t, t->a[i]);
     const double *g = G(t, i);
     double *gs = G(t, t->a[i]);
     long C = in.rank == 2 ? in.d[1] : 1;
@@ -470,17 +470,17 @@ const char *k_stack_shape(Tape *t, int i)
 {
     const int *in = t->args + t->a[i];
     int n = t->b[i];
-    Shape first = t->shape[in[0]];
+    Shape first = tape_shape(t, in[0]);
     if (first.rank == 2) {
         snprintf(t->errbuf, sizeof t->errbuf,
                  "a list of matrices would be a 3-d tensor, which bp does not have");
         return t->errbuf;
     }
     for (int k = 1; k < n; k++)
-        if (!shape_eq(t->shape[in[k]], first))
+        if (!shape_eq(tape_shape(t, in[k]), first))
             return shape_err(t, "the elements of a list must have one shape", first,
-                             t->shape[in[k]]);
-    t->shape[i] = first.rank == 0 ? (Shape){ 1, { n, 0 } } : (Shape){ 2, { n, first.d[0] } };
+                             tape_shape(t, in[k]));
+    t->newshape = first.rank == 0 ? (Shape){ 1, { n, 0 } } : (Shape){ 2, { n, first.d[0] } };
     return NULL;
 }
 
@@ -536,9 +536,9 @@ const char *k_elem_im(Tape *t, int i)
     const double *x = X(t, t->a[i]), *z = X(t, t->b[i]);
     const double *xi = IM(t, t->a[i]), *zi = IM(t, t->b[i]);
     long R, C, ar, ac, br, bc;
-    rc(t->shape[i], &R, &C);
-    bstrides(t->shape[t->a[i]], R, C, &ar, &ac);
-    bstrides(t->shape[t->b[i]], R, C, &br, &bc);
+    rc(tape_shape(t, i), &R, &C);
+    bstrides(tape_shape(t, t->a[i]), R, C, &ar, &ac);
+    bstrides(tape_shape(t, t->b[i]), R, C, &br, &bc);
     for (long r = 0, k = 0; r < R; r++)
         for (long c = 0; c < C; c++, k++) {
             long ia = r * ar + c * ac, ib = r * br + c * bc;
@@ -554,7 +554,7 @@ void k_matmul_im(Tape *t, int i)
 {
     long m = 1, k = 1, n = 1;
     Shape out;
-    mm_dims(t->shape[t->a[i]], t->shape[t->b[i]], &m, &k, &n, &out);
+    mm_dims(tape_shape(t, t->a[i]), tape_shape(t, t->b[i]), &m, &k, &n, &out);
     const double *A = X(t, t->a[i]), *B = X(t, t->b[i]);
     const double *Ai = IM(t, t->a[i]), *Bi = IM(t, t->b[i]);
     double *Ci = IM(t, i);
@@ -581,7 +581,7 @@ void k_mean_im(Tape *t, int i)
 
 void k_transpose_im(Tape *t, int i)
 {
-    Shape s = t->shape[t->a[i]];
+    Shape s = tape_shape(t, t->a[i]);
     const double *xi = IM(t, t->a[i]);
     double *yi = IM(t, i);
     if (s.rank < 2) { memcpy(yi, xi, (size_t)shape_size(s) * sizeof *yi); return; }
@@ -594,7 +594,7 @@ void k_transpose_im(Tape *t, int i)
 void k_softmax_im(Tape *t, int i)
 {
     long R, C;
-    rc(t->shape[i], &R, &C);
+    rc(tape_shape(t, i), &R, &C);
     const double *y = X(t, i), *zi = IM(t, t->a[i]);
     double *yi = IM(t, i);
     for (long r = 0; r < R; r++) {
@@ -606,7 +606,7 @@ void k_softmax_im(Tape *t, int i)
 
 void k_outer_im(Tape *t, int i)
 {
-    long m = t->shape[i].d[0], n = t->shape[i].d[1];
+    long m = tape_shape(t, i).d[0], n = tape_shape(t, i).d[1];
     const double *u = X(t, t->a[i]), *v = X(t, t->b[i]);
     const double *ui = IM(t, t->a[i]), *vi = IM(t, t->b[i]);
     double *yi = IM(t, i);
@@ -629,7 +629,7 @@ void k_mse_im(Tape *t, int i)
 void k_xent_im(Tape *t, int i)
 {
     long R, C;
-    rc(t->shape[t->a[i]], &R, &C);
+    rc(tape_shape(t, t->a[i]), &R, &C);
     const double *z = X(t, t->a[i]), *y = X(t, t->b[i]);
     const double *zi = IM(t, t->a[i]), *yi = IM(t, t->b[i]);
     double s = 0;
@@ -646,7 +646,7 @@ void k_xent_im(Tape *t, int i)
 void k_index_im(Tape *t, int i)
 {
     const IndexSpec *x = &t->index[t->b[i]];
-    Shape in = t->shape[t->a[i]];
+    Shape in = tape_shape(t, t->a[i]);
     const double *src = IM(t, t->a[i]);
     double *y = IM(t, i);
     long C = in.rank == 2 ? in.d[1] : 1;
@@ -673,9 +673,9 @@ int k_branch_flipped(const Tape *t, int i, const double *saved)
 {
     int op = t->op[i], bin = op_info[op].arity == 2;
     long R, C, ar, ac, br = 0, bc = 0;
-    rc(t->shape[i], &R, &C);
-    bstrides(t->shape[t->a[i]], R, C, &ar, &ac);
-    if (bin) bstrides(t->shape[t->b[i]], R, C, &br, &bc);
+    rc(tape_shape(t, i), &R, &C);
+    bstrides(tape_shape(t, t->a[i]), R, C, &ar, &ac);
+    if (bin) bstrides(tape_shape(t, t->b[i]), R, C, &br, &bc);
     const double *x = X(t, t->a[i]), *x0 = saved + t->off[t->a[i]];
     const double *z = bin ? X(t, t->b[i]) : NULL, *z0 = bin ? saved + t->off[t->b[i]] : NULL;
     for (long r = 0; r < R; r++)

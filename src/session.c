@@ -15,7 +15,7 @@ void settings_default(Settings *set)
     set->lr = 0.1;
     set->seed = 42;
     set->maxcheck = 200;
-    set->maxnodes = 5000000;
+    set->maxnodes = 10000000;
     set->maxmem = 2048;
 }
 

@@ -34,10 +34,13 @@ typedef struct ValDep { Entry *e; double v; } ValDep;
 struct Tape {
     int n, cap;
     unsigned char *op;       /* OpCode */
-    int *a, *b;              /* input slots (-1: none); OP_GRADOF: a = gradof index;
-                                OP_INDEX: b = index spec; OP_STACK: a = first
-                                of b inputs in args[] */
-    Shape *shape;            /* each slot's shape */
+    int *a, *b;              /* input slots (-1: none); OP_LEAF: a = index in leaves;
+                                OP_GRADOF: a = gradof index; OP_INDEX: b = index
+                                spec; OP_STACK: a = first of b inputs in args[] */
+    unsigned *sid;           /* each slot's shape, an index into shapes[] */
+    Shape *shapes;           /* the distinct shapes of this tape */
+    int nshapes, shapescap;
+    Shape newshape;          /* a shape rule's answer (ops.h OpKernelShape) */
     long *off;               /* each slot's first entry in val and grad */
     double *val, *grad;      /* the entries of every slot, in slot order; grad
                                 is allocated by the first backward pass */
@@ -52,13 +55,19 @@ struct Tape {
     double *im;              /* complex step: imaginary parts (nval), or NULL */
     int graded;              /* `grad` ran on this tape: graph and dot show gradients */
     const Ast **src;         /* the node a slot computes (NULL for leaves) */
-    Entry **ent;             /* OP_LEAF: the name read; a formula's root: the formula */
-    Entry **owner;           /* the definition whose text holds src (NULL: the command) */
+    /* Which definition's text holds each slot's node, as runs: slots from
+     * run_start[k] on belong to run_owner[k] (NULL: the command itself).
+     * Read only to say "while evaluating f". */
+    int *run_start;
+    Entry **run_owner;
+    int nruns, runscap;
     int root;                /* the target's slot */
     Entry **named;           /* every name with a slot here (leaves, formulas) */
     int *named_slot;
     int nnamed;
+    Entry **slot_name;       /* built on demand by tape_name: slot -> name */
     int *leaves;             /* leaf slots in order of first appearance */
+    Entry **leafent;         /* ... and the names they read */
     int nleaves;
     GradOf *gradof;
     int ngradof;
@@ -67,9 +76,16 @@ struct Tape {
     int ndeps;
 };
 
+static inline Shape tape_shape(const Tape *t, int slot) { return t->shapes[t->sid[slot]]; }
 static inline double *tape_val(const Tape *t, int slot) { return t->val + t->off[slot]; }
 static inline double *tape_grad(const Tape *t, int slot) { return t->grad + t->off[slot]; }
-static inline long tape_size(const Tape *t, int slot) { return shape_size(t->shape[slot]); }
+static inline long tape_size(const Tape *t, int slot) { return shape_size(tape_shape(t, slot)); }
+
+/* The name of slot i (a parameter or const it reads, or a formula whose
+ * value it is), or NULL. */
+Entry *tape_name(const Tape *t, int slot);
+/* The definition whose text holds slot i's node, or NULL. */
+Entry *tape_owner(const Tape *t, int slot);
 
 /* Compile expression e (names resolved in s; owner: the definition e
  * belongs to, or NULL).  Returns NULL and fills d on an undefined name, a

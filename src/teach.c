@@ -22,7 +22,7 @@ extern volatile sig_atomic_t bp_interrupted;
  * white space folded, or its value for a constant. */
 static void slot_label(const Tape *t, int i, char *buf, size_t n)
 {
-    if (t->ent[i]) { snprintf(buf, n, "%s", t->ent[i]->name); return; }
+    if (tape_name(t, i)) { snprintf(buf, n, "%s", tape_name(t, i)->name); return; }
     const char *p;
     int len = t->src[i] ? report_span(&t->src[i]->loc, &p) : 0;
     if (len == 0) { snprintf(buf, n, "#%d", i); return; }
@@ -47,7 +47,7 @@ static void partial(char *buf, size_t n, const char *f, const char *x, int named
 
 static void fmt(char *buf, size_t n, const Tape *t, int slot, const double *x, int digits)
 {
-    Value v = { t->shape[slot], (double *)x };
+    Value v = { tape_shape(t, slot), (double *)x };
     char *str = report_value_str(&v, digits, 0, 0);
     snprintf(buf, n, "%s", str);
     free(str);
@@ -91,7 +91,7 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
         rc = diag_set(d, E_USAGE, &target->loc, "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", fname);
         goto out;
     }
-    if (t->shape[t->root].rank != 0) {
+    if (tape_shape(t, t->root).rank != 0) {
         rc = diag_set(d, E_SHAPE, &target->loc, "trace needs a scalar: try trace sum(%s)", fname);
         goto out;
     }
@@ -122,14 +122,14 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
         slot_label(t, i, lab, sizeof lab);
         stepno++;
         fmt(v1, sizeof v1, t, i, tape_val(t, i), dg);
-        if (t->ent[i] && t->ent[i]->kind == ENT_FORMULA) {
+        if (tape_name(t, i) && tape_name(t, i)->kind == ENT_FORMULA) {
             char def[300];
-            span_text(t->ent[i]->expr, def, sizeof def);
+            span_text(tape_name(t, i)->expr, def, sizeof def);
             report_text(s, "  step %d: %s = %s = %s", stepno, lab, def, v1);
         } else {
             report_text(s, "  step %d: %s = %s", stepno, lab, v1);
         }
-        partial(p1, sizeof p1, fname, lab, t->ent[i] != NULL || strlen(lab) < 2);
+        partial(p1, sizeof p1, fname, lab, tape_name(t, i) != NULL || strlen(lab) < 2);
         fmt(v2, sizeof v2, t, i, g, dg);
         /* where this gradient came from: one line per user when shared */
         int nc = 0;
@@ -138,7 +138,7 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
             report_text(s, "      %s = 1", p1);
         else if (nc > 1) {
             char sum[400];
-            sum_text(cs, head[i], t->shape[i].rank == 0, dg, sum, sizeof sum);
+            sum_text(cs, head[i], tape_shape(t, i).rank == 0, dg, sum, sizeof sum);
             report_text(s, "      %s = %s%s  (it is used %d times: the contributions add up)",
                         p1, sum, v2, nc);
         } else {
@@ -155,20 +155,20 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
             memcpy(snap + t->off[in], tape_grad(t, in), (size_t)tape_size(t, in) * sizeof *snap);
         }
         if (o->kbwd) o->kbwd(t, i);
-        else if (t->shape[i].rank == 0)
+        else if (tape_shape(t, i).rank == 0)
             o->bwd(tape_grad(t, ins[0]), ins[1] >= 0 ? tape_grad(t, ins[1]) : NULL, g[0],
                    tape_val(t, ins[0])[0], ins[1] >= 0 ? tape_val(t, ins[1])[0] : 0, tape_val(t, i)[0]);
         else
             k_elem_bwd(t, i);
         /* local derivatives of a scalar op: its rule with upstream 1 */
         double la = 0, lb = 0;
-        int scalar = t->shape[i].rank == 0 && !o->kbwd && o->bwd;
+        int scalar = tape_shape(t, i).rank == 0 && !o->kbwd && o->bwd;
         if (scalar)
             o->bwd(&la, ins[1] >= 0 ? &lb : NULL, 1.0, tape_val(t, ins[0])[0],
                    ins[1] >= 0 ? tape_val(t, ins[1])[0] : 0, tape_val(t, i)[0]);
         /* the node as the numerator of its local derivative: d(w*x)/dw */
         char node[300];
-        snprintf(node, sizeof node, t->ent[i] || strlen(lab) < 2 ? "%s" : "(%s)", lab);
+        snprintf(node, sizeof node, tape_name(t, i) || strlen(lab) < 2 ? "%s" : "(%s)", lab);
         for (int k = 0; k < nin; k++) {
             int in = t->op[i] == OP_STACK ? t->args[t->a[i] + k] : ins[k];
             if (t->op[in] == OP_NUM) continue;       /* constants need no gradient */
@@ -180,10 +180,10 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
             memcpy(gi, sn, (size_t)n * sizeof *gi);   /* the running total again */
             slot_label(t, in, lab2, sizeof lab2);
             char p2[600];
-            partial(p2, sizeof p2, fname, lab2, t->ent[in] != NULL || strlen(lab2) < 2);
+            partial(p2, sizeof p2, fname, lab2, tape_name(t, in) != NULL || strlen(lab2) < 2);
             const char *in_name = lab2;
             char inb[300];
-            if (!(t->ent[in] || strlen(lab2) < 2)) { snprintf(inb, sizeof inb, "(%s)", lab2); in_name = inb; }
+            if (!(tape_name(t, in) || strlen(lab2) < 2)) { snprintf(inb, sizeof inb, "(%s)", lab2); in_name = inb; }
             if (scalar) {
                 /* the chain rule, one link: df/din += df/dnode * dnode/din */
                 char lv[64], gv[64], rule[120] = "";
@@ -209,9 +209,9 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
         for (int c = head[l]; c >= 0; c = cs[c].next) nc++;
         fmt(v1, sizeof v1, t, l, tape_grad(t, l), s->set.digits);
         char sum[400] = "";
-        if (nc > 1) sum_text(cs, head[l], t->shape[l].rank == 0, dg, sum, sizeof sum);
-        report_text(s, "    d%s/d%s = %s%s%s%s", fname, t->ent[l]->name, sum, v1,
-                    t->ent[l]->kind == ENT_CONST ? "  (const)" : "",
+        if (nc > 1) sum_text(cs, head[l], tape_shape(t, l).rank == 0, dg, sum, sizeof sum);
+        report_text(s, "    d%s/d%s = %s%s%s%s", fname, tape_name(t, l)->name, sum, v1,
+                    tape_name(t, l)->kind == ENT_CONST ? "  (const)" : "",
                     nc > 1 ? "  (the sum over its uses)" : "");
     }
 out:
@@ -243,7 +243,7 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
         rc = diag_set(d, E_USAGE, &st->name_locs[0], "%s does not use %s", fname, e->name);
         goto out;
     }
-    if (t->shape[t->root].rank != 0 || t->shape[slot].rank != 0) {
+    if (tape_shape(t, t->root).rank != 0 || tape_shape(t, slot).rank != 0) {
         rc = diag_set(d, E_SHAPE, &target->loc, "sweep needs a scalar %s and a scalar %s",
                       fname, e->name);
         goto out;
@@ -365,7 +365,7 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
     if (!t) return d->kind;
     span_text(target, what, sizeof what);
     double *scratch = NULL;
-    if (t->ngradof || t->shape[t->root].rank != 0) {
+    if (t->ngradof || tape_shape(t, t->root).rank != 0) {
         rc = diag_set(d, E_USAGE, &target->loc, "check f needs a scalar f without grad(...)");
         goto out;
     }
@@ -381,7 +381,7 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
     char worstname[96] = "";
     for (int l = 0; l < t->nleaves; l++) {
         int slot = t->leaves[l];
-        Entry *e = t->ent[slot];
+        Entry *e = tape_name(t, slot);
         if (e->kind != ENT_PARAM) continue;
         for (long k = 0, m = tape_size(t, slot); k < m && k < s->set.maxcheck; k++) {
             FdResult r;
@@ -393,7 +393,7 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
             if (r.disagree || (err > worst && !worstname[0]) || err > worst) {
                 if (err > worst || r.disagree) {
                     worst = err; wbp = bp; wc = r.central.value;
-                    entry_name(worstname, sizeof worstname, e->name, t->shape[slot], k);
+                    entry_name(worstname, sizeof worstname, e->name, tape_shape(t, slot), k);
                 }
             }
         }

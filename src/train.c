@@ -52,7 +52,7 @@ static int plan(Session *s, const Stmt *st, int want_steps, Plan *p, Diag *d)
     span_text(target, text, sizeof text);
     if (t->ngradof)
         return diag_set(d, E_USAGE, &target->loc, "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", text);
-    if (t->shape[t->root].rank != 0)
+    if (tape_shape(t, t->root).rank != 0)
         return diag_set(d, E_SHAPE, &target->loc, "gradient descent needs a scalar loss: try sum(%s)", text);
     int cap = 0;
     if (st->has_wrt) {
@@ -74,7 +74,7 @@ static int plan(Session *s, const Stmt *st, int want_steps, Plan *p, Diag *d)
         }
     } else {
         for (int i = 0; i < t->nleaves; i++)
-            if (t->ent[t->leaves[i]]->kind == ENT_PARAM) {
+            if (t->leafent[i]->kind == ENT_PARAM) {
                 xgrow((void **)&p->slots, &cap, p->n + 1, sizeof *p->slots);
                 p->slots[p->n++] = t->leaves[i];
             }
@@ -100,7 +100,7 @@ static int descend(Plan *p, double *loss, Diag *d)
     backprop(t);
     for (int i = 0; i < p->n; i++) {
         int slot = p->slots[i];
-        double *w = t->ent[slot]->val.data;
+        double *w = tape_name(t, slot)->val.data;
         const double *g = tape_grad(t, slot);
         for (long k = 0, n = tape_size(t, slot); k < n; k++)
             w[k] -= p->lr * g[k];
@@ -113,7 +113,7 @@ static void names_list(const Plan *p, char *buf, size_t n)
     size_t off = 0;
     buf[0] = '\0';
     for (int i = 0; i < p->n && off < n; i++)
-        off += (size_t)snprintf(buf + off, n - off, "%s%s", i ? ", " : "", p->t->ent[p->slots[i]]->name);
+        off += (size_t)snprintf(buf + off, n - off, "%s%s", i ? ", " : "", tape_name(p->t, p->slots[i])->name);
 }
 
 int cmd_step(Session *s, const Stmt *st, Diag *d)

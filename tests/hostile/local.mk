@@ -18,6 +18,7 @@ HOSTILE_TESTS = \
 	tests/hostile/chain-eval-each-1e4.hostile \
 	tests/hostile/chain-vars-1e4.hostile \
 	tests/hostile/control-bytes-in-error.hostile \
+	tests/hostile/delete-many-10000.hostile \
 	tests/hostile/delete-used-name-repl.hostile \
 	tests/hostile/delete-used-name.hostile \
 	tests/hostile/function-chain-20000.hostile \
@@ -62,6 +63,7 @@ HOSTILE_TESTS = \
 	tests/hostile/overflow-mid-graph-grad.hostile \
 	tests/hostile/overflow-mid-graph.hostile \
 	tests/hostile/overflow-product.hostile \
+	tests/hostile/print-many-items.hostile \
 	tests/hostile/recursion-formula.hostile \
 	tests/hostile/recursion-mutual.hostile \
 	tests/hostile/recursion-self.hostile \
@@ -80,6 +82,7 @@ HOSTILE_TESTS = \
 	tests/hostile/tensor-over-limit.hostile \
 	tests/hostile/tensor-size-overflow.hostile \
 	tests/hostile/tensor-total-memory.hostile \
+	tests/hostile/undefined-names-100k.hostile \
 	tests/hostile/unterminated-call-eof.hostile \
 	tests/hostile/unterminated-list-eof.hostile \
 	tests/hostile/unterminated-paren-eof.hostile \

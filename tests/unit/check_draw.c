@@ -48,7 +48,7 @@ static Tape *tape_of(Session *s, const char *text, const char *target)
     ck_assert_ptr_nonnull(t);
     const char *msg = NULL;
     ck_assert_int_eq(eval_forward(t, 0, &msg), -1);
-    if (t->shape[t->root].rank == 0)
+    if (tape_shape(t, t->root).rank == 0)
         backprop(t);
     return t;
 }
