@@ -279,6 +279,9 @@ stmt:
   | cmdword opeq expr            { reserved(ctx, &@1, $1); YYABORT; }
   | CONST cmdword '=' expr       { reserved(ctx, &@2, $2); YYABORT; }
   | CONST CONST                  { reserved(ctx, &@2, "const"); YYABORT; }
+  | CONST '=' expr               { reserved(ctx, &@1, "const"); YYABORT; }
+  | CONST ":=" expr              { reserved(ctx, &@1, "const"); YYABORT; }
+  | CONST opeq expr              { reserved(ctx, &@1, "const"); YYABORT; }
   | HELP                        { $$ = stmt(ctx, ST_HELP, @$); }
   | HELP word                   { $$ = stmt(ctx, ST_HELP, @$); $$->name = $2; $$->name_loc = @2; }
   | QUIT                        { $$ = stmt(ctx, ST_QUIT, @$); }
@@ -517,6 +520,11 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, Pa
                             i == 0 ? ", expecting " : i == n - 1 ? " or " : ", ",
                             yysymbol_name(exp[i]));
     }
+    /* A command word where a name was wanted (f(grad) = 1, const = 1):
+     * say why it cannot be one. */
+    if (tok >= YYSYMBOL_GRAD && tok <= YYSYMBOL_WRT && len < (int)sizeof msg)
+        snprintf(msg + len, sizeof msg - len, " (%s is a command word, so it cannot be a name)",
+                 yysymbol_name(tok));
     fail(ctx, loc, msg);
     if (tok == YYSYMBOL_YYEOF)
         ctx->diag->kind = E_INCOMPLETE;

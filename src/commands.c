@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "commands.h"
 #include "cmdutil.h"
 #include "draw.h"
@@ -190,32 +191,66 @@ static int find_cycle(Session *s, Entry *target, Entry **uses, int nuses,
     return 1;
 }
 
+/* "note: bb is not defined yet", once per name, at its first mention: one
+ * walk over the body (pre-order, explicit stack). */
 static void note_undefined(Session *s, const Ast *body, Entry **uses, int n)
 {
-    for (int i = 0; i < n; i++) {
-        Entry *u = uses[i];
-        if (u->kind != ENT_UNDEF || strcmp(u->name, "pi") == 0 || strcmp(u->name, "e") == 0)
-            continue;
-        /* point at the first mention */
-        const Loc *loc = &body->loc;
-        int sn = 0, cap = 0;
-        const Ast **stack = NULL;
-        xgrow((void **)&stack, &cap, 1, sizeof *stack);
-        stack[sn++] = body;
-        while (sn > 0) {
-            const Ast *a = stack[--sn];
-            if ((a->kind == AST_NAME || a->kind == AST_CALL) && strcmp(a->name, u->name) == 0) {
-                loc = &a->loc;
-                break;
+    int any = 0;
+    for (int i = 0; i < n && !any; i++) any = uses[i]->kind == ENT_UNDEF;
+    if (!any) return;
+    /* marked `todo`: an undefined name of this body (function parameters
+     * are not among the uses); re-marked `done` once noted */
+    unsigned todo = session_new_epoch(s), done = session_new_epoch(s);
+    for (int i = 0; i < n; i++)
+        if (uses[i]->kind == ENT_UNDEF && strcmp(uses[i]->name, "pi") && strcmp(uses[i]->name, "e"))
+            uses[i]->mark_epoch = todo;
+    int sn = 0, cap = 0;
+    const Ast **stack = NULL;
+    xgrow((void **)&stack, &cap, 1, sizeof *stack);
+    stack[sn++] = body;
+    while (sn > 0) {
+        const Ast *a = stack[--sn];
+        if (a->kind == AST_NAME || a->kind == AST_CALL) {
+            Entry *u = session_find(s, a->name);
+            if (u && u->mark_epoch == todo) {
+                u->mark_epoch = done;
+                const char *near = help_suggest(s, u->name, 1);
+                if (near) report_note(s, &a->loc, "%s is not defined yet (did you mean %s?)", u->name, near);
+                else report_note(s, &a->loc, "%s is not defined yet", u->name);
             }
-            xgrow((void **)&stack, &cap, sn + a->nkids, sizeof *stack);
-            for (int j = a->nkids - 1; j >= 0; j--) stack[sn++] = a->kid[j];
         }
-        free(stack);
-        const char *near = help_suggest(s, u->name, 1);
-        if (near) report_note(s, loc, "%s is not defined yet (did you mean %s?)", u->name, near);
-        else report_note(s, loc, "%s is not defined yet", u->name);
+        xgrow((void **)&stack, &cap, sn + a->nkids, sizeof *stack);
+        for (int j = a->nkids - 1; j >= 0; j--) stack[sn++] = a->kid[j];
     }
+    free(stack);
+}
+
+/* Calls with the wrong number of arguments, found when a body is defined
+ * (not first when it is evaluated): built-in functions, and user functions
+ * already defined.  Walks the body with an explicit stack. */
+static int check_calls(Session *s, const Ast *body, Diag *d)
+{
+    int n = 0, cap = 0, rc = E_OK;
+    const Ast **stack = NULL;
+    xgrow((void **)&stack, &cap, 1, sizeof *stack);
+    stack[n++] = body;
+    while (n > 0 && !rc) {
+        const Ast *a = stack[--n];
+        if (a->kind == AST_CALL) {
+            int arity = -1;
+            if (op_lookup_function(a->name, &arity) < 0) {
+                Entry *e = session_find(s, a->name);
+                arity = !strcmp(a->name, "dot") ? 2 : e && e->kind == ENT_FUNC ? e->nparams : -1;
+            }
+            if (arity >= 0 && arity != a->nkids)
+                rc = diag_set(d, E_ARITY, &a->loc, "%s takes %d argument%s, not %d", a->name,
+                              arity, arity == 1 ? "" : "s", a->nkids);
+        }
+        xgrow((void **)&stack, &cap, n + a->nkids, sizeof *stack);
+        for (int i = 0; i < a->nkids; i++) stack[n++] = a->kid[i];
+    }
+    free(stack);
+    return rc;
 }
 
 /* f = expr, f(x, y) = expr: a formula or function body (live). */
@@ -231,6 +266,7 @@ static int define_body(Session *s, Entry *e, const Stmt *st, EntKind kind, Diag 
                 return diag_set(d, E_NAME, &st->name_locs[i],
                                 "parameter %s appears twice", params[i]);
     }
+    if (check_calls(s, body, d)) return d->kind;
     Entry **uses;
     int n = session_collect_uses(s, body, params, np, &uses);
     char path[512];
@@ -548,27 +584,30 @@ out:
 
 static int cmd_print(Session *s, const Stmt *st, Diag *d)
 {
-    char line[4096];
-    size_t off = 0;
-    line[0] = '\0';
-    for (int i = 0; i < st->ne; i++) {
-        char buf[300];
+    char *line = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&line, &len);
+    int rc = E_OK;
+    for (int i = 0; i < st->ne && !rc; i++) {
         const Ast *a = st->e[i];
+        if (i) fputc(' ', f);
         if (a->kind == AST_STR) {
-            snprintf(buf, sizeof buf, "%s", a->name);
+            fputs(a->name, f);
         } else {
             Value v = { 0 };
-            if (eval_now(s, a, &v, d)) { value_free(&v); return d->kind; }
-            char *str = report_value_str(&v, s->set.digits, 0, (int)off + (i ? 1 : 0));
-            snprintf(buf, sizeof buf, "%s", str);
-            free(str);
+            fflush(f);
+            if (!(rc = eval_now(s, a, &v, d))) {
+                char *str = report_value_str(&v, s->set.digits, 0, (int)len);
+                fputs(str, f);
+                free(str);
+            }
             value_free(&v);
         }
-        if (off < sizeof line)
-            off += (size_t)snprintf(line + off, sizeof line - off, "%s%s", i ? " " : "", buf);
     }
-    report_text(s, "%s", line);
-    return E_OK;
+    fclose(f);
+    if (!rc) report_text(s, "%s", line);
+    free(line);
+    return rc;
 }
 
 /* e's definition and value, as show (full) and vars print it; malloc'd. */
@@ -831,13 +870,16 @@ static int cmd_save(Session *s, const Stmt *st, Diag *d)
      * that loading never meets a name before its definition */
     for (int pass = 0; pass < 2; pass++)
         for (Entry *e = s->first; e; e = e->next) {
-            char def[65536];
             if (pass == 0 && (e->kind == ENT_PARAM || e->kind == ENT_CONST)) {
                 fprintf(f, "%s%s = ", e->kind == ENT_CONST ? "const " : "", e->name);
                 save_value(f, &e->val);
                 fputc('\n', f);
             } else if (pass == 1 && (e->kind == ENT_FORMULA || e->kind == ENT_FUNC)) {
-                span_text(e->expr, def, sizeof def);
+                const char *p;
+                int n = report_span(&e->expr->loc, &p);
+                char *def = xmalloc((size_t)n + 1);
+                memcpy(def, p, (size_t)n);
+                def[n] = '\0';
                 /* A definition written over several lines (maybe with
                  * comments) needs its brackets to continue when read back. */
                 int wrap = strchr(def, '\n') != NULL;
@@ -849,6 +891,7 @@ static int cmd_save(Session *s, const Stmt *st, Diag *d)
                 } else {
                     fprintf(f, "%s = %s%s%s\n", e->name, wrap ? "(" : "", def, wrap ? ")" : "");
                 }
+                free(def);
             }
         }
     if (ferror(f) | fclose(f) || rename(tmp, st->file) != 0) {
@@ -940,35 +983,53 @@ int cmd_run_text(Session *s, const char *name, const char *text, size_t len,
     return E_OK;
 }
 
-int cmd_run_file(Session *s, const char *path, const Loc *from)
+int cmd_run_file(Session *s, const char *given, const Loc *from)
 {
-    FILE *f = fopen(path, "rb");
+    enum { MAX_LOAD_DEPTH = 64 };
     Diag d = { 0 };
-    if (!f) {
+    char path[4096];
+    session_resolve(from, given, path, sizeof path);
+    struct stat sb;
+    FILE *f = NULL;
+    if (stat(path, &sb) != 0)
         diag_set(&d, E_IO, from, "cannot open %s: %s", path, strerror(errno));
+    else if (S_ISDIR(sb.st_mode))
+        diag_set(&d, E_IO, from, "cannot load %s: it is a directory", path);
+    else if (!S_ISREG(sb.st_mode))
+        diag_set(&d, E_IO, from, "cannot load %s: not a regular file", path);
+    else if (sb.st_size > 1L << 30)
+        diag_set(&d, E_IO, from, "cannot load %s: larger than 1 GiB", path);
+    else if (s->nloading >= MAX_LOAD_DEPTH)
+        diag_set(&d, E_LIMIT, from, "load nested more than %d deep", MAX_LOAD_DEPTH);
+    else if (!(f = fopen(path, "rb")))
+        diag_set(&d, E_IO, from, "cannot open %s: %s", path, strerror(errno));
+    char *real = f ? realpath(path, NULL) : NULL;
+    for (int i = 0; f && real && i < s->nloading; i++)
+        if (strcmp(s->loading[i], real) == 0) {
+            diag_set(&d, E_USAGE, from, "%s loads itself (a load cycle): stopped", path);
+            fclose(f);
+            f = NULL;
+        }
+    if (!f) {
+        free(real);
         report_error(s, &d);
         return E_INCLUDED;
     }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? 2 * cap : 65536;
-            buf = xrealloc(buf, cap);
-        }
-        size_t k = fread(buf + len, 1, cap - len, f);
-        len += k;
-        if (k == 0) break;
-    }
+    char *buf = xmalloc((size_t)sb.st_size + 1);
+    size_t len = fread(buf, 1, (size_t)sb.st_size, f);
     int err = ferror(f);
     fclose(f);
     if (err) {
         free(buf);
-        diag_set(&d, E_IO, from, "cannot read %s", path);
+        free(real);
+        diag_set(&d, E_IO, from, "cannot read %s: %s", path, strerror(errno));
         report_error(s, &d);
         return E_INCLUDED;
     }
+    s->loading = xrealloc(s->loading, (size_t)(s->nloading + 1) * sizeof *s->loading);
+    s->loading[s->nloading++] = real ? real : xstrdup(path);
     int rc = cmd_run_text(s, path, buf, len, 1, 0);
+    free(s->loading[--s->nloading]);
     free(buf);
     return rc ? E_INCLUDED : E_OK;
 }

@@ -426,7 +426,9 @@ static int compile_constructor(Compiler *c, const Frame *f)
         if (a->nkids != 1 || a->kid[0]->kind != AST_STR)
             return fail_at(c, a, f->owner, E_USAGE, "load_csv takes a file name: load_csv(\"data.csv\")");
         Value v = { 0 };
-        if (csv_load(a->kid[0]->name, &v, msg, sizeof msg))
+        char path[4096];
+        session_resolve(&a->kid[0]->loc, a->kid[0]->name, path, sizeof path);
+        if (csv_load(path, &v, msg, sizeof msg))
             return fail_at(c, a->kid[0], f->owner, E_IO, msg);
         int slot = emit(c, OP_NUM, -1, -1, a, f->owner, &v.shape);
         if (slot >= 0)
@@ -767,9 +769,22 @@ Tape *compile_entry(Session *s, Entry *e, Diag *d)
     Ast name = { .kind = AST_NAME, .name = e->name };
     name.loc = e->loc;
     e->tape = compile_expr(s, &name, NULL, d);
-    if (e->tape)
-        for (int i = 0; i < e->tape->n; i++)
-            if (e->tape->src[i] == &name)
-                e->tape->src[i] = NULL;   /* do not keep a pointer to the stack */
+    if (!e->tape) return NULL;
+    for (int i = 0; i < e->tape->n; i++)
+        if (e->tape->src[i] == &name)
+            e->tape->src[i] = NULL;   /* do not keep a pointer to the stack */
+    /* Every formula caching the whole graph below it would take memory
+     * quadratic in a chain's length: past a budget, the other formulas'
+     * tapes go (they are compiled again when next needed). */
+    enum { CACHE_SLOTS = 4000000 };
+    s->cached_slots += e->tape->n;
+    if (s->cached_slots > CACHE_SLOTS) {
+        for (Entry *o = s->first; o; o = o->next)
+            if (o != e && o->tape) {
+                tape_free(o->tape);
+                o->tape = NULL;
+            }
+        s->cached_slots = e->tape->n;
+    }
     return e->tape;
 }

@@ -24,6 +24,16 @@ void diag_note(Diag *d, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Print n bytes of source, control bytes (an ESC could drive the
+ * terminal) shown as '?'; tabs kept, so the caret below lines up. */
+static void put_text(FILE *f, const char *p, int n)
+{
+    for (int i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : c, f);
+    }
+}
+
 /* The offending line, then ^ under the first column and ~ under the rest
  * of the span (on that line). */
 static void show_line(FILE *f, const Loc *loc, int color)
@@ -33,10 +43,14 @@ static void show_line(FILE *f, const Loc *loc, int color)
     if (len > 200) {  /* a huge line: show the part around the column */
         int from = loc->col > 60 ? loc->col - 60 : 1;
         int n = len - (from - 1) < 120 ? len - (from - 1) : 120;
-        fprintf(f, "  ...%.*s...\n  ...", n, line + from - 1);
+        fputs("  ...", f);
+        put_text(f, line + from - 1, n);
+        fputs("...\n  ...", f);
         for (int i = from; i < loc->col; i++) fputc(' ', f);
     } else {
-        fprintf(f, "  %.*s\n  ", len, line);
+        fputs("  ", f);
+        put_text(f, line, len);
+        fputs("\n  ", f);
         for (int i = 1; i < loc->col && i <= len; i++)
             fputc(line[i - 1] == '\t' ? '\t' : ' ', f);
     }

@@ -194,8 +194,8 @@ static void complex_step(Tape *t, Point pt, FdEstimate *e, long *passes)
 int numdiff_disagree(double bp, double c, double fplus, double fminus,
                      double h, double tol)
 {
-    if (isnan(bp) || isnan(c))
-        return !(isnan(bp) && isnan(c));
+    if (!isfinite(bp) || !isfinite(c))   /* inf against a number is a mismatch */
+        return !(bp == c || (isnan(bp) && isnan(c)));
     if (bp == c)
         return 0;
     double floor = 10 * DBL_EPSILON * fmax(fabs(fplus), fabs(fminus)) / h;

@@ -8,6 +8,7 @@
  * A statement that ends inside brackets or after an operator is incomplete:
  * the parser says "unexpected end of input", and the loop reads another
  * line with the continuation prompt (as Lua's REPL does). */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,11 +35,43 @@ typedef struct Pending {
     size_t len, cap;
     int first_line;          /* line number of its first line */
     int nlines;
+    int depth;               /* brackets open so far (a quick scan, see open_after) */
 } Pending;
 
-static void pending_add(Pending *p, const char *line)
+/* A quick scan of one line, so that a statement spread over many lines is
+ * not parsed again at every line (that would be quadratic): the brackets it
+ * leaves open (strings and comments skipped), and whether its last token is
+ * one after which a newline continues the statement (an operator, =, :=,
+ * ',', wrt).  Only when neither holds is the text worth parsing. */
+static int open_after(const char *line, size_t n, int *depth)
 {
-    size_t n = strlen(line);
+    int cont = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c == '#') break;
+        if (c == '"') {
+            while (++i < n && line[i] != '"') ;
+            cont = 0;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\r') continue;
+        if (c == '(' || c == '[') (*depth)++;
+        else if ((c == ')' || c == ']') && *depth > 0) (*depth)--;
+        cont = strchr("+-*/@^<>=,!:", c) != NULL && c != '\0';
+        if (!cont && i + 3 <= n && !strncmp(line + i, "wrt", 3) &&
+            (i == 0 || !(isalnum((unsigned char)line[i - 1]) || line[i - 1] == '_')) &&
+            (i + 3 == n || !(isalnum((unsigned char)line[i + 3]) || line[i + 3] == '_'))) {
+            i += 2;
+            cont = 1;
+        } else if (isalnum(c) || c == '_' || c == '.') {
+            cont = 0;
+        }
+    }
+    return *depth > 0 || cont;
+}
+
+static void pending_add(Pending *p, const char *line, size_t n)
+{
     if (p->len + n + 2 > p->cap) {
         p->cap = (p->len + n + 2) * 2;
         p->buf = xrealloc(p->buf, p->cap);
@@ -54,14 +87,18 @@ static void pending_reset(Pending *p, int next_line)
 {
     p->len = 0;
     p->nlines = 0;
+    p->depth = 0;
     p->first_line = next_line;
     if (p->buf) p->buf[0] = '\0';
 }
 
-/* Feed one line.  Returns 1 while the statement is incomplete. */
-static int feed(Session *s, Pending *p, const char *line, int *failures)
+/* Feed one line (n bytes: a NUL inside is kept, for the lexer to refuse).
+ * Returns 1 while the statement is incomplete. */
+static int feed(Session *s, Pending *p, const char *line, size_t n, int *failures)
 {
-    pending_add(p, line);
+    pending_add(p, line, n);
+    if (open_after(line, n, &p->depth))
+        return 1;               /* surely incomplete: no need to parse yet */
     bp_interrupted = 0;
     int rc = cmd_run_text(s, "<stdin>", p->buf, p->len, p->first_line, 1);
     if (rc == E_INCOMPLETE)
@@ -159,7 +196,7 @@ static void on_line(char *line)
         if (!pend.len) putchar('\n');
         return;
     }
-    int more = feed(sess, &pend, line, &failures);
+    int more = feed(sess, &pend, line, strlen(line), &failures);
     if (*line) add_history(line);
     free(line);
     if (sess->quit) {
@@ -237,8 +274,8 @@ static int plain_loop(Session *s, int prompts)
     for (;;) {
         if (prompts) { fputs(more ? CONT : PROMPT, stdout); fflush(stdout); }
         if ((n = getline(&line, &cap, stdin)) < 0) break;
-        if (n > 0 && line[n - 1] == '\n') line[n - 1] = '\0';
-        more = feed(s, &pend, line, &failures);
+        if (n > 0 && line[n - 1] == '\n') line[--n] = '\0';
+        more = feed(s, &pend, line, (size_t)n, &failures);
         if (s->quit) break;
     }
     if (more && !s->quit) {   /* the input ended inside a statement */

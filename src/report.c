@@ -14,20 +14,50 @@ void report_fmt_value(char *buf, size_t n, double v, int digits)
     snprintf(buf, n, "%.*g", digits, v);
 }
 
+/* The fewest significant digits that read back as v, written as Python's
+ * repr writes them: plain notation for exponents from -4 to 15 (30, not
+ * 3e+01), scientific beyond. */
 void report_fmt_json(char *buf, size_t n, double v)
 {
     if (!isfinite(v)) { snprintf(buf, n, "null"); return; }
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, n, "%.*g", p, v);
-        if (strtod(buf, NULL) == v)
-            return;
+    char e[40];
+    int p;
+    for (p = 1; p < 17; p++) {
+        snprintf(e, sizeof e, "%.*e", p - 1, v);
+        if (strtod(e, NULL) == v) break;
     }
+    snprintf(e, sizeof e, "%.*e", p - 1, v);
+    int exp = atoi(strchr(e, 'e') + 1);
+    if (exp < -4 || exp >= 16) {
+        snprintf(buf, n, "%s", e);
+        return;
+    }
+    int decimals = p - 1 - exp;
+    snprintf(buf, n, "%.*f", decimals > 0 ? decimals : 0, v);
+}
+
+/* The length of a valid UTF-8 sequence at p, or 0. */
+static int utf8_len(const unsigned char *p)
+{
+    int n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+          : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 2 && p[0] < 0xc2) return 0;            /* overlong */
+    for (int i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80) return 0;
+    return n;
 }
 
 void report_json_string(FILE *f, const char *s)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x80) {
+            int n = utf8_len(p);
+            if (n == 0) { fputs("\\ufffd", f); continue; }   /* invalid: JSON must be UTF-8 */
+            fwrite(p, 1, (size_t)n, f);
+            p += n - 1;
+            continue;
+        }
         switch (*p) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;

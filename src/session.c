@@ -1,6 +1,7 @@
 /* session.c: the name table (open addressing on the name) and settings. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "session.h"
 #include "tape.h"
 #include "ops.h"
@@ -49,6 +50,7 @@ void session_free(Session *s)
         if (s->tab[i])
             entry_free(s->tab[i]);
     free(s->tab);
+    free(s->loading);
     for (Source *src = s->sources, *nx; src; src = nx) {
         nx = src->next;
         src_free(src);
@@ -205,6 +207,17 @@ int session_collect_uses(Session *s, const Ast *body, const char **params,
     free(stack);
     *out = uses;
     return nu;
+}
+
+const char *session_resolve(const Loc *from, const char *path, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", path);
+    if (!from || !from->src || path[0] == '/') return buf;
+    const char *name = from->src->name, *slash = strrchr(name, '/');
+    if (!slash) return buf;                       /* a script in the current directory, -e, <stdin> */
+    snprintf(buf, n, "%.*s/%s", (int)(slash - name), name, path);
+    if (access(buf, F_OK) != 0) snprintf(buf, n, "%s", path);
+    return buf;
 }
 
 void session_adopt(Session *s, Source *src)

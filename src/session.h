@@ -70,6 +70,9 @@ typedef struct Session {
     Rng rng;                 /* randn's stream (set seed restarts it) */
     double value_bytes;      /* memory held by the values of all names */
     int gradof_depth;        /* compiling inside grad(...): refuse another */
+    long cached_slots;       /* slots in the formulas' cached tapes (an upper bound) */
+    char **loading;          /* the files being loaded, outermost first */
+    int nloading;
 } Session;
 
 Session *session_new(void);
@@ -101,6 +104,12 @@ void session_replace_uses(Entry *e, Entry **uses, int n);
 void session_adopt(Session *s, Source *src);
 
 unsigned session_new_epoch(Session *s);
+
+/* A file name as a script means it: relative to the script's own
+ * directory when the file is there (load "data.bp", load_csv("d.csv") in
+ * examples/x.bp find examples/data.bp), else as given (the current
+ * directory).  Writes into buf (size n) and returns it. */
+const char *session_resolve(const Loc *from, const char *path, char *buf, size_t n);
 
 /* Is `name` reserved (a command word or a built-in function)? */
 int session_reserved(const char *name);

@@ -64,6 +64,9 @@ HOSTILE_TESTS = \
 	tests/hostile/overflow-mid-graph.hostile \
 	tests/hostile/overflow-product.hostile \
 	tests/hostile/print-many-items.hostile \
+	tests/hostile/pty-errors-keep-session.hostile \
+	tests/hostile/pty-interrupt-grad.hostile \
+	tests/hostile/pty-long-line.hostile \
 	tests/hostile/recursion-formula.hostile \
 	tests/hostile/recursion-mutual.hostile \
 	tests/hostile/recursion-self.hostile \
