@@ -75,7 +75,7 @@ static void measure(const char *form, Session *s, long p)
     long n = 0;
     for (int i = 0; i < j.t->nleaves && n < p; i++) {
         int slot = j.t->leaves[i];
-        if (j.t->ent[slot]->kind != ENT_PARAM) continue;
+        if (tape_name(j.t, slot)->kind != ENT_PARAM) continue;
         for (long k = 0; k < tape_size(j.t, slot) && n < p; k++, n++) {
             j.slots[n] = slot;
             j.k[n] = k;

@@ -28,7 +28,7 @@ static void update(Model *m)
 {
     for (int i = 0; i < m->n; i++) {
         int slot = m->slots[i];
-        double *w = m->t->ent[slot]->val.data;
+        double *w = tape_name(m->t, slot)->val.data;
         const double *g = tape_grad(m->t, slot);
         for (long k = 0, n = tape_size(m->t, slot); k < n; k++)
             w[k] -= m->lr * g[k];
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     m.slots = malloc((size_t)m.t->nleaves * sizeof *m.slots);
     long nparam = 0;
     for (int i = 0; i < m.t->nleaves; i++)
-        if (m.t->ent[m.t->leaves[i]]->kind == ENT_PARAM) {
+        if (m.t->leafent[i]->kind == ENT_PARAM) {
             m.slots[m.n++] = m.t->leaves[i];
             nparam += tape_size(m.t, m.t->leaves[i]);
         }

@@ -83,17 +83,21 @@ static inline void bench_forward(Tape *t)
     }
 }
 
-/* The tape's own arrays (src/tape.h), in bytes: per slot op, a, b, shape,
- * off, src, ent, owner; per entry val and grad; per name named and
- * named_slot; per leaf leaves.  *used counts what the tape holds, *alloc
- * what its capacities reserve (arrays grow by doubling). */
+/* The tape's own arrays (src/tape.h), in bytes: per slot op, a, b, sid,
+ * off, src; per entry val and grad; per name named and named_slot; per leaf
+ * leaves and leafent; the owner runs and shape table.  *used counts what
+ * the tape holds, *alloc what its capacities reserve (arrays grow by
+ * doubling). */
 static inline void bench_tape_bytes(const Tape *t, double *used, double *alloc)
 {
-    size_t per_slot = sizeof *t->op + sizeof *t->a + sizeof *t->b + sizeof *t->shape
-                    + sizeof *t->off + sizeof *t->src + sizeof *t->ent + sizeof *t->owner;
+    size_t per_slot = sizeof *t->op + sizeof *t->a + sizeof *t->b + sizeof *t->sid
+                    + sizeof *t->off + sizeof *t->src;
     size_t per_val = sizeof *t->val + sizeof *t->grad;
     size_t per_name = sizeof *t->named + sizeof *t->named_slot;
-    double extra = (double)t->nnamed * (double)per_name + (double)t->nleaves * sizeof *t->leaves
+    double extra = (double)t->nnamed * (double)per_name
+                 + (double)t->nleaves * (sizeof *t->leaves + sizeof *t->leafent)
+                 + (double)t->nruns * (sizeof *t->run_start + sizeof *t->run_owner)
+                 + (double)t->nshapes * sizeof *t->shapes
                  + (double)t->ndeps * (sizeof *t->deps + sizeof *t->dep_stamps);
     *used = (double)t->n * (double)per_slot + (double)t->nval * (double)per_val + extra;
     *alloc = (double)t->cap * (double)per_slot + (double)t->valcap * (double)per_val + extra;

@@ -24,24 +24,34 @@ void backprop(Tape *t)
 {
     const unsigned char *op = t->op;
     const int *a = t->a, *b = t->b;
+    const unsigned *sid = t->sid;
+    const long *off = t->off;
+    const double *v = t->val;
     tape_zero_grad(t);
-    tape_grad(t, t->root)[0] = 1.0;             /* seed: ∂f/∂f = 1 */
+    double *g = t->grad;
+    g[off[t->root]] = 1.0;                      /* seed: ∂f/∂f = 1 */
     for (int i = t->root; i >= 0; i--) {
         const OpInfo *o = &op_info[op[i]];
-        if (o->kbwd) {
+        if (sid[i] == 0 && !o->kbwd) {
+            /* a scalar element-wise operation (or a leaf): the commonest
+             * rules inline, the others through the op table */
+            double gi = g[off[i]];
+            if (gi == 0 || o->arity == 0) continue;   /* nothing to send, or no inputs */
+            double *ga = g + off[a[i]];
+            switch (op[i]) {
+            case OP_ADD: *ga += gi; g[off[b[i]]] += gi; break;
+            case OP_SUB: *ga += gi; g[off[b[i]]] -= gi; break;
+            case OP_MUL: *ga += gi * v[off[b[i]]]; g[off[b[i]]] += gi * v[off[a[i]]]; break;
+            case OP_NEG: *ga -= gi; break;
+            default:
+                if (o->arity == 2)
+                    o->bwd(ga, g + off[b[i]], gi, v[off[a[i]]], v[off[b[i]]], v[off[i]]);
+                else
+                    o->bwd(ga, NULL, gi, v[off[a[i]]], 0, v[off[i]]);
+            }
+        } else if (o->kbwd) {
             o->kbwd(t, i);
-        } else if (o->arity == 0) {
-            continue;                            /* leaves, constants, grad() */
-        } else if (tape_shape(t, i).rank == 0) {      /* scalar fast path */
-            double g = tape_grad(t, i)[0];
-            if (g == 0) continue;
-            double *y = tape_val(t, i);
-            if (o->arity == 2)
-                o->bwd(tape_grad(t, a[i]), tape_grad(t, b[i]), g,
-                       tape_val(t, a[i])[0], tape_val(t, b[i])[0], y[0]);
-            else
-                o->bwd(tape_grad(t, a[i]), NULL, g, tape_val(t, a[i])[0], 0, y[0]);
-        } else {
+        } else if (o->arity > 0) {
             k_elem_bwd(t, i);
         }
     }

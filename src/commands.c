@@ -50,6 +50,13 @@ int cmd_forward(Tape *t, Diag *d)
 /* Evaluate expression e now into *out (which it owns). */
 int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
 {
+    /* a number (w = 0.5, w = -3): no graph needed */
+    const Ast *num = e->kind == AST_NEG ? e->kid[0] : e;
+    if (num->kind == AST_NUM) {
+        double x = e->kind == AST_NEG ? -num->num : num->num;
+        value_set(out, (Shape){ 0, { 0, 0 } }, &x);
+        return E_OK;
+    }
     int owned;
     Tape *t = tape_for(s, e, &owned, d);
     if (!t) return d->kind;

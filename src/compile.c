@@ -177,7 +177,7 @@ static int fail_at(Compiler *c, const Ast *a, Entry *owner, ErrKind k, const cha
 static unsigned intern_shape(Compiler *c, Shape sh)
 {
     Tape *t = c->t;
-    if (sh.rank == 0 && t->nshapes && t->shapes[0].rank == 0) return 0;   /* the common case */
+    if (sh.rank == 0) return 0;   /* shapes[0] is the scalar: the loops test sid == 0 */
     /* a key that is never NULL and unique per shape: a pointer-sized hash
      * would collide, so look the candidates up by value */
     uintptr_t key = (uintptr_t)(sh.rank + 1) * 0x9e3779b97f4a7c15u ^ (uintptr_t)sh.d[0] * 0x100000001b3u
@@ -523,6 +523,8 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
 {
     Compiler c = { .s = s, .d = d };
     c.t = xcalloc(1, sizeof *c.t);
+    xgrow((void **)&c.t->shapes, &c.t->shapescap, 1, sizeof *c.t->shapes);
+    c.t->shapes[c.t->nshapes++] = (Shape){ 0, { 0, 0 } };   /* id 0: scalar */
     Frame *fr = NULL;
     int nf = 0, fcap = 0, *vs = NULL, nv = 0, vcap = 0;
     int ok = 1;

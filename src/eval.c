@@ -2,15 +2,16 @@
  *
  * No allocation, no name look-up, no printing: a slot either gets its value
  * or the loop stops and returns the failing slot (its AST gives the caret).
- * Scalars take a fast path straight to the op's scalar rule; tensors go to
- * the kernels. */
+ * Scalar slots (shape id 0) take a direct path: the commonest operations
+ * inline, the others through their scalar rule; tensors go to the kernels. */
 #include <math.h>
 #include <string.h>
 #include "tape.h"
 #include "ops.h"
 #include "kernels.h"
 
-/* Did every input of slot i hold finite numbers? */
+/* Did every input of slot i hold finite numbers?  (Only asked once a
+ * result is not finite, to name the node where that began.) */
 static int inputs_finite(const Tape *t, int i)
 {
     const OpInfo *o = &op_info[t->op[i]];
@@ -32,57 +33,83 @@ static int inputs_finite(const Tape *t, int i)
     return 1;
 }
 
+/* Slots whose inputs are not plain value slots. */
+static const char *special(Tape *t, int i, const char **msg, int *failed)
+{
+    double *y = tape_val(t, i);
+    long n = tape_size(t, i);
+    *failed = 0;
+    switch (t->op[i]) {
+    case OP_NUM:
+        break;
+    case OP_LEAF:
+        memcpy(y, t->leafent[t->a[i]]->val.data, (size_t)n * sizeof *y);
+        break;
+    case OP_GRADOF: {
+        /* grad(f, w) in an expression: a forward and a backward pass of
+         * f's own tape */
+        GradOf *g = &t->gradof[t->a[i]];
+        if (eval_forward(g->sub, 0, msg) >= 0) { *failed = 1; return *msg; }
+        if (g->wrt < 0) {
+            memset(y, 0, (size_t)n * sizeof *y);
+        } else {
+            backprop(g->sub);
+            memcpy(y, tape_grad(g->sub, g->wrt), (size_t)n * sizeof *y);
+        }
+        break;
+    }
+    }
+    return NULL;
+}
+
 int eval_forward(Tape *t, int from, const char **msg)
 {
     const unsigned char *op = t->op;
     const int *a = t->a, *b = t->b;
+    const unsigned *sid = t->sid;
+    const long *off = t->off;
+    double *v = t->val;
     for (int i = from; i < t->n; i++) {
-        const OpInfo *o = &op_info[op[i]];
-        double *y = tape_val(t, i);
+        double *y = v + off[i];
+        const char *err = NULL;
+        int failed = 0;
         switch (op[i]) {
-        case OP_NUM:
-            break;
-        case OP_LEAF:
-            memcpy(y, t->leafent[t->a[i]]->val.data, (size_t)tape_size(t, i) * sizeof *y);
-            break;
-        case OP_GRADOF: {
-            /* grad(f, w) in an expression: a forward and a backward pass
-             * of f's own tape. */
-            GradOf *g = &t->gradof[a[i]];
-            if (eval_forward(g->sub, 0, msg) >= 0)
-                return i;
-            long n = tape_size(t, i);
-            if (g->wrt < 0) {
-                memset(y, 0, (size_t)n * sizeof *y);
-            } else {
-                backprop(g->sub);
-                memcpy(y, tape_grad(g->sub, g->wrt), (size_t)n * sizeof *y);
+        case OP_NUM: case OP_LEAF: case OP_GRADOF:
+            err = special(t, i, msg, &failed);
+            if (failed) return i;
+            continue;
+        }
+        if (sid[i] == 0 && op[i] <= OP_NE) {
+            /* a scalar element-wise operation: its inputs are scalars */
+            double x = v[off[a[i]]];
+            switch (op[i]) {
+            case OP_ADD: *y = x + v[off[b[i]]]; break;
+            case OP_SUB: *y = x - v[off[b[i]]]; break;
+            case OP_MUL: *y = x * v[off[b[i]]]; break;
+            case OP_NEG: *y = -x; break;
+            default: {
+                const OpInfo *o = &op_info[op[i]];
+                if (o->kfwd) err = o->kfwd(t, i);    /* vector @ vector */
+                else err = o->fwd(x, o->arity == 2 ? v[off[b[i]]] : 0, y);
             }
-            break;
+            }
+        } else {
+            const OpInfo *o = &op_info[op[i]];
+            err = o->kfwd ? o->kfwd(t, i) : k_elem_fwd(t, i);
         }
-        default: {
-            const char *err;
-            if (o->kfwd)
-                err = o->kfwd(t, i);
-            else if (tape_shape(t, i).rank == 0)   /* scalar fast path */
-                err = o->fwd(tape_val(t, a[i])[0], o->arity == 2 ? tape_val(t, b[i])[0] : 0, y);
-            else
-                err = k_elem_fwd(t, i);
-            if (err) {
-                *msg = err;
+        if (err) {
+            *msg = err;
+            return i;
+        }
+        /* Inputs finite, output not: name the node where it began. */
+        long n = sid[i] == 0 ? 1 : tape_size(t, i);
+        for (long j = 0; j < n; j++)
+            if (!isfinite(y[j])) {
+                if (!inputs_finite(t, i)) break;
+                *msg = isnan(y[j]) ? "the result is not a number (NaN)"
+                                   : "overflow: the result is infinite";
                 return i;
             }
-            /* Inputs finite, output not: name the node where it began. */
-            for (long j = 0, n = tape_size(t, i); j < n; j++)
-                if (!isfinite(y[j])) {
-                    if (!inputs_finite(t, i)) break;
-                    *msg = isnan(y[j]) ? "the result is not a number (NaN)"
-                                       : "overflow: the result is infinite";
-                    return i;
-                }
-            break;
-        }
-        }
     }
     return -1;
 }

@@ -37,7 +37,8 @@ struct Tape {
     int *a, *b;              /* input slots (-1: none); OP_LEAF: a = index in leaves;
                                 OP_GRADOF: a = gradof index; OP_INDEX: b = index
                                 spec; OP_STACK: a = first of b inputs in args[] */
-    unsigned *sid;           /* each slot's shape, an index into shapes[] */
+    unsigned *sid;           /* each slot's shape, an index into shapes[]; 0 is
+                                the scalar, so `sid[i] == 0` is the fast test */
     Shape *shapes;           /* the distinct shapes of this tape */
     int nshapes, shapescap;
     Shape newshape;          /* a shape rule's answer (ops.h OpKernelShape) */

@@ -15,7 +15,10 @@
  * Bounded work: inputs over MAX_INPUT bytes are rejected, and so are inputs
  * naming commands that touch files or are meant to run long (load, save,
  * dot, train, sweep): the fuzzer must not write files or wait on them.
- * tests/hostile covers those commands instead.
+ * tests/hostile covers those commands instead.  Every session starts with
+ * bp's own limits lowered (SESSION_LIMITS: 256 MiB of values, 10^6 graph
+ * nodes) so that they, not libFuzzer's 2 GiB RSS limit, stop a big input;
+ * inputs that would raise them again (maxmem, maxnodes) are rejected.
  *
  * Build: `make fuzz` (tests/fuzz/local.mk).  The AFL++ driver is
  * tests/fuzz/afl_driver.c. */
@@ -30,6 +33,7 @@
 extern volatile sig_atomic_t bp_interrupted;
 
 enum { MAX_INPUT = 64 * 1024, MAX_REPL_INPUT = 4 * 1024, MAX_GRADS = 8 };
+static const char SESSION_LIMITS[] = "set maxmem 256\nset maxnodes 1000000\n";
 
 static FILE *devnull;
 
@@ -87,7 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!devnull) LLVMFuzzerInitialize(NULL, NULL);
     if (size > MAX_INPUT)
         return -1;
-    static const char *const skip[] = { "load", "save", "dot", "train", "sweep" };
+    static const char *const skip[] = { "load", "save", "dot", "train", "sweep",
+                                        "maxmem", "maxnodes" };
     for (size_t i = 0; i < sizeof skip / sizeof *skip; i++)
         if (has_word(data, size, skip[i]))
             return -1;
@@ -95,8 +100,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Session *s = session_new();
     s->out = devnull;
     s->err = devnull;
-    s->json = starts_with(data, size, "#!json");
     bp_interrupted = 0;
+    cmd_run_text(s, "<limits>", SESSION_LIMITS, sizeof SESSION_LIMITS - 1, 1, 0);
+    s->json = starts_with(data, size, "#!json");
 
     if (starts_with(data, size, "#!repl")) {
         if (size > MAX_REPL_INPUT) { session_free(s); return -1; }
