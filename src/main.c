@@ -35,9 +35,11 @@ static void usage(FILE *f)
 "2 on a usage error.  In the REPL, type help.\n");
 }
 
-/* A script on standard input: read it all, run it like a file. */
+/* A script on standard input: read it all, run it like a file (SPEC: no
+ * prompt, no colour). */
 static int run_stdin(Session *s)
 {
+    s->color = 0;
     char *buf = NULL;
     size_t len = 0, cap = 0, k;
     do {
