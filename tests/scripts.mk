@@ -132,6 +132,7 @@ SCRIPT_TESTS = \
 	tests/scripts/err_zeros_too_big.bp \
 	tests/scripts/lang_basics.bp \
 	tests/scripts/lang_check.bp \
+	tests/scripts/lang_complex_tensors.bp \
 	tests/scripts/lang_const.bp \
 	tests/scripts/lang_constructor_notes.bp \
 	tests/scripts/lang_csv.bp \
@@ -290,6 +291,7 @@ SCRIPT_FILES = \
 	tests/scripts/err_zeros_too_big.out \
 	tests/scripts/lang_basics.out \
 	tests/scripts/lang_check.out \
+	tests/scripts/lang_complex_tensors.out \
 	tests/scripts/lang_const.out \
 	tests/scripts/lang_constructor_notes.out \
 	tests/scripts/lang_csv.out \
