@@ -248,8 +248,10 @@ static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner,
     t->nval += size;
     t->sid[i] = intern_shape(c, t->newshape);
     if (!t->nruns || t->run_owner[t->nruns - 1] != owner) {
+        int cap = t->runscap;   /* the two arrays grow together */
         xgrow((void **)&t->run_start, &t->runscap, t->nruns + 1, sizeof *t->run_start);
-        t->run_owner = xrealloc(t->run_owner, (size_t)t->runscap * sizeof *t->run_owner);
+        if (t->runscap != cap)
+            t->run_owner = xrealloc(t->run_owner, (size_t)t->runscap * sizeof *t->run_owner);
         t->run_start[t->nruns] = i;
         t->run_owner[t->nruns++] = owner;
     }
@@ -567,7 +569,8 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                     add_named(&c, e, slot);
                     int lcap = c.leaves_cap;
                     xgrow((void **)&c.t->leaves, &lcap, c.t->nleaves + 1, sizeof(int));
-                    c.t->leafent = xrealloc(c.t->leafent, (size_t)lcap * sizeof *c.t->leafent);
+                    if (lcap != c.leaves_cap)
+                        c.t->leafent = xrealloc(c.t->leafent, (size_t)lcap * sizeof *c.t->leafent);
                     c.leaves_cap = lcap;
                     c.t->leafent[c.t->nleaves] = e;
                     c.t->leaves[c.t->nleaves++] = slot;

@@ -25,6 +25,9 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer
 FUZZ_SAN = -fsanitize=address,undefined
 FUZZ_ENV = UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(abs_srcdir)/tests/fuzz/ubsan.supp \
 	ASAN_OPTIONS=detect_leaks=1
+# AFL++ wants aborts, no symbolising, and finds leaks no better than libFuzzer.
+AFL_ENV = ASAN_OPTIONS=abort_on_error=1:symbolize=0:detect_leaks=0 \
+	UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:suppressions=$(abs_srcdir)/tests/fuzz/ubsan.supp
 FUZZ_ARGS =
 # clang + glibc do not define C11's CMPLX (glibc gives it to GCC only).
 FUZZ_COMPAT = '-DCMPLX(x,y)=__builtin_complex((double)(x),(double)(y))'
@@ -93,7 +96,7 @@ fuzz-afl: tests/fuzz/bp_afl
 	@rm -rf tests/fuzz/work-afl/in; $(MKDIR_P) tests/fuzz/work-afl/in
 	@for f in $(abs_srcdir)/tests/fuzz/corpus/* $(abs_srcdir)/examples/*.bp; do \
 	  test -f "$$f" && cp "$$f" tests/fuzz/work-afl/in/; done; true
-	$(FUZZ_ENV) AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+	$(AFL_ENV) AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
 	  afl-fuzz -m none -t 10000 -V $(FUZZ_SECONDS) -x $(abs_srcdir)/tests/fuzz/bp.dict \
 	  -i tests/fuzz/work-afl/in -o tests/fuzz/work-afl/out -- tests/fuzz/bp_afl
 	@if test -n "`ls tests/fuzz/work-afl/out/default/crashes 2>/dev/null | grep -v README`"; then \

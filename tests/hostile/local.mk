@@ -38,9 +38,12 @@ HOSTILE_TESTS = \
 	tests/hostile/load-binary.hostile \
 	tests/hostile/load-dev-zero.hostile \
 	tests/hostile/load-directory.hostile \
+	tests/hostile/load-fifo.hostile \
+	tests/hostile/load-huge-file.hostile \
 	tests/hostile/load-missing.hostile \
 	tests/hostile/load-mutual.hostile \
 	tests/hostile/load-self.hostile \
+	tests/hostile/load-symlink-loop.hostile \
 	tests/hostile/load-unreadable.hostile \
 	tests/hostile/minus-zero.hostile \
 	tests/hostile/nan-as-name.hostile \
@@ -72,6 +75,7 @@ HOSTILE_TESTS = \
 	tests/hostile/recursion-self.hostile \
 	tests/hostile/redefine-used-as-function.hostile \
 	tests/hostile/redefine-used-name.hostile \
+	tests/hostile/repl-dev-zero.hostile \
 	tests/hostile/repl-statement-100k-lines.hostile \
 	tests/hostile/save-load-subnormal.hostile \
 	tests/hostile/save-long-formula.hostile \
@@ -79,6 +83,7 @@ HOSTILE_TESTS = \
 	tests/hostile/second-derivative-formula.hostile \
 	tests/hostile/second-derivative-nested.hostile \
 	tests/hostile/session-10000.hostile \
+	tests/hostile/stdin-dev-zero.hostile \
 	tests/hostile/syntax-error-no-side-effect-repl.hostile \
 	tests/hostile/syntax-error-no-side-effect-script.hostile \
 	tests/hostile/tensor-huge-shape.hostile \
