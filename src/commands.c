@@ -47,7 +47,13 @@ int cmd_forward(Tape *t, Diag *d)
     return E_OK;
 }
 
-/* Evaluate expression e now into *out (which it owns). */
+/* Evaluate expression e now into *out (which it owns).
+ *
+ * Only the value is wanted, so formulas whose last value is still current
+ * (no change since: s->world) are constants here, and every formula
+ * computed on the way keeps its value for next time.  That is what makes a
+ * spreadsheet-like session linear: x1 = x0 + 1, x1, x2 = x1 + 1, x2, ...
+ * never recomputes the whole chain. */
 int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
 {
     /* a number (w = 0.5, w = -3): no graph needed */
@@ -57,12 +63,30 @@ int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
         value_set(out, (Shape){ 0, { 0, 0 } }, &x);
         return E_OK;
     }
-    int owned;
-    Tape *t = tape_for(s, e, &owned, d);
+    if (e->kind == AST_NAME) {
+        Entry *en = session_find(s, e->name);
+        if (en && en->kind == ENT_FORMULA && en->vcache_world == s->world) {
+            value_set(out, en->vcache.shape, en->vcache.data);
+            return E_OK;
+        }
+    }
+    s->use_values = 1;
+    Tape *t = compile_expr(s, e, NULL, d);
+    s->use_values = 0;
     if (!t) return d->kind;
     int rc = cmd_forward(t, d);
-    if (!rc) value_set(out, tape_shape(t, t->root), tape_val(t, t->root));
-    if (owned) tape_free(t);
+    if (!rc) {
+        value_set(out, tape_shape(t, t->root), tape_val(t, t->root));
+        for (int k = 0; k < t->nnamed; k++) {
+            Entry *f = t->named[k];
+            int slot = t->named_slot[k];
+            if (f->kind == ENT_FORMULA && f->vcache_world != s->world) {
+                value_set(&f->vcache, tape_shape(t, slot), tape_val(t, slot));
+                f->vcache_world = s->world;
+            }
+        }
+    }
+    tape_free(t);
     return rc;
 }
 
@@ -302,6 +326,7 @@ static int define_body(Session *s, Entry *e, const Stmt *st, EntKind kind, Diag 
     value_free(&e->val);
     e->loc = st->loc;
     session_touch(s, e);
+    session_changed(s, e);
     return E_OK;
 }
 
@@ -338,6 +363,7 @@ static void define_value(Session *s, Entry *e, EntKind kind, Value *v, const Loc
     v->data = NULL;
     e->loc = *loc;
     if (changed) session_touch(s, e);
+    session_changed(s, e);
 }
 
 static int cmd_define(Session *s, const Stmt *st, Diag *d)
@@ -636,16 +662,16 @@ static char *describe(Session *s, Entry *e, int full)
     case ENT_FORMULA: {
         span_text(e->expr, def, sizeof def);
         Diag d = { 0 };
-        Tape *t = compile_entry(s, e, &d);
-        const char *msg = NULL;
+        Value tv = { 0 };
+        Ast name = { .kind = AST_NAME, .name = e->name, .loc = e->loc };
         fprintf(f, "%s = %s    # = ", e->name, def);
-        if (t && eval_forward(t, 0, &msg) < 0) {
-            Value tv = { tape_shape(t, t->root), tape_val(t, t->root) };
+        if (eval_now(s, &name, &tv, &d) == E_OK) {
             v = report_value_str(&tv, s->set.digits, full, (int)(strlen(e->name) + strlen(def) + 10));
             fputs(v, f);
         } else {
             fputs("(cannot be evaluated now)", f);
         }
+        value_free(&tv);
         break;
     }
     case ENT_FUNC:
@@ -1004,8 +1030,8 @@ int cmd_run_file(Session *s, const char *given, const Loc *from)
         diag_set(&d, E_IO, from, "cannot load %s: it is a directory", path);
     else if (!S_ISREG(sb.st_mode))
         diag_set(&d, E_IO, from, "cannot load %s: not a regular file", path);
-    else if (sb.st_size > 1L << 30)
-        diag_set(&d, E_IO, from, "cannot load %s: larger than 1 GiB", path);
+    else if (sb.st_size > 1L << 28)
+        diag_set(&d, E_IO, from, "cannot load %s: too large (more than 256 MiB)", path);
     else if (s->nloading >= MAX_LOAD_DEPTH)
         diag_set(&d, E_LIMIT, from, "load nested more than %d deep", MAX_LOAD_DEPTH);
     else if (!(f = fopen(path, "rb")))

@@ -281,7 +281,8 @@ static int fold(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner)
     int ins[2] = { a, b };
     for (int j = 0; j < k; j++)
         if (ins[j] != t->n - k + j || t->op[ins[j]] != OP_NUM ||
-            tape_shape(t, ins[j]).rank != 0)
+            tape_shape(t, ins[j]).rank != 0 ||
+            (t->src[ins[j]] && t->src[ins[j]]->kind == AST_NAME))   /* a named value */
             return -1;
     double y;
     if (o->fwd(tape_val(t, a)[0], k == 2 ? tape_val(t, b)[0] : 0, &y) || !isfinite(y))
@@ -392,7 +393,10 @@ static int compile_gradof(Compiler *c, const Frame *f)
                        "grad(...) of something that uses grad(...) itself: second derivatives "
                        "are not supported yet");
     c->s->gradof_depth++;
+    int values = c->s->use_values;
+    c->s->use_values = 0;      /* a gradient needs the whole graph */
     Tape *sub = compile_expr(c->s, a->kid[0], f->owner, c->d);
+    c->s->use_values = values;
     c->s->gradof_depth--;
     if (!sub) return -1;
     if (tape_shape(sub, sub->root).rank != 0) {
@@ -574,6 +578,21 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                     c.leaves_cap = lcap;
                     c.t->leafent[c.t->nleaves] = e;
                     c.t->leaves[c.t->nleaves++] = slot;
+                }
+                result = *m - 1;
+                break;
+            }
+            if (e && e->kind == ENT_FORMULA && s->use_values && e->vcache_world == s->world &&
+                f->formula != e) {
+                /* only the value is wanted, and it is current: a constant */
+                int *m = map_slot(&c.memo, e, 1);
+                if (!*m) {
+                    int slot = emit(&c, OP_NUM, -1, -1, a, f->owner, &e->vcache.shape);
+                    if (slot < 0) { ok = 0; continue; }
+                    memcpy(tape_val(c.t, slot), e->vcache.data,
+                           (size_t)shape_size(e->vcache.shape) * sizeof(double));
+                    *m = slot + 1;
+                    add_named(&c, e, slot);
                 }
                 result = *m - 1;
                 break;

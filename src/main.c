@@ -43,7 +43,15 @@ static int run_stdin(Session *s)
     char *buf = NULL;
     size_t len = 0, cap = 0, k;
     do {
-        if (len == cap) buf = realloc(buf, cap = cap ? 2 * cap : 65536);
+        if (len == cap) {
+            if (cap >= (size_t)1 << 28) {   /* as load: a script is not that big */
+                fprintf(stderr, "<stdin>: error: the script on standard input is too large "
+                                "(more than 256 MiB)\n");
+                free(buf);
+                return E_LIMIT;
+            }
+            buf = realloc(buf, cap = cap ? 2 * cap : 65536);
+        }
         if (!buf) { fprintf(stderr, "bp: out of memory\n"); exit(3); }
         k = fread(buf + len, 1, cap - len, stdin);
         len += k;

@@ -264,6 +264,27 @@ static int readline_loop(Session *s)
     return failures;
 }
 
+/* One line of at most MAX_LINE bytes (a NUL inside is kept); -1 at the
+ * end of the input, -2 for a longer line (endless input). */
+enum { MAX_LINE = 1 << 28 };
+static ssize_t read_line(char **line, size_t *cap)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getchar()) != EOF) {
+        if (n + 2 > *cap) {
+            if (*cap >= MAX_LINE) return -2;
+            *cap = *cap ? 2 * *cap : 256;
+            *line = xrealloc(*line, *cap);
+        }
+        (*line)[n++] = (char)c;
+        if (c == '\n') break;
+    }
+    if (c == EOF && n == 0) return -1;
+    (*line)[n] = '\0';
+    return (ssize_t)n;
+}
+
 static int plain_loop(Session *s, int prompts)
 {
     char *line = NULL;
@@ -273,7 +294,14 @@ static int plain_loop(Session *s, int prompts)
     int more = 0;
     for (;;) {
         if (prompts) { fputs(more ? CONT : PROMPT, stdout); fflush(stdout); }
-        if ((n = getline(&line, &cap, stdin)) < 0) break;
+        if ((n = read_line(&line, &cap)) == -2) {
+            fprintf(stderr, "<stdin>:%d: error: a line too long (more than 256 MiB): stopped reading\n",
+                    pend.first_line + pend.nlines);
+            failures++;
+            more = 0;
+            break;
+        }
+        if (n < 0) break;
         if (n > 0 && line[n - 1] == '\n') line[--n] = '\0';
         more = feed(s, &pend, line, (size_t)n, &failures);
         if (s->quit) break;

@@ -30,6 +30,7 @@ Session *session_new(void)
     s->out = stdout;
     s->err = stderr;
     s->line = 1;
+    s->world = 1;
     return s;
 }
 
@@ -37,6 +38,7 @@ static void entry_free(Entry *e)
 {
     tape_free(e->tape);
     value_free(&e->val);
+    value_free(&e->vcache);
     free(e->uses);
     free(e->name);
     free(e);
@@ -129,8 +131,17 @@ void session_touch(Session *s, Entry *e)
     s->last = e;
 }
 
+void session_changed(Session *s, Entry *e)
+{
+    e->vcache_world = 0;
+    /* A name nothing uses cannot change any other formula's value: typing a
+     * chain x1 = x0 + 1, x2 = x1 + 1, ... keeps every earlier value. */
+    if (e->refs > 0) s->world++;
+}
+
 void session_undefine(Session *s, Entry *e)
 {
+    session_changed(s, e);
     session_set_uses(s, e, NULL, NULL, 0);
     unlink_order(s, e);
     tape_free(e->tape);

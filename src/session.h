@@ -29,6 +29,8 @@ typedef struct Entry {
     int nuses;
     int refs;                /* how many definitions mention this name */
     Tape *tape;              /* cached compile of this formula, or NULL */
+    Value vcache;            /* ENT_FORMULA: its last value, valid while ... */
+    unsigned long vcache_world;  /* ... the session's world is still this (0: none) */
     struct Entry *prev, *next;  /* definition order, for vars and save */
     /* scratch for graph walks (compile, cycle check): valid when the
      * matching epoch equals the session's */
@@ -71,6 +73,10 @@ typedef struct Session {
     double value_bytes;      /* memory held by the values of all names */
     int gradof_depth;        /* compiling inside grad(...): refuse another */
     long cached_slots;       /* slots in the formulas' cached tapes (an upper bound) */
+    unsigned long world;     /* bumped by every change that can change a formula's
+                                value: formulas' cached values carry it */
+    int use_values;          /* compiling for a value only: formulas whose cached
+                                value is current become constants */
     char **loading;          /* the files being loaded, outermost first */
     int nloading;
 } Session;
@@ -86,6 +92,10 @@ Entry *session_intern(Session *s, const char *name);
 /* Give e a new definition stamp and move it to the end of the definition
  * order; drops its cached tape.  Call after changing kind/expr/params. */
 void session_touch(Session *s, Entry *e);
+/* e's value or definition changed: formulas' cached values that may
+ * depend on it are no longer current. */
+void session_changed(Session *s, Entry *e);
+
 /* Forget e's definition (delete): ENT_UNDEF, uses released. */
 void session_undefine(Session *s, Entry *e);
 /* Set e's `uses` to the names mentioned in body (minus function params),

@@ -14,6 +14,7 @@
 extern volatile sig_atomic_t bp_interrupted;
 
 typedef struct Plan {
+    Session *s;
     Tape *t;
     int owned;
     int *slots;           /* the leaf slots updated */
@@ -26,6 +27,7 @@ typedef struct Plan {
 static int plan(Session *s, const Stmt *st, int want_steps, Plan *p, Diag *d)
 {
     memset(p, 0, sizeof *p);
+    p->s = s;
     p->lr = s->set.lr;
     p->steps = 100;
     int max_args = want_steps ? 2 : 1;
@@ -104,6 +106,7 @@ static int descend(Plan *p, double *loss, Diag *d)
         const double *g = tape_grad(t, slot);
         for (long k = 0, n = tape_size(t, slot); k < n; k++)
             w[k] -= p->lr * g[k];
+        session_changed(p->s, tape_name(t, slot));
     }
     return E_OK;
 }

@@ -29,9 +29,20 @@ sanitized=no
 grep -q '__asan_init\|__ubsan_handle' "$bp" 2>/dev/null && sanitized=yes
 
 # known PATH: prints "always" or "sanitizer" for a listed path, else nothing
+# (the list is read once: no process per file)
+known_list=$(sed 's/#.*//' "$dir/KNOWN_FAILING" 2>/dev/null |
+    awk 'NF { print $1 " " ($2 == "" ? "always" : $2) }')
 known() {
-    sed 's/#.*//' "$dir/KNOWN_FAILING" 2>/dev/null |
-        awk -v f="$1" '$1 == f { print ($2 == "" ? "always" : $2); exit }'
+    case "
+$known_list
+" in
+    *"
+$1 always
+"*) echo always ;;
+    *"
+$1 sanitizer
+"*) echo sanitizer ;;
+    esac
 }
 
 tmp=$(mktemp -d)

@@ -1,7 +1,10 @@
 # tests/hostile: one case per hostile input of issue 6 (*.hostile, shell
-# scripts using lib.sh).  Each asserts the exit status, that stderr names
-# the problem, no crash and no hang.  Cases listed in KNOWN_FAILING are open
-# bugs: driver.sh makes them XFAIL, and XPASS (fails make check) once fixed.
+# scripts using lib.sh; pty-*.hostile drive the REPL through a
+# pseudo-terminal with tests/repl/lib.sh, and SKIP without tmux).  Each
+# asserts the exit status, that stderr names the problem, no crash, no hang
+# (60 s) and bounded memory.  Cases listed in KNOWN_FAILING are open bugs:
+# driver.sh makes them XFAIL, and XPASS (fails make check) once fixed.
+# listed.sh fails when a case is missing from HOSTILE_TESTS below.
 #
 #   make check                   runs them (TESTS)
 #   make check TESTS='tests/hostile/load-self.hostile'    one case

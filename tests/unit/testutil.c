@@ -162,14 +162,19 @@ double tu_central(Tu *t, const char *f, const char *w, long k, double h)
     ck_assert(k < shape_size(e->val.shape));
     double p = e->val.data[k];
     volatile double pp = p + h, pm = p - h;
-    /* The leaves read the session's value at every forward pass. */
+    /* The leaves read the session's value at every forward pass; a value
+     * written directly must be announced (session_changed), or formulas'
+     * cached values would still be taken as current. */
     e->val.data[k] = pp;
+    session_changed(t->s, e);
     double fp = tu_num(t, f);
     e = tu_entry(t, w);
     e->val.data[k] = pm;
+    session_changed(t->s, e);
     double fm = tu_num(t, f);
     e = tu_entry(t, w);
     e->val.data[k] = p;
+    session_changed(t->s, e);
     return (fp - fm) / (pp - pm);
 }
 
