@@ -54,6 +54,19 @@ static void bstrides(Shape s, long R, long C, long *rs, long *cs)
     *cs = c == 1 ? 0 : 1;
 }
 
+/* The loop of a broadcasting binary op at slot i: output R x C, and for
+ * each input its row and column strides within it. */
+typedef struct Bcast { long R, C, ar, ac, br, bc; } Bcast;
+
+static Bcast bcast(const Tape *t, int i, int binary)
+{
+    Bcast b = { 0 };
+    rc(tape_shape(t, i), &b.R, &b.C);
+    bstrides(tape_shape(t, t->a[i]), b.R, b.C, &b.ar, &b.ac);
+    if (binary) bstrides(tape_shape(t, t->b[i]), b.R, b.C, &b.br, &b.bc);
+    return b;
+}
+
 static const char *entry_err(Tape *t, const char *err, long k, long n)
 {
     if (n == 1) return err;
@@ -75,13 +88,10 @@ const char *k_elem_fwd(Tape *t, int i)
         return NULL;
     }
     const double *x = X(t, t->a[i]), *z = X(t, t->b[i]);
-    long R, C, ar, ac, br, bc;
-    rc(tape_shape(t, i), &R, &C);
-    bstrides(tape_shape(t, t->a[i]), R, C, &ar, &ac);
-    bstrides(tape_shape(t, t->b[i]), R, C, &br, &bc);
-    for (long r = 0, k = 0; r < R; r++)
-        for (long c = 0; c < C; c++, k++) {
-            const char *err = o->fwd(x[r * ar + c * ac], z[r * br + c * bc], &y[k]);
+    Bcast B = bcast(t, i, 1);
+    for (long r = 0, k = 0; r < B.R; r++)
+        for (long c = 0; c < B.C; c++, k++) {
+            const char *err = o->fwd(x[r * B.ar + c * B.ac], z[r * B.br + c * B.bc], &y[k]);
             if (err) return entry_err(t, err, k, n);
         }
     return NULL;
@@ -103,13 +113,10 @@ void k_elem_bwd(Tape *t, int i)
     }
     const double *x = X(t, t->a[i]), *z = X(t, t->b[i]);
     double *gx = G(t, t->a[i]), *gz = G(t, t->b[i]);
-    long R, C, ar, ac, br, bc;
-    rc(tape_shape(t, i), &R, &C);
-    bstrides(tape_shape(t, t->a[i]), R, C, &ar, &ac);
-    bstrides(tape_shape(t, t->b[i]), R, C, &br, &bc);
-    for (long r = 0, k = 0; r < R; r++)
-        for (long c = 0; c < C; c++, k++) {
-            long ia = r * ar + c * ac, ib = r * br + c * bc;
+    Bcast B = bcast(t, i, 1);
+    for (long r = 0, k = 0; r < B.R; r++)
+        for (long c = 0; c < B.C; c++, k++) {
+            long ia = r * B.ar + c * B.ac, ib = r * B.br + c * B.bc;
             o->bwd(&gx[ia], &gz[ib], g[k], x[ia], z[ib], y[k]);
         }
 }
@@ -535,13 +542,10 @@ const char *k_elem_im(Tape *t, int i)
     }
     const double *x = X(t, t->a[i]), *z = X(t, t->b[i]);
     const double *xi = IM(t, t->a[i]), *zi = IM(t, t->b[i]);
-    long R, C, ar, ac, br, bc;
-    rc(tape_shape(t, i), &R, &C);
-    bstrides(tape_shape(t, t->a[i]), R, C, &ar, &ac);
-    bstrides(tape_shape(t, t->b[i]), R, C, &br, &bc);
-    for (long r = 0, k = 0; r < R; r++)
-        for (long c = 0; c < C; c++, k++) {
-            long ia = r * ar + c * ac, ib = r * br + c * bc;
+    Bcast B = bcast(t, i, 1);
+    for (long r = 0, k = 0; r < B.R; r++)
+        for (long c = 0; c < B.C; c++, k++) {
+            long ia = r * B.ar + c * B.ac, ib = r * B.br + c * B.bc;
             const char *err = o->cfwd(x[ia] + xi[ia] * 1.0i, z[ib] + zi[ib] * 1.0i, &y);
             if (err) return entry_err(t, err, k, n);
             yi[k] = __imag__ y;
@@ -672,15 +676,12 @@ void k_stack_im(Tape *t, int i)
 int k_branch_flipped(const Tape *t, int i, const double *saved)
 {
     int op = t->op[i], bin = op_info[op].arity == 2;
-    long R, C, ar, ac, br = 0, bc = 0;
-    rc(tape_shape(t, i), &R, &C);
-    bstrides(tape_shape(t, t->a[i]), R, C, &ar, &ac);
-    if (bin) bstrides(tape_shape(t, t->b[i]), R, C, &br, &bc);
+    Bcast B = bcast(t, i, bin);
     const double *x = X(t, t->a[i]), *x0 = saved + t->off[t->a[i]];
     const double *z = bin ? X(t, t->b[i]) : NULL, *z0 = bin ? saved + t->off[t->b[i]] : NULL;
-    for (long r = 0; r < R; r++)
-        for (long c = 0; c < C; c++) {
-            long ia = r * ar + c * ac, ib = r * br + c * bc;
+    for (long r = 0; r < B.R; r++)
+        for (long c = 0; c < B.C; c++) {
+            long ia = r * B.ar + c * B.ac, ib = r * B.br + c * B.bc;
             if (op_branch(op, x[ia], bin ? z[ib] : 0) != op_branch(op, x0[ia], bin ? z0[ib] : 0))
                 return 1;
         }
