@@ -143,7 +143,8 @@ static const Topic topics[] = {
 "values of the names it uses, like a spreadsheet cell.  Names may be defined\n"
 "later (a note says so).  A definition that would make a name depend on\n"
 "itself is refused; use name := ... to update a name from its own value.\n"
-"f = v with v a parameter makes f an alias of v.\n" },
+"f = v with v a parameter makes f an alias of v.  A formula keeps its last\n"
+"value until a name it depends on changes (grad always runs the graph).\n" },
 { "const",
 "const name = expr: data, not a weight.  Evaluated now; left out of grad\n"
 "tables (unless named in wrt).  The mark stays until delete or clear.\n" },
