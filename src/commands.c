@@ -859,7 +859,7 @@ static int cmd_set(Session *s, const Stmt *st, Diag *d)
             t.maxnodes = (long)v;
         } else if (strcmp(k, "maxmem") == 0) {
             if (v != floor(v) || v < 1 || v > 1e9)
-                return diag_set(d, E_USAGE, &a->loc, "maxmem must be a whole number of MiB from 1");
+                return diag_set(d, E_USAGE, &a->loc, "maxmem must be a whole number of MiB from 1 to 1000000000");
             t.maxmem = (long)v;
         } else {
             const char *near = help_suggest(s, k, 2);

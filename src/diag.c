@@ -24,13 +24,29 @@ void diag_note(Diag *d, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Print n bytes of source, control bytes (an ESC could drive the
- * terminal) shown as '?'; tabs kept, so the caret below lines up. */
+/* The length of a valid UTF-8 sequence at p (at most n bytes), or 0. */
+static int utf8_len(const unsigned char *p, int n)
+{
+    int k = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 && p[0] >= 0xc2 ? 2
+          : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 && p[0] < 0xf5 ? 4 : 0;
+    if (k > n) return 0;
+    for (int i = 1; i < k; i++)
+        if ((p[i] & 0xc0) != 0x80) return 0;
+    return k;
+}
+
+/* Print n bytes of source as the terminal should see them: control bytes
+ * (an ESC, or a stray 0x9B, could drive the terminal) and invalid UTF-8
+ * shown as '?'; tabs kept, so the caret below lines up. */
 static void put_text(FILE *f, const char *p, int n)
 {
-    for (int i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : c, f);
+    const unsigned char *u = (const unsigned char *)p;
+    for (int i = 0; i < n;) {
+        int k = utf8_len(u + i, n - i);
+        if (k == 1 && ((u[i] < 0x20 && u[i] != '\t') || u[i] == 0x7f)) k = 0;
+        if (k == 0) { fputc('?', f); i++; continue; }
+        fwrite(u + i, 1, (size_t)k, f);
+        i += k;
     }
 }
 

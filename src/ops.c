@@ -176,6 +176,9 @@ static const char *ne_f(double a, double b, double *y) { *y = a != b; return NUL
  * functions decide on the real part (SPEC section 4). */
 
 typedef double complex cplx;
+#ifndef CMPLX   /* C11, but glibc's header defines it only for GCC */
+#define CMPLX(x, y) ((cplx)((double)(x) + _Complex_I * (double)(y)))
+#endif
 static const char *neg_c(cplx a, cplx b, cplx *y) { (void)b; *y = -a; return NULL; }
 static const char *exp_c(cplx a, cplx b, cplx *y)
 { (void)b; *y = cexp(a); return isinf(creal(*y)) ? "exp overflows (the result is larger than 1.8e308)" : NULL; }
