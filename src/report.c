@@ -160,6 +160,8 @@ void report_value(Session *s, const Value *v)
         if (v->shape.rank == 1) fprintf(s->out, ", \"shape\": [%ld]", v->shape.d[0]);
         if (v->shape.rank == 2) fprintf(s->out, ", \"shape\": [%ld, %ld]", v->shape.d[0], v->shape.d[1]);
         fputs("}\n", s->out);
+    } else if (s->color) {
+        fprintf(s->out, "\033[1;36m%s\033[0m\n", str);   /* a value stands out at the prompt */
     } else {
         fprintf(s->out, "%s\n", str);
     }
