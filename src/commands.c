@@ -575,6 +575,13 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
             m->entries = size;
             m->checked = check;
         }
+        if (!pick && sh.rank > 0 && slot >= 0) {
+            g.blocks = xrealloc(g.blocks, (size_t)(g.nblocks + 1) * sizeof *g.blocks);
+            struct GradBlock *b = &g.blocks[g.nblocks++];
+            snprintf(b->name, sizeof b->name, "%s", e->name);
+            b->shape = sh;
+            b->first = n;
+        }
         for (long c = 0; c < check; c++) {
             if (bp_interrupted) {
                 free(pick);
@@ -631,6 +638,7 @@ out:
     free(rows);
     free(wrt);
     free(g.samples);
+    free(g.blocks);
     free(scratch);
     if (owned) tape_free(t);
     return rc;

@@ -65,6 +65,8 @@ static const Topic topics[] = {
 "  2 per parameter, forward 1 per parameter + 1.\n"
 "  Without wrt: every non-const parameter f uses, in order of appearance.\n"
 "  wrt may name consts and formulas (df/dz at an intermediate node z).\n"
+"  A tensor is shown entry by entry (W[0,1]), then, when it fits the\n"
+"  terminal, its gradient as an aligned matrix.\n"
 "  grad(f, w) in an expression is df/dw by backprop:  w := w - 0.1*grad(L, w)\n"
 "  Differentiating something that itself uses grad(...) is not supported.\n" },
 { "trace",

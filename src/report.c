@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include "report.h"
 
 void report_fmt_value(char *buf, size_t n, double v, int digits)
@@ -360,6 +362,28 @@ void report_grad(Session *s, const GradReport *g)
             fprintf(f, "  (ridders error ~%.1e)", r->fd.ridders.err);
         if (r->unused) fprintf(f, "  (%s does not use %s)", g->target, r->wrt);
         fputc('\n', f);
+    }
+    /* each tensor's gradient as an aligned matrix, when it fits */
+    int width = 80;
+    struct winsize ws;
+    if (s->out == stdout && isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+        ws.ws_col > 0)
+        width = ws.ws_col;
+    for (int k = 0; k < g->nblocks; k++) {
+        const struct GradBlock *b = &g->blocks[k];
+        long R = b->shape.rank == 2 ? b->shape.d[0] : 1;
+        long C = b->shape.rank == 2 ? b->shape.d[1] : b->shape.d[0];
+        if (R > 20 || 6 + C * 15 > width) continue;   /* rows of 14-wide entries */
+        char sh[48];
+        shape_str(b->shape, sh, sizeof sh);
+        fprintf(f, "  d%s/d%s, by backprop, as the %s %s:\n", g->target, b->name,
+                b->shape.rank == 2 ? "matrix" : "vector", sh);
+        for (long r = 0; r < R; r++) {
+            fputs(r == 0 ? (R > 1 ? "    [[" : "    [") : "     [", f);
+            for (long c = 0; c < C; c++)
+                fprintf(f, "%s%13.6e", c ? ", " : "", g->rows[b->first + r * C + c].bp);
+            fputs(r == R - 1 ? (R > 1 ? "]]\n" : "]\n") : "],\n", f);
+        }
     }
     for (int i = 0; i < g->nsamples; i++) {
         const struct GradSample *m = &g->samples[i];

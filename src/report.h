@@ -58,6 +58,13 @@ typedef struct GradReport {
         int mismatches;
     } *samples;
     int nsamples;
+    /* tensors checked entry by entry: their gradient as a matrix too */
+    struct GradBlock {
+        char name[64];
+        Shape shape;
+        int first;           /* its first row in rows[] */
+    } *blocks;
+    int nblocks;
 } GradReport;
 
 void report_grad(Session *s, const GradReport *g);
