@@ -1,0 +1,124 @@
+/* files.c: scripts and session files: `load` (and scripts named on the
+ * command line), `save`.  A file name in a script is looked up beside the
+ * script first (session_resolve). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cmdutil.h"
+#include "commands.h"
+#include "report.h"
+#include "xalloc.h"
+
+/* A value as a literal that reads back exactly (%.17g). */
+static void save_value(FILE *f, const Value *v)
+{
+    long n = shape_size(v->shape), C = v->shape.rank == 2 ? v->shape.d[1] : n;
+    if (v->shape.rank == 0) { fprintf(f, "%.17g", v->data[0]); return; }
+    if (v->shape.rank == 2) fputc('[', f);
+    for (long k = 0; k < n; k++) {
+        if (k % C == 0) fputs(k ? "], [" : "[", f);
+        else fputs(", ", f);
+        fprintf(f, "%.17g", v->data[k]);
+    }
+    fputc(']', f);
+    if (v->shape.rank == 2) fputc(']', f);
+}
+
+int cmd_save(Session *s, const Stmt *st, Diag *d)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", st->file, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return diag_set(d, E_IO, &st->loc, "cannot write %s: %s", st->file, strerror(errno));
+    fprintf(f, "# bp session\n");
+    /* values first, then formulas and functions in definition order, so
+     * that loading never meets a name before its definition */
+    for (int pass = 0; pass < 2; pass++)
+        for (Entry *e = s->first; e; e = e->next) {
+            if (pass == 0 && (e->kind == ENT_PARAM || e->kind == ENT_CONST)) {
+                fprintf(f, "%s%s = ", e->kind == ENT_CONST ? "const " : "", e->name);
+                save_value(f, &e->val);
+                fputc('\n', f);
+            } else if (pass == 1 && (e->kind == ENT_FORMULA || e->kind == ENT_FUNC)) {
+                const char *p;
+                int n = report_span(&e->expr->loc, &p);
+                char *def = xmalloc((size_t)n + 1);
+                memcpy(def, p, (size_t)n);
+                def[n] = '\0';
+                /* A definition written over several lines (maybe with
+                 * comments) needs its brackets to continue when read back. */
+                int wrap = strchr(def, '\n') != NULL;
+                if (e->kind == ENT_FUNC) {
+                    fprintf(f, "%s(", e->name);
+                    for (int i = 0; i < e->nparams; i++)
+                        fprintf(f, "%s%s", i ? ", " : "", e->params[i]);
+                    fprintf(f, ") = %s%s%s\n", wrap ? "(" : "", def, wrap ? ")" : "");
+                } else {
+                    fprintf(f, "%s = %s%s%s\n", e->name, wrap ? "(" : "", def, wrap ? ")" : "");
+                }
+                free(def);
+            }
+        }
+    if (ferror(f) | fclose(f) || rename(tmp, st->file) != 0) {
+        int err = errno;
+        remove(tmp);
+        return diag_set(d, E_IO, &st->loc, "cannot write %s: %s", st->file, strerror(err));
+    }
+    return E_OK;
+}
+
+
+int cmd_run_file(Session *s, const char *given, const Loc *from)
+{
+    enum { MAX_LOAD_DEPTH = 64 };
+    Diag d = { 0 };
+    char path[4096];
+    session_resolve(from, given, path, sizeof path);
+    struct stat sb;
+    FILE *f = NULL;
+    if (stat(path, &sb) != 0)
+        diag_set(&d, E_IO, from, "cannot open %s: %s", path, strerror(errno));
+    else if (S_ISDIR(sb.st_mode))
+        diag_set(&d, E_IO, from, "cannot load %s: it is a directory", path);
+    else if (!S_ISREG(sb.st_mode))
+        diag_set(&d, E_IO, from, "cannot load %s: not a regular file", path);
+    else if (sb.st_size > 1L << 28)
+        diag_set(&d, E_IO, from, "cannot load %s: too large (more than 256 MiB)", path);
+    else if (s->nloading >= MAX_LOAD_DEPTH)
+        diag_set(&d, E_LIMIT, from, "load nested more than %d deep", MAX_LOAD_DEPTH);
+    else if (!(f = fopen(path, "rb")))
+        diag_set(&d, E_IO, from, "cannot open %s: %s", path, strerror(errno));
+    char *real = f ? realpath(path, NULL) : NULL;
+    for (int i = 0; f && real && i < s->nloading; i++)
+        if (strcmp(s->loading[i], real) == 0) {
+            diag_set(&d, E_USAGE, from, "%s loads itself (a load cycle): stopped", path);
+            fclose(f);
+            f = NULL;
+        }
+    if (!f) {
+        free(real);
+        report_error(s, &d);
+        return E_INCLUDED;
+    }
+    char *buf = xmalloc((size_t)sb.st_size + 1);
+    size_t len = fread(buf, 1, (size_t)sb.st_size, f);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        free(real);
+        diag_set(&d, E_IO, from, "cannot read %s: %s", path, strerror(errno));
+        report_error(s, &d);
+        return E_INCLUDED;
+    }
+    s->loading = xrealloc(s->loading, (size_t)(s->nloading + 1) * sizeof *s->loading);
+    s->loading[s->nloading++] = real ? real : xstrdup(path);
+    int rc = cmd_run_text(s, path, buf, len, 1, 0);
+    free(s->loading[--s->nloading]);
+    free(buf);
+    return rc ? E_INCLUDED : E_OK;
+}
