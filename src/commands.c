@@ -105,34 +105,10 @@ int eval_scalar(Session *s, const Ast *e, double *out, Diag *d)
     return rc;
 }
 
-/* For display: a definition typed over several lines on one line, its
- * comments left out (save writes the text as typed). */
+/* For display: the text of e on one line (report_flat_text). */
 int span_text(const Ast *e, char *buf, size_t n)
 {
-    const char *p;
-    int len = report_span(&e->loc, &p);
-    size_t k = 0;
-    int space = 0;
-    for (int i = 0; i < len && k + 1 < n; i++) {
-        char c = p[i];
-        if (c == '"') {                      /* a string: as it is */
-            do buf[k++] = p[i]; while (++i < len && p[i] != '"' && k + 1 < n);
-            if (i < len && k + 1 < n) buf[k++] = '"';
-            continue;
-        }
-        if (c == '#') {                      /* a comment: up to the line's end */
-            while (i + 1 < len && p[i + 1] != '\n') i++;
-            continue;
-        }
-        if (c == '\n' || c == '\r') { space = 1; continue; }
-        if ((c == ' ' || c == '\t') && (space || (k && buf[k - 1] == ' '))) continue;
-        if (space && k && buf[k - 1] != ' ' && buf[k - 1] != '(' && buf[k - 1] != '[') buf[k++] = ' ';
-        space = 0;
-        buf[k++] = c;
-    }
-    while (k && buf[k - 1] == ' ') k--;
-    buf[k] = '\0';
-    return (int)k;
+    return report_flat_text(&e->loc, buf, n, n > 4 ? n - 4 : 0);
 }
 
 /* ---- names ---------------------------------------------------------- */

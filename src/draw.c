@@ -69,40 +69,6 @@ static int sweep_reach(const Tape *t, unsigned char *reach, int *users)
 
 /* ---- labels ---------------------------------------------------------- */
 
-/* The source text at loc on one line: comments dropped, each run of white
- * space one blank, cut to `max` bytes with "...". */
-static void flat_span(const Loc *loc, char *buf, size_t n, size_t max)
-{
-    const char *p;
-    int len = report_span(loc, &p);
-    size_t o = 0;
-    int quoted = 0, blank = 0;
-    if (max + 4 > n) max = n > 4 ? n - 4 : 0;
-    for (int k = 0; k < len && o < max; k++) {
-        char c = p[k];
-        if (c == '"') quoted = !quoted;
-        if (c == '#' && !quoted) {             /* a comment inside a continued line */
-            while (k + 1 < len && p[k + 1] != '\n') k++;
-            continue;
-        }
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-            blank = o > 0;
-            continue;
-        }
-        if (blank && o < max) buf[o++] = ' ';
-        blank = 0;
-        if (o < max) buf[o++] = c;
-        if (o == max && k + 1 < len) {
-            /* do not cut a UTF-8 sequence in two */
-            while (o > 0 && ((unsigned char)buf[o - 1] & 0xC0) == 0x80) o--;
-            if (o > 0 && ((unsigned char)buf[o - 1] & 0xC0) == 0xC0) o--;
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-    }
-    buf[o] = '\0';
-}
 
 /* What slot i is called: "z = w*x + b" (a formula), "w" (a parameter or
  * const), else its source text ("w*x"), or its operation when there is
@@ -113,7 +79,7 @@ static void slot_label(const Tape *t, int i, char *buf, size_t n)
     const Entry *e = tape_name(t, i);
     if (e) {
         if (e->kind == ENT_FORMULA && e->expr) {
-            flat_span(&e->expr->loc, span, sizeof span, LABEL_MAX);
+            report_flat_text(&e->expr->loc, span, sizeof span, LABEL_MAX);
             snprintf(buf, n, "%s = %s", e->name, span);
         } else {
             snprintf(buf, n, "%s", e->name);
@@ -121,7 +87,7 @@ static void slot_label(const Tape *t, int i, char *buf, size_t n)
         return;
     }
     span[0] = '\0';
-    if (t->src[i]) flat_span(&t->src[i]->loc, span, sizeof span, LABEL_MAX);
+    if (t->src[i]) report_flat_text(&t->src[i]->loc, span, sizeof span, LABEL_MAX);
     switch (t->op[i]) {
     case OP_NUM:
         if (span[0]) snprintf(buf, n, "%s", span);
@@ -367,7 +333,7 @@ static void dot_write(DotOut *o, const Tape *t, int with_grad, int digits)
         /* the value: named, or the source text it computes */
         if (i == t->root) root_label(t, label, sizeof label);
         else if (tape_name(t, i) || nk == 0) slot_label(t, i, label, sizeof label);
-        else if (t->src[i]) flat_span(&t->src[i]->loc, label, sizeof label, LABEL_MAX);
+        else if (t->src[i]) report_flat_text(&t->src[i]->loc, label, sizeof label, LABEL_MAX);
         else label[0] = '\0';
         dot_escape(label, 1, esc, sizeof esc);
         slot_number(t, i, tape_val(t, i), digits, val, sizeof val);

@@ -201,6 +201,42 @@ int report_span(const Loc *loc, const char **text)
     return loc->end - loc->beg;
 }
 
+/* The source text at loc on one line: comments dropped, each run of white
+ * space one blank, cut to `max` bytes with "...". */
+int report_flat_text(const Loc *loc, char *buf, size_t n, size_t max)
+{
+    const char *p;
+    int len = report_span(loc, &p);
+    size_t o = 0;
+    int quoted = 0, blank = 0;
+    if (max + 4 > n) max = n > 4 ? n - 4 : 0;
+    for (int k = 0; k < len && o < max; k++) {
+        char c = p[k];
+        if (c == '"') quoted = !quoted;
+        if (c == '#' && !quoted) {             /* a comment inside a continued line */
+            while (k + 1 < len && p[k + 1] != '\n') k++;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            blank = o > 0;
+            continue;
+        }
+        if (blank && o < max) buf[o++] = ' ';
+        blank = 0;
+        if (o < max) buf[o++] = c;
+        if (o == max && k + 1 < len) {
+            /* do not cut a UTF-8 sequence in two */
+            while (o > 0 && ((unsigned char)buf[o - 1] & 0xC0) == 0x80) o--;
+            if (o > 0 && ((unsigned char)buf[o - 1] & 0xC0) == 0xC0) o--;
+            memcpy(buf + o, "...", 3);
+            o += 3;
+            break;
+        }
+    }
+    buf[o] = '\0';
+    return (int)o;
+}
+
 /* ---- grad ----------------------------------------------------------- */
 
 static void json_num(FILE *f, const char *key, double v)

@@ -72,4 +72,9 @@ void report_grad(Session *s, const GradReport *g);
 /* The text of a node's span in its source. */
 int report_span(const Loc *loc, const char **text);
 
+/* The same text for display, on one line: comments dropped, each run of
+ * white space one blank, cut to `max` bytes with "..." (n >= max + 4).
+ * Returns its length.  (save writes the span as typed instead.) */
+int report_flat_text(const Loc *loc, char *buf, size_t n, size_t max);
+
 #endif

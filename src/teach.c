@@ -22,21 +22,9 @@ extern volatile sig_atomic_t bp_interrupted;
  * white space folded, or its value for a constant. */
 static void slot_label(const Tape *t, int i, char *buf, size_t n)
 {
-    if (tape_name(t, i)) { snprintf(buf, n, "%s", tape_name(t, i)->name); return; }
-    const char *p;
-    int len = t->src[i] ? report_span(&t->src[i]->loc, &p) : 0;
-    if (len == 0) { snprintf(buf, n, "#%d", i); return; }
-    size_t k = 0;
-    int space = 0;
-    for (int j = 0; j < len && k + 4 < n; j++) {
-        char c = p[j];
-        if (c == '\n' || c == '\t' || c == ' ' || c == '\r') { space = 1; continue; }
-        if (space && k) buf[k++] = ' ';
-        space = 0;
-        buf[k++] = c;
-    }
-    if (k + 4 >= n) { buf[k - 3] = buf[k - 2] = buf[k - 1] = '.'; }
-    buf[k] = '\0';
+    if (tape_name(t, i)) snprintf(buf, n, "%s", tape_name(t, i)->name);
+    else if (!t->src[i] || !report_flat_text(&t->src[i]->loc, buf, n, n > 4 ? n - 4 : 0))
+        snprintf(buf, n, "#%d", i);
 }
 
 /* "∂f/∂z", "∂f/∂(w*x + b)" */
