@@ -268,6 +268,13 @@ stmt:
   | CLEAR                       { $$ = stmt(ctx, ST_CLEAR, @$); }
   | LOAD STR                    { $$ = stmt(ctx, ST_LOAD, @$); $$->file = $2; }
   | SAVE STR                    { $$ = stmt(ctx, ST_SAVE, @$); $$->file = $2; }
+  | SAVE STR expr               {   /* save "w.csv" W: one value as CSV */
+        $$ = stmt(ctx, ST_SAVE, @$);
+        $$->file = $2;
+        ExprVec ev = { 0 };
+        VEC_PUSH(ctx, ev, $3);
+        set_exprs($$, ev);
+    }
   | SET                         { $$ = stmt(ctx, ST_SET, @$); }
   | SET word set_args           {
         $$ = stmt(ctx, ST_SET, @$);

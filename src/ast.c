@@ -66,15 +66,21 @@ char *src_strdup(Source *s, const char *p, size_t n)
     return q;
 }
 
+/* The end of the line at p: its LF, CR or CRLF (as the lexer counts). */
+static const char *line_end(const char *p, const char *end)
+{
+    while (p < end && *p != '\n' && *p != '\r') p++;
+    return p;
+}
+
 const char *src_line(const Source *s, int line, int *len)
 {
     const char *p = s->text, *end = s->text + s->len;
     for (int l = s->first_line; l < line && p < end; l++) {
-        const char *nl = memchr(p, '\n', end - p);
-        if (!nl) { p = end; break; }
-        p = nl + 1;
+        p = line_end(p, end);
+        if (p < end && *p == '\r') p++;
+        if (p < end && *p == '\n') p++;
     }
-    const char *nl = memchr(p, '\n', end - p);
-    *len = (int)((nl ? nl : end) - p);
+    *len = (int)(line_end(p, end) - p);
     return p;
 }

@@ -21,6 +21,12 @@ HOSTILE_TESTS = \
 	tests/hostile/chain-eval-each-1e4.hostile \
 	tests/hostile/chain-vars-1e4.hostile \
 	tests/hostile/control-bytes-in-error.hostile \
+	tests/hostile/cr-only-script.hostile \
+	tests/hostile/csv-bom-header.hostile \
+	tests/hostile/csv-cr-only.hostile \
+	tests/hostile/csv-dev-zero.hostile \
+	tests/hostile/csv-fifo.hostile \
+	tests/hostile/csv-mixed-header.hostile \
 	tests/hostile/delete-many-10000.hostile \
 	tests/hostile/delete-used-name-repl.hostile \
 	tests/hostile/delete-used-name.hostile \
@@ -80,9 +86,17 @@ HOSTILE_TESTS = \
 	tests/hostile/redefine-used-name.hostile \
 	tests/hostile/repl-dev-zero.hostile \
 	tests/hostile/repl-statement-100k-lines.hostile \
+	tests/hostile/save-csv-roundtrip.hostile \
+	tests/hostile/save-keeps-mode-owner.hostile \
+	tests/hostile/save-load-script-dir.hostile \
 	tests/hostile/save-load-subnormal.hostile \
 	tests/hostile/save-long-formula.hostile \
+	tests/hostile/save-nonfinite.hostile \
+	tests/hostile/save-signal.hostile \
+	tests/hostile/save-special-files.hostile \
+	tests/hostile/save-symlink.hostile \
 	tests/hostile/save-unwritable.hostile \
+	tests/hostile/save-write-error.hostile \
 	tests/hostile/second-derivative-formula.hostile \
 	tests/hostile/second-derivative-nested.hostile \
 	tests/hostile/session-10000.hostile \

@@ -10,6 +10,7 @@ REPL_TESTS = \
 	tests/repl/complete.sh \
 	tests/repl/interrupt.sh \
 	tests/repl/train-interrupt.sh \
+	tests/repl/save-interrupt.sh \
 	tests/repl/colour.sh \
 	tests/repl/suggest.sh \
 	tests/repl/cli.sh
