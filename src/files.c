@@ -198,6 +198,9 @@ static int save_target(const Loc *at, const char *path, char **target, struct st
                         S_ISFIFO(old->st_mode) ? "a FIFO" : S_ISCHR(old->st_mode) ? "a character device"
                         : S_ISBLK(old->st_mode) ? "a block device" : S_ISSOCK(old->st_mode) ? "a socket"
                         : "a special file");
+    /* rename would replace a read-only file all the same: respect the mark */
+    if (access(*target, W_OK) != 0)
+        return diag_set(d, E_IO, at, "cannot write %s: %s", path, strerror(errno));
     return E_OK;
 }
 
@@ -260,8 +263,11 @@ int cmd_save(Session *s, const Stmt *st, Diag *d)
     if (fd >= 0) save_catch();
     sigprocmask(SIG_SETMASK, &was, NULL);
     if (fd < 0) {
-        rc = diag_set(d, E_IO, &st->loc, "cannot write %s: cannot create a file in its "
-                      "directory: %s", path, strerror(err));
+        /* no such directory, or one where no file can be made (the file
+         * itself may be writable: say why save cannot use it) */
+        rc = diag_set(d, E_IO, &st->loc, "cannot write %s: %s%s", path,
+                      err == ENOENT || err == ENOTDIR ? "" : "cannot make a temporary file in its directory: ",
+                      strerror(err));
         free(target);
         value_free(&v);
         return rc;

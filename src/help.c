@@ -42,6 +42,7 @@ static const char overview[] =
 "  step f [wrt p] [lr]   one gradient-descent step; train f [wrt p] [lr [steps]]\n"
 "  check a, b [tol]      PASS/FAIL; check f: every partial against central diff\n"
 "  print e, \"text\"  show name  vars  delete a, b  clear  load/save \"f.bp\"\n"
+"  save \"w.csv\" W      one tensor as CSV (load_csv reads it back exactly)\n"
 "  set [name value]  help [topic]  quit\n"
 "Operators: < <= > >= == !=   + -   * / @   unary -   ^ (right-assoc)\n"
 "Functions: exp log sqrt sin cos tan tanh sigmoid relu softplus abs pow min max\n"
@@ -102,8 +103,9 @@ static const Topic topics[] = {
 { "tensors",
 "Vectors and matrices; rows are samples.  [1, 2, 3], [[1, 2], [3, 4]],\n"
 "zeros(n[, m]), ones(...), randn(...) (seeded by set seed), load_csv(\"f.csv\")\n"
-"(a non-numeric first row is a header).  Indexing is 0-based, negative from\n"
-"the end: W[i, j], v[-1], X[0] (a row), X[:, 0:2]; gradients flow through.\n"
+"(a first row of words only is a header; a byte-order mark is skipped; lines\n"
+"end at LF, CRLF or CR; a regular file only).  Indexing is 0-based, negative\n"
+"from the end: W[i, j], v[-1], X[0] (a row), X[:, 0:2]; gradients flow through.\n"
 "Operators and functions act entry by entry with NumPy broadcasting\n"
 "(X @ W + b adds b to every row).  @ is the matrix product (vector @ vector:\n"
 "the dot product; dot(u, v) too); outer(u, v) is u v^T.  sum, mean (all\n"
@@ -163,7 +165,15 @@ static const Topic topics[] = {
 { "load", "load \"file.bp\": run a script in this session.\n" },
 { "save",
 "save \"file.bp\": write every definition as a script that load restores\n"
-"exactly (written to a temporary file, then renamed).\n" },
+"exactly, numbers in the shortest form that reads back.  save \"w.csv\" W:\n"
+"one tensor (or scalar) as CSV, no header (a vector one entry a line), which\n"
+"load_csv reads back bit for bit.  A name in a script is found as load finds\n"
+"it.  The file is written beside the old one, then renamed over it, keeping\n"
+"its permissions and owner; a failed or interrupted save leaves the old file\n"
+"as it was.  A symlink is written through (it stays a link); a directory,\n"
+"FIFO, device or read-only file is refused; a file with other hard links is\n"
+"replaced by a new one (a note says so; the other names keep the old\n"
+"content).  A nan or inf value is refused (load could not read it), naming it.\n" },
 { "quit", "quit, exit (or Ctrl-D at the prompt): leave bp.\n" },
 { "errors",
 "Errors show file:line:col, the line and a caret.  A script stops at its\n"
