@@ -595,7 +595,7 @@ START_TEST(test_syntax_error_location)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         p = parse(bad[i]);
         ck_assert_msg(p.rc != 0, "`%s` parsed", bad[i]);
-        ck_assert_msg(p.d.kind == E_SYNTAX || p.d.kind == E_INCOMPLETE, "`%s`: kind %d",
+        ck_assert_msg(p.d.kind == E_SYNTAX, "`%s`: kind %d",
                       bad[i], p.d.kind);
         ck_assert_msg(p.d.loc.src != NULL && p.d.loc.line == 1 && p.d.loc.col >= 1,
                       "`%s`: no location", bad[i]);
@@ -613,7 +613,8 @@ START_TEST(test_incomplete)
     for (size_t i = 0; i < sizeof inc / sizeof inc[0]; i++) {
         Parsed p = parse(inc[i]);
         ck_assert_msg(p.rc != 0, "`%s` parsed", inc[i]);
-        ck_assert_msg(p.d.kind == E_INCOMPLETE, "`%s`: kind %d (%s), expected E_INCOMPLETE",
+        ck_assert_msg(p.d.kind == E_SYNTAX && p.d.incomplete,
+                      "`%s`: kind %d (%s), expected an incomplete E_SYNTAX",
                       inc[i], p.d.kind, p.d.msg);
         src_free(p.src);
     }
@@ -621,7 +622,8 @@ START_TEST(test_incomplete)
     static const char *wrong[] = { "x = (1 + 2))", "x = * 2\ny = (", "x = 1 2" };
     for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
         Parsed p = parse(wrong[i]);
-        ck_assert_msg(p.rc != 0 && p.d.kind == E_SYNTAX, "`%s`: kind %d", wrong[i], p.d.kind);
+        ck_assert_msg(p.rc != 0 && p.d.kind == E_SYNTAX && !p.d.incomplete, "`%s`: kind %d",
+                      wrong[i], p.d.kind);
         src_free(p.src);
     }
 
@@ -629,7 +631,7 @@ START_TEST(test_incomplete)
      * complete statements run and the end is a syntax error. */
     Tu *t = tu_new();
     const char *text = "a = 1\nb = (2 +";
-    ck_assert_int_eq(cmd_run_text(t->s, "t", text, strlen(text), 1, 1), E_INCOMPLETE);
+    ck_assert_int_eq(cmd_run_text(t->s, "t", text, strlen(text), 1, 1), S_INCOMPLETE);
     ck_assert(session_find(t->s, "a") == NULL || session_find(t->s, "a")->kind == ENT_UNDEF);
     ck_assert_str_eq(tu_err(t), "");
     ck_assert_int_eq(cmd_run_text(t->s, "t", text, strlen(text), 1, 0), E_SYNTAX);
