@@ -1,7 +1,9 @@
 /* main.c: the command line.  Decides once whether the session is
  * interactive, runs scripts and -e statements in the order given, and
- * turns the outcome into an exit status: 0, 1 (a statement or check
- * failed), 2 (usage). */
+ * turns the outcome into an exit status by the kind of the error that
+ * stopped it (diag_exit_status): 0, 1 (a statement or check failed, or
+ * standard output could not be written), 2 (the command line), 3 (memory).
+ * Its own errors go through a Diag like every other, so --json shows them. */
 #include <errno.h>
 #include <getopt.h>
 #include <sys/stat.h>
@@ -32,8 +34,9 @@ static void usage(FILE *f)
 "  -h, --help             show this help and exit\n"
 "  -V, --version          show the version and exit\n"
 "\n"
-"Exit status: 0 on success, 1 if a statement failed or a check failed,\n"
-"2 on a usage error.  In the REPL, type help.\n");
+"Exit status: 0 on success, 1 if a statement failed, a check failed or\n"
+"standard output could not be written, 2 on a usage error.  In the REPL,\n"
+"type help.\n");
 }
 
 /* A script on standard input: read it all, run it like a file (SPEC: no

@@ -10,6 +10,8 @@ REPL_TESTS = \
 	tests/repl/complete.sh \
 	tests/repl/interrupt.sh \
 	tests/repl/train-interrupt.sh \
+	tests/repl/interrupt-reset.sh \
+	tests/repl/eof-statement.sh \
 	tests/repl/colour.sh \
 	tests/repl/suggest.sh \
 	tests/repl/cli.sh
