@@ -534,7 +534,7 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, Pa
                  yysymbol_name(tok));
     fail(ctx, loc, msg);
     if (tok == YYSYMBOL_YYEOF)
-        ctx->diag->kind = E_INCOMPLETE;
+        ctx->diag->incomplete = 1;   /* more input may finish it */
     return 0;
 }
 

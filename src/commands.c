@@ -39,8 +39,8 @@ Tape *tape_for(Session *s, const Ast *e, int *owned, Diag *d)
 int cmd_forward(Tape *t, Diag *d)
 {
     const char *msg = NULL;
-    int bad = eval_forward(t, 0, &msg);
-    if (bad >= 0) {
+    int bad;
+    if (eval_forward(t, 0, &bad, &msg)) {
         tape_diag(t, bad, msg, d);
         return E_DOMAIN;
     }
@@ -806,7 +806,14 @@ int cmd_exec(Session *s, const Stmt *st, Diag *d)
     case ST_SET:    return cmd_set(s, st, d);
     case ST_HELP:   return help_show(s, st->name, &st->name_loc, d);
     case ST_QUIT:   s->quit = 1; return E_OK;
-    case ST_LOAD:   return cmd_run_file(s, st->file, &st->loc);
+    case ST_LOAD: {
+        int rc = cmd_run_file(s, st->file, &st->loc);
+        if (rc) {   /* the file's own run reported it: keep its kind */
+            d->kind = rc;
+            d->reported = 1;
+        }
+        return rc;
+    }
     case ST_SAVE:   return cmd_save(s, st, d);
     case ST_TRACE:  return cmd_trace(s, st, d);
     case ST_GRAPH:
@@ -819,6 +826,20 @@ int cmd_exec(Session *s, const Stmt *st, Diag *d)
     return E_OK;
 }
 
+/* The end of a run (rc: how it ended): flush the output.  A write error on
+ * it ends bp (SPEC 5: exit 1 and a message), reported once. */
+static int run_end(Session *s, int rc)
+{
+    Diag d = { 0 };
+    if (!s->write_failed && diag_check_output(s->out, "standard output", &d)) {
+        report_error(s, &d);
+        s->write_failed = 1;
+        s->quit = 1;
+        if (!rc) rc = d.kind;
+    }
+    return rc;
+}
+
 int cmd_run_text(Session *s, const char *name, const char *text, size_t len,
                  int first_line, int allow_incomplete)
 {
@@ -826,26 +847,25 @@ int cmd_run_text(Session *s, const char *name, const char *text, size_t len,
     Stmt *list;
     Diag pd = { 0 };
     int prc = parse_source(src, &list, &pd);
-    if (prc && pd.kind == E_INCOMPLETE && allow_incomplete) {
+    if (prc && pd.incomplete && allow_incomplete) {
         src_free(src);
-        return E_INCOMPLETE;
+        return S_INCOMPLETE;
     }
     session_adopt(s, src);
     for (Stmt *st = list; st && !s->quit; st = st->next) {
         Diag d = { 0 };
         int rc = cmd_exec(s, st, &d);
-        if (rc) {
-            if (rc != E_INCLUDED)   /* a load's errors are reported inside it */
+        /* ferror: output that could not be written is seen as soon as a
+         * buffer's worth of it fails, not only at the end */
+        if (rc || ferror(s->out)) {
+            if (rc && !d.reported)   /* a load's errors are reported inside it */
                 report_error(s, &d);
-            fflush(s->out);
-            return rc;
+            return run_end(s, rc);
         }
     }
     if (prc) {
-        if (pd.kind == E_INCOMPLETE) pd.kind = E_SYNTAX;
         report_error(s, &pd);
-        return pd.kind;
+        return run_end(s, pd.kind);
     }
-    fflush(s->out);
-    return E_OK;
+    return run_end(s, E_OK);
 }

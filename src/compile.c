@@ -164,6 +164,9 @@ typedef struct Compiler {
 
 enum { MAX_CALL_DEPTH = 10000, IN_PROGRESS = -2 };
 
+/* Fill the compiler's Diag: kind k, the caret at a, the note naming the
+ * definition it lies in.  Returns -1 (no slot), for `return fail_at(...)`
+ * in the functions that return a slot. */
 static int fail_at(Compiler *c, const Ast *a, Entry *owner, ErrKind k, const char *msg)
 {
     diag_set(c->d, k, a ? &a->loc : NULL, "%s", msg);
@@ -351,9 +354,9 @@ static int const_eval(Compiler *c, const Frame *f, const Ast *e, double *out)
     Tape *sub = compile_expr(c->s, e, f->owner, c->d);
     if (!sub) return -1;
     const char *msg = NULL;
-    int bad = eval_forward(sub, 0, &msg);
+    int bad;
     int rc = 0;
-    if (bad >= 0) {
+    if (eval_forward(sub, 0, &bad, &msg)) {
         tape_diag(sub, bad, msg, c->d);
         rc = -1;
     } else if (tape_shape(sub, sub->root).rank != 0) {
@@ -546,14 +549,16 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
         switch (a->kind) {
         case AST_NUM:
             result = emit(&c, OP_NUM, -1, -1, a, f->owner, &(Shape){ 0, { 0, 0 } });
+            if (result < 0) { ok = 0; continue; }   /* a limit: nothing to write into */
             tape_val(c.t, result)[0] = a->num;
             break;
 
         case AST_STR:
         case AST_SLICE:
-            ok = fail_at(&c, a, f->owner, E_USAGE,
-                         a->kind == AST_STR ? "a string is not a value"
-                                            : "a slice (a:b) only goes inside [ ]") >= 0;
+            fail_at(&c, a, f->owner, E_USAGE,
+                    a->kind == AST_STR ? "a string is not a value"
+                                       : "a slice (a:b) only goes inside [ ]");
+            ok = 0;
             continue;
 
         case AST_NAME: {
@@ -602,7 +607,8 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 if (*m == IN_PROGRESS) {
                     char msg[300];
                     snprintf(msg, sizeof msg, "%s depends on itself", e->name);
-                    ok = fail_at(&c, a, f->owner, E_CYCLE, msg) >= 0;
+                    fail_at(&c, a, f->owner, E_CYCLE, msg);
+                    ok = 0;
                     continue;
                 }
                 if (*m) { result = *m - 1; break; }
@@ -627,11 +633,13 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
             if (e && e->kind == ENT_FUNC) {
                 char msg[300];
                 snprintf(msg, sizeof msg, "%s is a function: call it as %s(...)", e->name, e->name);
-                ok = fail_at(&c, a, f->owner, E_NAME, msg) >= 0;
+                fail_at(&c, a, f->owner, E_NAME, msg);
+                ok = 0;
                 continue;
             }
             if (strcmp(a->name, "pi") == 0 || strcmp(a->name, "e") == 0) {
                 result = emit(&c, OP_NUM, -1, -1, a, f->owner, &(Shape){ 0, { 0, 0 } });
+                if (result < 0) { ok = 0; continue; }
                 tape_val(c.t, result)[0] = a->name[0] == 'p' ? M_PI : M_E;
                 break;
             }
@@ -639,7 +647,8 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
             const char *near = help_suggest(s, a->name, 1);
             if (near) snprintf(msg, sizeof msg, "%s is not defined; did you mean %s?", a->name, near);
             else snprintf(msg, sizeof msg, "%s is not defined", a->name);
-            ok = fail_at(&c, a, f->owner, E_NAME, msg) >= 0;
+            fail_at(&c, a, f->owner, E_NAME, msg);
+            ok = 0;
             continue;
         }
 
@@ -671,7 +680,8 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                                          a->name, help_suggest(s, a->name, 1));
                             else
                                 snprintf(msg, sizeof msg, "unknown function %s", a->name);
-                            ok = fail_at(&c, a, f->owner, E_NAME, msg) >= 0;
+                            fail_at(&c, a, f->owner, E_NAME, msg);
+                            ok = 0;
                             continue;
                         }
                         f->func = e;
@@ -682,7 +692,8 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                     char msg[300];
                     snprintf(msg, sizeof msg, "%s takes %d argument%s, not %d", a->name,
                              arity, arity == 1 ? "" : "s", a->nkids);
-                    ok = fail_at(&c, a, f->owner, E_ARITY, msg) >= 0;
+                    fail_at(&c, a, f->owner, E_ARITY, msg);
+                    ok = 0;
                     continue;
                 }
                 f->base = nv;
@@ -726,8 +737,9 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 const Env *penv = f->env;
                 int depth = penv ? penv->depth + 1 : 1;
                 if (depth > MAX_CALL_DEPTH) {
-                    ok = fail_at(&c, a, f->owner, E_LIMIT,
-                                 "user functions nested too deeply") >= 0;
+                    fail_at(&c, a, f->owner, E_LIMIT,
+                            "user functions nested too deeply");
+                    ok = 0;
                     continue;
                 }
                 Env *env = xcalloc(1, sizeof *env);

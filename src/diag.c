@@ -1,7 +1,35 @@
-/* diag.c: filling and printing errors, with the source line and a caret. */
+/* diag.c: filling and printing errors, with the source line and a caret;
+ * the table of error kinds. */
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 #include "diag.h"
+
+static const struct { const char *name; int status; } kinds[E_NKINDS] = {
+    [E_OK] = { "ok", 0 },
+#define BP_ERR_ROW(e, name, status, what) [e] = { name, status },
+    BP_ERRORS(BP_ERR_ROW)
+#undef BP_ERR_ROW
+};
+
+const char *diag_kind_name(int kind)
+{
+    return kind >= 0 && kind < E_NKINDS ? kinds[kind].name : "internal";
+}
+
+int diag_exit_status(int kind)
+{
+    return kind >= 0 && kind < E_NKINDS ? kinds[kind].status : 1;
+}
+
+int diag_check_output(FILE *f, const char *what, Diag *d)
+{
+    errno = 0;
+    if (fflush(f) == 0 && !ferror(f)) return E_OK;
+    int err = errno;
+    return diag_set(d, E_IO, NULL, "cannot write to %s%s%s", what, err ? ": " : "",
+                    err ? strerror(err) : "");
+}
 
 int diag_set(Diag *d, ErrKind kind, const Loc *loc, const char *fmt, ...)
 {
@@ -13,6 +41,7 @@ int diag_set(Diag *d, ErrKind kind, const Loc *loc, const char *fmt, ...)
     vsnprintf(d->msg, sizeof d->msg, fmt, ap);
     va_end(ap);
     d->note[0] = '\0';
+    d->reported = d->incomplete = d->cmdline = 0;
     return kind;
 }
 
@@ -83,6 +112,11 @@ static void show_line(FILE *f, const Loc *loc, int color)
 void diag_print(FILE *f, const Diag *d, int color)
 {
     const char *red = color ? "\033[1;31m" : "", *off = color ? "\033[0m" : "";
+    if (d->cmdline) {   /* as getopt and GNU programs word it */
+        fprintf(f, "bp: %s\n", d->msg);
+        if (d->note[0]) fprintf(f, "%s\n", d->note);
+        return;
+    }
     if (d->loc.src)
         fprintf(f, "%s:%d:%d: %serror:%s %s\n", d->loc.src->name, d->loc.line,
                 d->loc.col, red, off, d->msg);
@@ -102,4 +136,14 @@ void diag_print_note(FILE *f, const Loc *loc, const char *msg, int color)
                 cy, off, msg);
     else
         fprintf(f, "%snote:%s %s\n", cy, off, msg);
+}
+
+void diag_warn(FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("bp: warning: ", f);
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputc('\n', f);
 }

@@ -33,12 +33,12 @@ static int inputs_finite(const Tape *t, int i)
     return 1;
 }
 
-/* Slots whose inputs are not plain value slots. */
-static const char *special(Tape *t, int i, const char **msg, int *failed)
+/* Slots whose inputs are not plain value slots: E_OK, or E_DOMAIN with
+ * *msg saying why. */
+static int special(Tape *t, int i, const char **msg)
 {
     double *y = tape_val(t, i);
     long n = tape_size(t, i);
-    *failed = 0;
     switch (t->op[i]) {
     case OP_NUM:
         break;
@@ -47,9 +47,10 @@ static const char *special(Tape *t, int i, const char **msg, int *failed)
         break;
     case OP_GRADOF: {
         /* grad(f, w) in an expression: a forward and a backward pass of
-         * f's own tape */
+         * f's own tape (its failing slot is not ours: the caret goes here) */
         GradOf *g = &t->gradof[t->a[i]];
-        if (eval_forward(g->sub, 0, msg) >= 0) { *failed = 1; return *msg; }
+        int sub_bad;
+        if (eval_forward(g->sub, 0, &sub_bad, msg)) return E_DOMAIN;
         if (g->wrt < 0) {
             memset(y, 0, (size_t)n * sizeof *y);
         } else {
@@ -59,24 +60,23 @@ static const char *special(Tape *t, int i, const char **msg, int *failed)
         break;
     }
     }
-    return NULL;
+    return E_OK;
 }
 
-int eval_forward(Tape *t, int from, const char **msg)
+int eval_forward(Tape *t, int from, int *bad, const char **msg)
 {
     const unsigned char *op = t->op;
     const int *a = t->a, *b = t->b;
     const unsigned *sid = t->sid;
     const long *off = t->off;
     double *v = t->val;
+    *bad = -1;
     for (int i = from; i < t->n; i++) {
         double *y = v + off[i];
         const char *err = NULL;
-        int failed = 0;
         switch (op[i]) {
         case OP_NUM: case OP_LEAF: case OP_GRADOF:
-            err = special(t, i, msg, &failed);
-            if (failed) return i;
+            if (special(t, i, msg)) { *bad = i; return E_DOMAIN; }
             continue;
         }
         if (sid[i] == 0 && op[i] <= OP_NE) {
@@ -99,7 +99,8 @@ int eval_forward(Tape *t, int from, const char **msg)
         }
         if (err) {
             *msg = err;
-            return i;
+            *bad = i;
+            return E_DOMAIN;
         }
         /* Inputs finite, output not: name the node where it began. */
         long n = sid[i] == 0 ? 1 : tape_size(t, i);
@@ -108,10 +109,11 @@ int eval_forward(Tape *t, int from, const char **msg)
                 if (!inputs_finite(t, i)) break;
                 *msg = isnan(y[j]) ? "the result is not a number (NaN)"
                                    : "overflow: the result is infinite";
-                return i;
+                *bad = i;
+                return E_DOMAIN;
             }
     }
-    return -1;
+    return E_OK;
 }
 
 void tape_diag(const Tape *t, int slot, const char *msg, Diag *d)

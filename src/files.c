@@ -355,7 +355,7 @@ int cmd_run_file(Session *s, const char *given, const Loc *from)
     if (!f) {
         free(real);
         report_error(s, &d);
-        return E_INCLUDED;
+        return d.kind;
     }
     char *buf = xmalloc((size_t)sb.st_size + 1);
     size_t len = fread(buf, 1, (size_t)sb.st_size, f);
@@ -366,12 +366,12 @@ int cmd_run_file(Session *s, const char *given, const Loc *from)
         free(real);
         diag_set(&d, E_IO, from, "cannot read %s: %s", path, strerror(errno));
         report_error(s, &d);
-        return E_INCLUDED;
+        return d.kind;
     }
     s->loading = xrealloc(s->loading, (size_t)(s->nloading + 1) * sizeof *s->loading);
     s->loading[s->nloading++] = real ? real : xstrdup(path);
     int rc = cmd_run_text(s, path, buf, len, 1, 0);
     free(s->loading[--s->nloading]);
     free(buf);
-    return rc ? E_INCLUDED : E_OK;
+    return rc;
 }

@@ -27,17 +27,17 @@ static int f_at(Tape *t, Point pt, double x, const double *saved, double *y,
     const char *msg;
     long off = t->off[pt.slot];
     t->val[off + pt.k] = x;
-    int bad = eval_forward(t, pt.slot + 1, &msg);
+    int bad, rc = eval_forward(t, pt.slot + 1, &bad, &msg);
     *y = tape_val(t, t->root)[0];
     (*passes)++;
     if (kink) {
         *kink = 0;
-        for (int j = pt.slot + 1; bad < 0 && j < t->n && !*kink; j++)
+        for (int j = pt.slot + 1; !rc && j < t->n && !*kink; j++)
             if (op_info[t->op[j]].kink && !op_info[t->op[j]].kfwd)
                 *kink = k_branch_flipped(t, j, saved);
     }
     memcpy(t->val + off, saved + off, (size_t)(t->nval - off) * sizeof *t->val);
-    return bad < 0 && isfinite(*y);
+    return !rc && isfinite(*y);
 }
 
 static double step(const Settings *set, double p, double scale)

@@ -6,7 +6,7 @@
 #include "diag.h"
 
 /* Parse all of src.  Returns 0 and the statements in *out, or nonzero with
- * d filled (E_SYNTAX, or E_INCOMPLETE when the text ends inside a
+ * d filled (E_SYNTAX; d->incomplete set when the text ends inside a
  * statement) and *out holding the statements complete before the error, so
  * that a script runs up to its first error.  Nodes live in src's arena. */
 int parse_source(Source *src, Stmt **out, Diag *d);

@@ -22,6 +22,7 @@
 #include "repl.h"
 #include "commands.h"
 #include "help.h"
+#include "report.h"
 #include "xalloc.h"
 
 extern volatile sig_atomic_t bp_interrupted;
@@ -93,17 +94,18 @@ static void pending_reset(Pending *p, int next_line)
 }
 
 /* Feed one line (n bytes: a NUL inside is kept, for the lexer to refuse).
- * Returns 1 while the statement is incomplete. */
-static int feed(Session *s, Pending *p, const char *line, size_t n, int *failures)
+ * Returns 1 while the statement is incomplete.  *failed keeps the kind of
+ * the first statement that failed. */
+static int feed(Session *s, Pending *p, const char *line, size_t n, int *failed)
 {
     pending_add(p, line, n);
     if (open_after(line, n, &p->depth))
         return 1;               /* surely incomplete: no need to parse yet */
-    bp_interrupted = 0;
+    bp_interrupted = 0;         /* a Ctrl-C that stopped the last statement is spent */
     int rc = cmd_run_text(s, "<stdin>", p->buf, p->len, p->first_line, 1);
-    if (rc == E_INCOMPLETE)
+    if (rc == S_INCOMPLETE)
         return 1;
-    if (rc) (*failures)++;
+    if (rc && !*failed) *failed = rc;
     s->line = p->first_line + p->nlines;
     pending_reset(p, s->line);
     return 0;
@@ -185,23 +187,71 @@ static void on_sigint(int sig)
 }
 
 static Pending pend;
-static int failures, done;
+static int failed, done;
 static Session *sess;
+
+/* History is saved as each line is entered (SPEC 5: a closed terminal
+ * loses none of it), and the file kept to its last HISTORY_MAX lines. */
+enum { HISTORY_MAX = 1000 };
+static const char *hist_path;
+static int hist_warned;
+
+static void history_save(const char *line)
+{
+    add_history(line);
+    if (!hist_path) return;
+    int err = access(hist_path, F_OK) == 0 ? append_history(1, hist_path)
+                                           : write_history(hist_path);
+    if (!err) err = history_truncate_file(hist_path, HISTORY_MAX);
+    if (err && !hist_warned) {   /* once: the session goes on without it */
+        diag_warn(stderr, "cannot save history to %s: %s", hist_path, strerror(err));
+        hist_warned = 1;
+    }
+}
+
+static void on_line(char *line);
+
+static void stop_loop(void)
+{
+    done = 1;
+    rl_callback_handler_remove();
+}
+
+/* The answer to "drop the unfinished statement and quit?": y (or Ctrl-D
+ * again, or the input gone) quits; anything else goes back to the
+ * statement, which is kept. */
+static void on_answer(char *line)
+{
+    int yes = !line || line[0] == 'y' || line[0] == 'Y';
+    if (!line) putchar('\n');
+    free(line);
+    if (yes) { stop_loop(); return; }
+    rl_callback_handler_remove();
+    rl_callback_handler_install(CONT, on_line);
+}
 
 static void on_line(char *line)
 {
     if (!line) {                /* Ctrl-D */
-        done = 1;
+        if (!pend.len) {
+            putchar('\n');
+            stop_loop();
+            return;
+        }
+        /* inside a statement: ask before dropping it (SPEC 5) */
+        char ask[160];
+        snprintf(ask, sizeof ask, "drop the unfinished statement (%d line%s, from line %d) "
+                 "and quit? [y/N] ", pend.nlines, pend.nlines == 1 ? "" : "s", pend.first_line);
+        putchar('\n');
         rl_callback_handler_remove();
-        if (!pend.len) putchar('\n');
+        rl_callback_handler_install(ask, on_answer);
         return;
     }
-    int more = feed(sess, &pend, line, strlen(line), &failures);
-    if (*line) add_history(line);
+    if (*line) history_save(line);
+    int more = feed(sess, &pend, line, strlen(line), &failed);
     free(line);
     if (sess->quit) {
-        done = 1;
-        rl_callback_handler_remove();
+        stop_loop();
         return;
     }
     rl_set_prompt(more ? CONT : PROMPT);
@@ -210,10 +260,10 @@ static void on_line(char *line)
 static int readline_loop(Session *s)
 {
     char hist[4096];
-    const char *path = repl_history_path(hist, sizeof hist);
+    hist_path = repl_history_path(hist, sizeof hist);
     using_history();
-    if (path) read_history(path);
-    int before = history_length;
+    if (hist_path) read_history(hist_path);
+    stifle_history(HISTORY_MAX);
 
     rl_readline_name = "bp";
     rl_attempted_completion_function = complete;
@@ -250,37 +300,30 @@ static int readline_loop(Session *s)
         rl_callback_read_char();
     }
     rl_callback_handler_remove();
-
-    if (path) {
-        int added = history_length - before;
-        if (added > 0) {
-            int err = access(path, F_OK) == 0 ? append_history(added, path) : write_history(path);
-            if (err)
-                fprintf(stderr, "bp: warning: cannot save history to %s: %s\n", path, strerror(err));
-        }
-    }
+    hist_path = NULL;
     free(pend.buf);
     pend.buf = NULL;
-    return failures;
+    return failed;
 }
 
-/* One line of at most MAX_LINE bytes (a NUL inside is kept); -1 at the
- * end of the input, -2 for a longer line (endless input). */
-enum { MAX_LINE = 1 << 28 };
+/* One line of at most MAX_LINE bytes (a NUL inside is kept): its length,
+ * or LINE_EOF at the end of the input, LINE_TOO_LONG for a longer line
+ * (endless input). */
+enum { MAX_LINE = 1 << 28, LINE_EOF = -1, LINE_TOO_LONG = -2 };
 static ssize_t read_line(char **line, size_t *cap)
 {
     size_t n = 0;
     int c;
     while ((c = getchar()) != EOF) {
         if (n + 2 > *cap) {
-            if (*cap >= MAX_LINE) return -2;
+            if (*cap >= MAX_LINE) return LINE_TOO_LONG;
             *cap = *cap ? 2 * *cap : 256;
             *line = xrealloc(*line, *cap);
         }
         (*line)[n++] = (char)c;
         if (c == '\n') break;
     }
-    if (c == EOF && n == 0) return -1;
+    if (c == EOF && n == 0) return LINE_EOF;
     (*line)[n] = '\0';
     return (ssize_t)n;
 }
@@ -294,26 +337,28 @@ static int plain_loop(Session *s, int prompts)
     int more = 0;
     for (;;) {
         if (prompts) { fputs(more ? CONT : PROMPT, stdout); fflush(stdout); }
-        if ((n = read_line(&line, &cap)) == -2) {
-            fprintf(stderr, "<stdin>:%d: error: a line too long (more than 256 MiB): stopped reading\n",
-                    pend.first_line + pend.nlines);
-            failures++;
+        if ((n = read_line(&line, &cap)) == LINE_TOO_LONG) {
+            Diag d = { 0 };
+            diag_set(&d, E_LIMIT, NULL, "line %d of standard input is too long "
+                     "(more than 256 MiB): stopped reading", pend.first_line + pend.nlines);
+            report_error(s, &d);
+            if (!failed) failed = d.kind;
             more = 0;
             break;
         }
-        if (n < 0) break;
+        if (n == LINE_EOF) break;
         if (n > 0 && line[n - 1] == '\n') line[--n] = '\0';
-        more = feed(s, &pend, line, (size_t)n, &failures);
+        more = feed(s, &pend, line, (size_t)n, &failed);
         if (s->quit) break;
     }
     if (more && !s->quit) {   /* the input ended inside a statement */
-        cmd_run_text(s, "<stdin>", pend.buf, pend.len, pend.first_line, 0);
-        failures++;
+        int rc = cmd_run_text(s, "<stdin>", pend.buf, pend.len, pend.first_line, 0);
+        if (!failed) failed = rc ? rc : E_SYNTAX;
     }
     free(line);
     free(pend.buf);
     pend.buf = NULL;
-    return failures;
+    return failed;
 }
 
 int repl_run(Session *s, int tty, int banner)
@@ -321,5 +366,6 @@ int repl_run(Session *s, int tty, int banner)
     if (banner && tty)
         printf("bp %s: the chain rule, computed.  Type help for help, quit to leave.\n",
                PACKAGE_VERSION);
+    failed = E_OK;
     return tty ? readline_loop(s) : plain_loop(s, 0);
 }

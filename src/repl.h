@@ -6,8 +6,9 @@
 #include "session.h"
 
 /* Read statements until quit or end of input.  tty: use Readline (line
- * editing, history, completion) and prompts.  Returns the number of
- * statements that failed. */
+ * editing, history saved as each line is entered, completion) and
+ * prompts; Ctrl-D inside a statement asks before dropping it.  Returns
+ * E_OK, or the kind of the first statement that failed (reported). */
 int repl_run(Session *s, int tty, int banner);
 
 /* Where history is kept: $BP_HISTORY, $XDG_STATE_HOME/bp/history, or

@@ -190,9 +190,10 @@ void report_error(Session *s, const Diag *d)
 {
     fflush(s->out);
     diag_print(s->err, d, s->color);
-    if (s->json) {
+    if (s->json && !ferror(s->out)) {   /* (not when stdout itself failed) */
         fputs("{\"error\": ", s->out);
         report_json_string(s->out, d->msg);
+        fprintf(s->out, ", \"kind\": \"%s\"", diag_kind_name(d->kind));
         if (d->loc.src)
             fprintf(s->out, ", \"line\": %d, \"col\": %d", d->loc.line, d->loc.col);
         fputs("}\n", s->out);

@@ -31,7 +31,9 @@ void report_value(Session *s, const Value *v);
 void report_note(Session *s, const Loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* An error: stderr with caret, and {"error": ...} on stdout in --json. */
+/* An error: stderr with caret, and in --json on stdout
+ * {"error": MSG, "kind": KIND, "line": L, "col": C} (no line and col
+ * when it has no location). */
 void report_error(Session *s, const Diag *d);
 
 /* The grad table (SPEC sections 1, 4 and 5). */

@@ -68,6 +68,7 @@ typedef struct Session {
     FILE *out, *err;
     int failed_checks;       /* check FAILs so far (scripts exit 1) */
     int quit;                /* `quit` was run */
+    int write_failed;        /* writing s->out failed (reported; bp ends, exit 1) */
     int line;                /* next REPL line number */
     Rng rng;                 /* randn's stream (set seed restarts it) */
     double value_bytes;      /* memory held by the values of all names */

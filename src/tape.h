@@ -105,9 +105,9 @@ void tape_free(Tape *t);
 /* The slot computing entry e in t (a leaf or a formula's root), or -1. */
 int tape_slot_of(const Tape *t, const Entry *e);
 
-/* Run forward over slots [from, n).  Returns -1, or the slot that failed
- * with *msg naming the domain error. */
-int eval_forward(Tape *t, int from, const char **msg);
+/* Run forward over slots [from, n).  Returns E_OK (*bad = -1), or
+ * E_DOMAIN with *bad the slot that failed and *msg naming the error. */
+int eval_forward(Tape *t, int from, int *bad, const char **msg);
 
 /* Make room for the gradients (once), zeroed. */
 void tape_zero_grad(Tape *t);

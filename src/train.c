@@ -131,7 +131,8 @@ int cmd_step(Session *s, const Stmt *st, Diag *d)
         if (!rc) {
             names_list(&p, names, sizeof names);
             const char *msg;
-            if (eval_forward(p.t, 0, &msg) < 0) {
+            int bad;
+            if (!eval_forward(p.t, 0, &bad, &msg)) {
                 after = tape_val(p.t, p.t->root)[0];
                 report_fmt_value(a, sizeof a, before, s->set.digits);
                 report_fmt_value(b, sizeof b, after, s->set.digits);
@@ -198,7 +199,8 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
     }
     if (done == p.steps) {
         const char *msg;
-        if (eval_forward(p.t, 0, &msg) < 0) {
+        int bad;
+        if (!eval_forward(p.t, 0, &bad, &msg)) {
             loss = tape_val(p.t, p.t->root)[0];
             report_fmt_value(v, sizeof v, loss, s->set.digits);
             report_text(s, "  step %*ld: %s = %s (final)", (int)snprintf(NULL, 0, "%ld", p.steps),

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The command line, where a golden script test cannot reach: piped
-# standard input with no arguments, -i after -e with a pipe, option
-# errors (exit 2), long options, a #!/usr/bin/env bp script, and save:
-# byte-identical after a load, atomic when it cannot write.
+# standard input with no arguments, -i after -e with a pipe (its failure
+# counts), option errors (exit 2, in --json too), long options, write
+# errors on standard output (exit 1), a #!/usr/bin/env bp script, and
+# save: byte-identical after a load, atomic when it cannot write.
 set -u
 : "${BP:?BP must name the bp binary (set by make check)}"
 case $BP in /*) ;; *) BP=$(pwd)/$BP ;; esac
@@ -51,6 +52,10 @@ run 1 "" 'error: .*end of input' "f = (1 +${nl}" --
 
 # -i with a pipe: -e first, then stdin in the same session.
 run 0 "5${nl}6" '' "y${nl}y + 1${nl}" -- -i -e y=5
+# ... and a failing piped script still counts (SPEC 5: exit 1), the
+# statements before its error run, those after it too (it is a REPL).
+run 1 "5" '^<stdin>:1:1: error: log of a negative number' "log(-1)${nl}y${nl}" -- -i -e y=5
+run 1 "" 'error: .*end of input' "f = (1 +${nl}" -- -i -e y=5
 # Long options.
 run 0 "12" '' "" -- --eval=3*4
 run 0 "7" '' "" -- --quiet --eval 7
@@ -63,6 +68,19 @@ run 2 "" "Try 'bp --help'" "" -- -e
 run 2 "" "invalid option -- 'Z'" "" -- -Z -e 1
 run 2 "" "'--json' doesn't allow an argument" "" -- --json=yes -e 1
 run 2 "" "unrecognized option '--frobnicate'" "" -- --frobnicate
+# In --json the command line's errors are JSON objects too, with a kind.
+run 2 "{\"error\": \"unrecognized option '--frobnicate'\", \"kind\": \"usage\"}" \
+    "^bp: unrecognized option '--frobnicate'" "" -- --frobnicate --json
+run 2 "{\"error\": \"option requires an argument -- 'e'\", \"kind\": \"usage\"}" \
+    "Try 'bp --help'" "" -- --json -e
+run 2 "{\"error\": \"cannot open no-such.bp: No such file or directory\", \"kind\": \"file\"}" \
+    "^bp: cannot open no-such.bp" "" -- --json no-such.bp
+# Errors of statements say their kind; one in a loaded file keeps its own.
+printf 'x = 1\nsqrt(-1)\n' >"$T/bad-load.bp"
+run 1 '{"error": "sqrt of a negative number", "kind": "domain", "line": 2, "col": 1}' \
+    'bad-load.bp:2:1: error: sqrt of a negative number' "" -- --json -e 'load "bad-load.bp"'
+run 1 '{"error": "undefined_q is not defined", "kind": "name", "line": 1, "col": 1}' \
+    'error: undefined_q is not defined' "" -- --json -e 'undefined_q'
 # Unique prefixes of long options work, as in GNU programs.
 run 0 "$("$BP" --version </dev/null)" '' "" -- --vers
 # --help and --version on stdout, exit 0, before anything runs.
@@ -71,6 +89,31 @@ case $(cat "$T/out") in "Usage: bp "*) ;; *) fail "--help does not start with 'U
 for opt in -e --eval -i --interactive -q --quiet --json -h --help -V --version; do
     grep -q -e "$opt" "$T/out" || fail "--help does not mention $opt"
 done
+
+# A write error on standard output (a full disk): exit 1 and a message,
+# for -e, for a script (which stops: the save after the prints never runs)
+# and for --help; in --json too.
+if [ -w /dev/full ]; then
+    for args in "-e|print 1" "--json|-e|print 1" "--help" "--version"; do
+        IFS='|'; set -- $args; unset IFS
+        "$BP" "$@" </dev/null >/dev/full 2>"$T/err"; code=$?
+        [ "$code" = 1 ] || fail "bp $* >/dev/full: exit status $code, expected 1"
+        grep -q '^bp: error: cannot write to standard output: No space left on device$' "$T/err" ||
+            fail "bp $* >/dev/full: stderr [$(cat "$T/err")]"
+        [ "$(grep -c 'cannot write' "$T/err")" = 1 ] ||
+            fail "bp $* >/dev/full: the write error reported more than once [$(cat "$T/err")]"
+    done
+    i=0
+    while [ $i -lt 20000 ]; do echo 'print "a line of output"'; i=$((i + 1)); done >"$T/prints.bp"
+    echo 'save "after-prints.bp"' >>"$T/prints.bp"
+    "$BP" "$T/prints.bp" </dev/null >/dev/full 2>"$T/err"; code=$?
+    [ "$code" = 1 ] || fail "a printing script >/dev/full: exit status $code, expected 1"
+    [ ! -e "$T/after-prints.bp" ] || fail "the script went on after its output failed"
+    rm -f "$T/after-prints.bp" "$T/prints.bp"
+    # the REPL's piped form, and a check that fails besides
+    printf 'print 1\n' | "$BP" -i -e 'x = 1' >/dev/full 2>"$T/err"; code=$?
+    [ "$code" = 1 ] || fail "bp -i >/dev/full: exit status $code, expected 1"
+fi
 
 # A #!/usr/bin/env bp script is executable.
 printf '#!/usr/bin/env bp\n# a script\nprint "shebang", 1 + 1\n' >"$T/run-me.bp"
@@ -103,7 +146,7 @@ mkdir adir
 run 1 "" "error: cannot write" "" -- -e 'x = 1' -e 'save "adir"'
 [ -d adir ] || fail "save onto a directory removed it"
 left=$(ls | grep -v -x -e one.bp -e two.bp -e session.bp -e run-me.bp \
-    -e adir -e in -e out -e err)
+    -e adir -e in -e out -e err -e bad-load.bp)
 [ -z "$left" ] || fail "a failed save left files: $left"
 
 [ $status = 0 ] && echo "PASS: command line"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # History across sessions: the up arrow recalls the previous session's
-# lines; only a session's new lines are appended at exit; the file is
+# lines; each line is appended as it is entered (a closed terminal loses
+# none) and the file kept to its last 1000 lines; the file is
 # $BP_HISTORY, else $XDG_STATE_HOME/bp/history, else ~/.bp_history; an
 # unwritable history file is a warning, not a failure.
 . "${abs_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/repl/lib.sh"
@@ -73,4 +74,37 @@ repl_line 'quit'
 st=$(repl_wait_exit)
 [ "$st" = 0 ] || fail "unwritable history: exit status $st, expected 0"
 repl_wait 'warning' "a warning that history cannot be saved"
+
+# Saved as each line is entered: in the file while bp still runs, and
+# kept when the terminal closes under it (tmux killed: SIGHUP, no quit).
+REPL_ENV="HOME=$T/home BP_HISTORY=$HIST NO_COLOR=1 INPUTRC=$T/inputrc LC_ALL=C"
+repl_start -q
+repl_wait '^bp> $'
+repl_line 'live = 41'
+repl_line 'live + 1'
+repl_wait '^42$'
+repl_alive "bp exited"
+grep -q -x 'live + 1' "$HIST" || { cat "$HIST"; fail "'live + 1' not in the history file while bp runs"; }
+repl_line 'unfinished = (1 +'
+repl_wait '^\.\.> $'
+repl_stop    # the terminal closes
+sleep 0.2
+grep -q -x 'live = 41' "$HIST" || { cat "$HIST"; fail "'live = 41' lost when the terminal closed"; }
+grep -q -x 'unfinished = (1 +' "$HIST" ||
+    { cat "$HIST"; fail "the first line of an unfinished statement lost when the terminal closed"; }
+
+# Trimmed to the last 1000 lines, the newest kept.
+i=0
+while [ $i -lt 1500 ]; do echo "old_$i = $i"; i=$((i + 1)); done >"$HIST"
+repl_start -q
+repl_wait '^bp> $'
+repl_line 'newest = 1'
+repl_line 'quit'
+repl_wait_exit >/dev/null
+n=$(wc -l <"$HIST")
+[ "$n" -le 1000 ] || fail "the history file has $n lines, expected at most 1000"
+[ "$(tail -n 1 "$HIST")" = quit ] || fail "the last history line is '$(tail -n 1 "$HIST")', expected quit"
+grep -q -x 'newest = 1' "$HIST" || fail "the new line is not in the trimmed history"
+grep -q -x 'old_1499 = 1499' "$HIST" || fail "the newest old line was trimmed away"
+! grep -q -x 'old_0 = 0' "$HIST" || fail "the oldest line was kept: the file was not trimmed"
 echo "PASS: history across sessions"

@@ -11,6 +11,8 @@ REPL_TESTS = \
 	tests/repl/interrupt.sh \
 	tests/repl/train-interrupt.sh \
 	tests/repl/save-interrupt.sh \
+	tests/repl/interrupt-reset.sh \
+	tests/repl/eof-statement.sh \
 	tests/repl/colour.sh \
 	tests/repl/suggest.sh \
 	tests/repl/cli.sh

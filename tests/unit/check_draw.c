@@ -48,7 +48,8 @@ static Tape *tape_of(Session *s, const char *text, const char *target)
     Tape *t = compile_entry(s, e, &d);
     ck_assert_ptr_nonnull(t);
     const char *msg = NULL;
-    ck_assert_int_eq(eval_forward(t, 0, &msg), -1);
+    int bad;
+    ck_assert_int_eq(eval_forward(t, 0, &bad, &msg), E_OK);
     if (tape_shape(t, t->root).rank == 0)
         backprop(t);
     return t;

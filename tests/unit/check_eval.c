@@ -164,7 +164,8 @@ START_TEST(test_domain_errors)
 }
 END_TEST
 
-/* eval_forward itself: -1, or the failing slot with a message. */
+/* eval_forward itself: E_OK (bad slot -1), or E_DOMAIN with the failing
+ * slot and a message. */
 START_TEST(test_eval_forward_status)
 {
     Tu *t = tu_new();
@@ -173,10 +174,12 @@ START_TEST(test_eval_forward_status)
     Tape *tp = compile_entry(t->s, tu_entry(t, "f"), &d);
     ck_assert_ptr_nonnull(tp);
     const char *msg = NULL;
-    ck_assert_int_eq(eval_forward(tp, 0, &msg), -1);
+    int bad = 99;
+    ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
+    ck_assert_int_eq(bad, -1);
     TU_CLOSE(tape_val(tp, tp->root)[0], 1 + exp(3), 1e-15, 0);
     tu_entry(t, "w")->val.data[0] = 1;      /* leaves read the session's value */
-    int bad = eval_forward(tp, 0, &msg);
+    ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_DOMAIN);
     ck_assert_int_ge(bad, 0);
     ck_assert_int_eq(tp->op[bad], OP_SQRT);
     ck_assert_ptr_nonnull(msg);
@@ -186,7 +189,7 @@ START_TEST(test_eval_forward_status)
     ck_assert_int_eq(d.loc.line, 1);
     ck_assert_int_eq(d.loc.col, 12);
     tu_entry(t, "w")->val.data[0] = 2;
-    ck_assert_int_eq(eval_forward(tp, 0, &msg), -1);
+    ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
     TU_CLOSE(tape_val(tp, tp->root)[0], exp(2), 1e-15, 0);
     tu_free(t);
 }

@@ -595,7 +595,7 @@ START_TEST(test_syntax_error_location)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         p = parse(bad[i]);
         ck_assert_msg(p.rc != 0, "`%s` parsed", bad[i]);
-        ck_assert_msg(p.d.kind == E_SYNTAX || p.d.kind == E_INCOMPLETE, "`%s`: kind %d",
+        ck_assert_msg(p.d.kind == E_SYNTAX, "`%s`: kind %d",
                       bad[i], p.d.kind);
         ck_assert_msg(p.d.loc.src != NULL && p.d.loc.line == 1 && p.d.loc.col >= 1,
                       "`%s`: no location", bad[i]);
@@ -613,7 +613,8 @@ START_TEST(test_incomplete)
     for (size_t i = 0; i < sizeof inc / sizeof inc[0]; i++) {
         Parsed p = parse(inc[i]);
         ck_assert_msg(p.rc != 0, "`%s` parsed", inc[i]);
-        ck_assert_msg(p.d.kind == E_INCOMPLETE, "`%s`: kind %d (%s), expected E_INCOMPLETE",
+        ck_assert_msg(p.d.kind == E_SYNTAX && p.d.incomplete,
+                      "`%s`: kind %d (%s), expected an incomplete E_SYNTAX",
                       inc[i], p.d.kind, p.d.msg);
         src_free(p.src);
     }
@@ -621,7 +622,8 @@ START_TEST(test_incomplete)
     static const char *wrong[] = { "x = (1 + 2))", "x = * 2\ny = (", "x = 1 2" };
     for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
         Parsed p = parse(wrong[i]);
-        ck_assert_msg(p.rc != 0 && p.d.kind == E_SYNTAX, "`%s`: kind %d", wrong[i], p.d.kind);
+        ck_assert_msg(p.rc != 0 && p.d.kind == E_SYNTAX && !p.d.incomplete, "`%s`: kind %d",
+                      wrong[i], p.d.kind);
         src_free(p.src);
     }
 
@@ -629,12 +631,84 @@ START_TEST(test_incomplete)
      * complete statements run and the end is a syntax error. */
     Tu *t = tu_new();
     const char *text = "a = 1\nb = (2 +";
-    ck_assert_int_eq(cmd_run_text(t->s, "t", text, strlen(text), 1, 1), E_INCOMPLETE);
+    ck_assert_int_eq(cmd_run_text(t->s, "t", text, strlen(text), 1, 1), S_INCOMPLETE);
     ck_assert(session_find(t->s, "a") == NULL || session_find(t->s, "a")->kind == ENT_UNDEF);
     ck_assert_str_eq(tu_err(t), "");
     ck_assert_int_eq(cmd_run_text(t->s, "t", text, strlen(text), 1, 0), E_SYNTAX);
     ck_assert_int_eq(tu_entry(t, "a")->kind, ENT_PARAM);
     ck_assert_msg(strstr(tu_err(t), "t:2:") != NULL, "stderr: %s", tu_err(t));
+    tu_free(t);
+}
+END_TEST
+
+/* The error model: the kind table has SPEC 5's names, distinct, with the
+ * exit statuses of the SPEC; control statuses are outside it. */
+START_TEST(test_error_kinds)
+{
+    static const struct { int kind; const char *name; int status; } want[] = {
+        { E_SYNTAX, "syntax", 1 }, { E_NAME, "name", 1 }, { E_ARITY, "arity", 1 },
+        { E_CYCLE, "cycle", 1 }, { E_DOMAIN, "domain", 1 }, { E_SHAPE, "shape", 1 },
+        { E_USAGE, "usage", 1 }, { E_IO, "file", 1 }, { E_LIMIT, "limit", 1 },
+        { E_MEMORY, "memory", 3 }, { E_INTERRUPT, "interrupt", 1 },
+    };
+    int n = (int)(sizeof want / sizeof want[0]);
+    ck_assert_int_eq(n, E_NKINDS - 1);   /* every kind is in the list above */
+    for (int i = 0; i < n; i++) {
+        ck_assert_str_eq(diag_kind_name(want[i].kind), want[i].name);
+        ck_assert_int_eq(diag_exit_status(want[i].kind), want[i].status);
+    }
+    ck_assert_int_eq(diag_exit_status(E_OK), 0);
+    ck_assert_int_gt(S_INCOMPLETE, E_NKINDS);
+    ck_assert_str_eq(diag_kind_name(S_INCOMPLETE), "internal");
+}
+END_TEST
+
+/* An error inside a loaded file: reported once (by the file's run), and
+ * its own kind comes back up through `load` (no "included" status). */
+START_TEST(test_load_keeps_kind)
+{
+    char path[] = "check_parse_load_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("x = 1\nsqrt(-x)\n", f);
+    fclose(f);
+    Tu *t = tu_new();
+    ck_assert_int_eq(tu_runf(t, "load \"%s\"\nz = 2", path), E_DOMAIN);
+    const char *err = tu_err(t);
+    ck_assert_msg(strstr(err, ":2:1: error: sqrt of a negative number") != NULL, "stderr: %s", err);
+    ck_assert_msg(strstr(strstr(err, "error:") + 1, "error:") == NULL,
+                  "reported more than once: %s", err);
+    ck_assert(session_find(t->s, "z") == NULL || session_find(t->s, "z")->kind == ENT_UNDEF);
+    /* nested: a load of a file that loads it */
+    char outer[] = "check_parse_outer_XXXXXX";
+    fd = mkstemp(outer);
+    ck_assert_int_ge(fd, 0);
+    f = fdopen(fd, "w");
+    fprintf(f, "load \"%s\"\n", path);
+    fclose(f);
+    tu_clear(t);
+    ck_assert_int_eq(tu_runf(t, "load \"%s\"", outer), E_DOMAIN);
+    err = tu_err(t);
+    ck_assert_msg(strstr(strstr(err, "error:") + 1, "error:") == NULL,
+                  "reported more than once: %s", err);
+    tu_free(t);
+    remove(path);
+    remove(outer);
+}
+END_TEST
+
+/* A limit reached while compiling a literal (the second of two): an
+ * error, and nothing written through the failed slot (ASan saw a write
+ * through slot -1 here). */
+START_TEST(test_limit_in_literal)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "set maxnodes 1");
+    ck_assert_int_eq(tu_run(t, "x = 1 + 2"), E_LIMIT);
+    ck_assert_int_eq(tu_run(t, "y = pi + e"), E_LIMIT);
+    ck_assert_int_eq(tu_run(t, "z = 1 + pi"), E_LIMIT);
+    ck_assert_msg(strstr(tu_err(t), "set maxnodes") != NULL, "stderr: %s", tu_err(t));
     tu_free(t);
 }
 END_TEST
@@ -769,6 +843,9 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_syntax_error_location);
     tcase_add_test(tc, test_incomplete);
     tcase_add_test(tc, test_deep_nesting);
+    tcase_add_test(tc, test_error_kinds);
+    tcase_add_test(tc, test_load_keeps_kind);
+    tcase_add_test(tc, test_limit_in_literal);
     tcase_add_test(tc, test_reserved_functions);
     tcase_add_test(tc, test_reserved_commands);
     suite_add_tcase(s, tc);
