@@ -82,7 +82,7 @@ var Module = (function () {
   const hist = [];
   let hidx = 0, saved = '';
   let busy = true, typeahead = '', lastKeyTab = false;
-  let flagAddr = 0, alive = true;
+  let flagAddr = 0, alive = true, lastRunMs = 0;
 
   // Redraw the prompt and the line (which may wrap) and place the cursor.
   function render() {
@@ -159,11 +159,13 @@ var Module = (function () {
     if (line.trim()) hist.push(line);
     busy = true;
     let r;
+    const t0 = performance.now();
     try {
       r = await Module.ccall('web_line', 'number', ['string'], [line], { async: true });
     } catch (e) {
       return stopped(e);
     }
+    lastRunMs = performance.now() - t0;
     busy = false;
     newPrompt(r === 1 ? CONT : PROMPT);
     drain();
@@ -343,6 +345,7 @@ var Module = (function () {
   // For tests and measurements (web/check-web.py): type a line and wait.
   window.bpPage = {
     idle: () => alive && !busy && !startLines.length,
+    lastRunMs: () => lastRunMs,     // the last statement's time in bp's C code
     type: (line) => new Promise((resolve) => {
       startLines.push(line);
       const t0 = performance.now();
