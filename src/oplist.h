@@ -48,6 +48,10 @@ OP(SIGMOID,  "sigmoid",  "sigmoid",  1, OPF_ELEM, ELEM(sigmoid), "s(x)(1 - s(x))
 OP(RELU,     "relu",     "relu",     1, OPF_ELEM | OPF_KINK, KINK(relu), "1 if x > 0 else 0", "relu(x): max(x, 0); relu'(0) = 0", NULL)
 OP(SOFTPLUS, "softplus", "softplus", 1, OPF_ELEM, ELEM(softplus), "sigmoid(x)", "softplus(x): log(1 + exp(x))", NULL)
 OP(ABS,      "abs",      "abs",      1, OPF_ELEM | OPF_KINK, KINK(abs), "sign(x)", "abs(x): |x|; abs'(0) = 0", NULL)
+OP(ATAN,     "atan",     "atan",     1, OPF_ELEM, ELEM(atan), "1/(1 + x^2)", "atan(x): arctangent (radians, in (-pi/2, pi/2))", NULL)
+OP(ASINH,    "asinh",    "asinh",    1, OPF_ELEM, ELEM(asinh), "1/sqrt(1 + x^2)", "asinh(x): inverse hyperbolic sine", NULL)
+OP(LOG1P,    "log1p",    "log1p",    1, OPF_ELEM, ELEM(log1p), "1/(1 + x)", "log1p(x): log(1 + x), accurate for small x (x > -1)", NULL)
+OP(EXPM1,    "expm1",    "expm1",    1, OPF_ELEM, ELEM(expm1), "exp(x)", "expm1(x): exp(x) - 1, accurate for small x", NULL)
 
 /* element-wise, binary (and @) */
 OP(ADD,      "+",   NULL,  2, OPF_ELEM | OPF_INFIX, ELEM(add), "1, 1", "", NULL)

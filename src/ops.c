@@ -114,6 +114,37 @@ BWD(abs) { if (a > 0) *ga += g; else if (a < 0) *ga += -g; }
 CPX(abs) { *y = creal(a) > 0 ? a : creal(a) < 0 ? -a : 0; return NULL; }
 KNK(abs) { return sign_k(a, b); }
 
+/* For |a| past 1e154, a·a is inf and the derivative 0: right to rounding. */
+FWD(atan) { *y = atan(a); return NULL; }
+BWD(atan) { *ga += g / (1 + a * a); }
+CPX(atan) { *y = catan(a); return NULL; }
+
+/* hypot: 1/sqrt(1 + a²) without overflow for large |a|. */
+FWD(asinh) { *y = asinh(a); return NULL; }
+BWD(asinh) { *ga += g / hypot(1, a); }
+CPX(asinh) { *y = casinh(a); return NULL; }
+
+FWD(log1p)
+{
+    if (a < -1) return "log1p of a number below -1";
+    if (a == -1) return "log1p of -1 (the log of zero)";
+    *y = log1p(a);
+    return NULL;
+}
+BWD(log1p) { *ga += g / (1 + a); }
+CPX(log1p)
+{
+    if (creal(a) < -1) return "log1p of a number below -1";
+    if (creal(a) == -1) return "log1p of -1 (the log of zero)";
+    *y = clog(1 + a);    /* only the imaginary part is used: atan2(Im a, 1 + Re a) */
+    return NULL;
+}
+
+/* exp(a), not y + 1, which loses e^a for a below about -37. */
+FWD(expm1) { *y = expm1(a); return isinf(*y) ? "expm1 overflows (the result is larger than 1.8e308)" : NULL; }
+BWD(expm1) { *ga += g * exp(a); }
+CPX(expm1) { *y = cexp(a) - 1; return isinf(creal(*y)) ? "expm1 overflows (the result is larger than 1.8e308)" : NULL; }
+
 /* ---- binary --------------------------------------------------------- */
 
 FWD(add) { *y = a + b; return NULL; }

@@ -26,8 +26,22 @@ repl_type '0)'
 repl_keys Enter
 repl_wait '^0\.5$' "sigmoid(0) = 0.5"
 
-# A tensor function, and a constructor after another word.
-repl_type 'cross_'
+# Functions added through the op list, a tensor function and a
+# constructor, after another word.
+repl_type 'ata'
+repl_keys Tab
+repl_wait '^bp> atan\($' "ata completed to atan("
+repl_type '1) * 4'
+repl_keys Enter
+repl_wait '^3\.14159265' "atan(1) * 4"
+repl_type 'log1'
+repl_keys Tab
+repl_type '0) + expm'
+repl_keys Tab
+repl_type '0) + asi'
+repl_keys Tab
+repl_wait '^bp> log1p\(0\) \+ expm1\(0\) \+ asinh\($' "log1p(, expm1( and asinh( completed"
+repl_type '0) + cross_'
 repl_keys Tab
 repl_type '[1, 2], [0, 1]) + sum(zer'
 repl_keys Tab

@@ -45,6 +45,10 @@ static double d_relu(double x) { return x > 0 ? 1 : 0; }
 static double d_softplus(double x) { return 1 / (1 + exp(-x)); }
 static double d_abs(double x) { return x > 0 ? 1 : x < 0 ? -1 : 0; }
 static double d_neg(double x) { (void)x; return -1; }
+static double d_atan(double x) { return 1 / (1 + x * x); }
+static double d_asinh(double x) { return 1 / sqrt(1 + x * x); }
+static double d_log1p(double x) { return 1 / (1 + x); }
+static double d_expm1(double x) { return exp(x); }
 
 typedef struct Unary {
     const char *name;          /* as called in bp; NULL name: "-" prefix */
@@ -65,6 +69,10 @@ static const Unary unary[] = {
     { "softplus", softplus, d_softplus, -1e9, 1e9 },
     { "abs", fabs, d_abs, -1e9, 1e9 },
     { "-", neg, d_neg, -1e9, 1e9 },
+    { "atan", atan, d_atan, -1e9, 1e9 },
+    { "asinh", asinh, d_asinh, -1e9, 1e9 },
+    { "log1p", log1p, d_log1p, -1, 1e9 },
+    { "expm1", expm1, d_expm1, -1e9, 1e9 },
 };
 
 static const double upoints[] = { -2.7, -1.1, -0.4, 0.05, 0.3, 0.9, 1.4, 2.2, 3.9 };

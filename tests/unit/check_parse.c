@@ -695,6 +695,7 @@ START_TEST(test_reserved_functions)
         "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
         "softplus", "abs", "pow", "min", "max", "sum", "mean", "transpose",
         "softmax", "mse", "cross_entropy", "outer", "zeros", "ones", "randn", "load_csv",
+        "atan", "asinh", "log1p", "expm1",
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         Tu *t = tu_new();
