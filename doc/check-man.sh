@@ -32,10 +32,11 @@ in_page() { grep -q -w -F -e "$1" "$T/page"; }
 # ---- words of the help overview -----------------------------------------
 "$BP" -e help </dev/null >"$T/help" 2>&1 || fail "bp -e help failed"
 [ -s "$T/help" ] || fail "bp -e help printed nothing"
-# The functions and settings lines list names: all of them count.
-sed -n -e 's/^Functions://p' -e 's/^Settings://p' -e '/^Functions:/{n;p;}' "$T/help" |
+# The functions, tensors and settings lines list names: all of them count
+# (from Functions: through Settings:, as the lines wrap).
+sed -n -e '/^Functions:/,/^Settings:/p' "$T/help" | sed -e 's/^[A-Z][a-z]*://' |
     sed 's/([^)]*)//g; s/(help set)//; s/constants://' |
-    tr -cs 'a-z_' '\n' | grep -v '^$' >"$T/listed"
+    tr -cs 'a-z0-9_' '\n' | grep -v '^[0-9]*$' >"$T/listed"     # log1p, expm1
 # Any word of the overview that `help WORD` accepts is a topic.
 tr -cs 'a-z_' '\n' <"$T/help" | grep -v '^$' | sort -u >"$T/words"
 : >"$T/topics"

@@ -52,7 +52,7 @@ void backprop(Tape *t)
         } else if (o->kbwd) {
             o->kbwd(t, i);
         } else if (o->arity > 0) {
-            k_elem_bwd(t, i);
+            k_elem_bwd(t, i, o);
         }
     }
 }

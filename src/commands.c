@@ -116,9 +116,7 @@ int span_text(const Ast *e, char *buf, size_t n)
 static int check_name(Session *s, const char *name, const Loc *loc, Diag *d)
 {
     (void)s;
-    int ar;
-    if (op_lookup_function(name, &ar) >= 0 ||
-        strcmp(name, "pow") == 0 || (session_reserved(name) && !help_is_command(name)))
+    if (session_reserved(name) && !help_is_command(name))
         return diag_set(d, E_NAME, loc,
                         "%s is a built-in function and cannot be redefined; choose another name", name);
     if (session_reserved(name))
@@ -150,11 +148,9 @@ static int is_live(Session *s, const Ast *root)
         const Ast *a = stack[--n];
         if (a->kind == AST_GRAD) live = 1;
         else if (a->kind == AST_CALL) {
-            int ar;
-            if (strcmp(a->name, "randn") == 0) random = 1;
-            else if (op_lookup_function(a->name, &ar) < 0 && strcmp(a->name, "zeros") &&
-                     strcmp(a->name, "ones") && strcmp(a->name, "load_csv") && strcmp(a->name, "dot"))
-                live = 1;
+            int ar, op = op_lookup_function(a->name, &ar);
+            if (op < 0) live = 1;
+            else if (op_info[op].flags & OPF_RANDOM) random = 1;
         } else if (a->kind == AST_NAME) {
             Entry *e = session_find(s, a->name);
             if ((e && e->kind != ENT_UNDEF) ||
@@ -270,7 +266,7 @@ static int check_calls(Session *s, const Ast *body, Diag *d)
             int arity = -1;
             if (op_lookup_function(a->name, &arity) < 0) {
                 Entry *e = session_find(s, a->name);
-                arity = !strcmp(a->name, "dot") ? 2 : e && e->kind == ENT_FUNC ? e->nparams : -1;
+                arity = e && e->kind == ENT_FUNC ? e->nparams : -1;
             }
             if (arity >= 0 && arity != a->nkids)
                 rc = diag_set(d, E_ARITY, &a->loc, "%s takes %d argument%s, not %d", a->name,

@@ -229,7 +229,7 @@ static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner,
         t->newshape = *shape;
     } else {
         const OpInfo *o = &op_info[op];
-        const char *err = o->kshape ? o->kshape(t, i) : k_elem_shape(t, i);
+        const char *err = o->kshape ? o->kshape(t, i, o->name) : k_elem_shape(t, i, o);
         if (err) return fail_at(c, src, owner, E_SHAPE, err);
     }
     long size = shape_size(t->newshape);
@@ -420,18 +420,15 @@ static int compile_gradof(Compiler *c, const Frame *f)
     return emit(c, OP_GRADOF, t->ngradof++, -1, a, f->owner, &sh);
 }
 
-/* zeros(n[, m]), ones(...), randn(...), load_csv("file"): values made
- * now, as constant slots.  Returns the slot, -1 on error, -2 when `name`
- * is not a constructor. */
-static int compile_constructor(Compiler *c, const Frame *f)
+/* zeros(n[, m]), ones(...), randn(...), load_csv("file") (op, an
+ * OPF_CTOR op): values made now, as constant slots.  Returns the slot, or
+ * -1 on error. */
+static int compile_constructor(Compiler *c, const Frame *f, int op)
 {
     const Ast *a = f->node;
     const char *name = a->name;
-    int kind = !strcmp(name, "zeros") ? 0 : !strcmp(name, "ones") ? 1
-             : !strcmp(name, "randn") ? 2 : !strcmp(name, "load_csv") ? 3 : -1;
-    if (kind < 0) return -2;
     char msg[300];
-    if (kind == 3) {
+    if (op == OP_LOAD_CSV) {
         if (a->nkids != 1 || a->kid[0]->kind != AST_STR)
             return fail_at(c, a, f->owner, E_USAGE, "load_csv takes a file name: load_csv(\"data.csv\")");
         Value v = { 0 };
@@ -464,7 +461,7 @@ static int compile_constructor(Compiler *c, const Frame *f)
     double *v = tape_val(c->t, slot);
     long n = shape_size(sh);
     for (long k = 0; k < n; k++)
-        v[k] = kind == 0 ? 0 : kind == 1 ? 1 : rng_normal(&c->s->rng);
+        v[k] = op == OP_ZEROS ? 0 : op == OP_ONES ? 1 : rng_normal(&c->s->rng);
     return slot;
 }
 
@@ -661,32 +658,29 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
             if (f->state == 0 && !f->func && f->fn == 0) {
                 int arity;
                 f->fn = op_lookup_function(a->name, &arity);
+                if (f->fn >= 0 && (op_info[f->fn].flags & OPF_CTOR)) {
+                    result = compile_constructor(&c, f, f->fn);
+                    if (result < 0) { ok = 0; continue; }
+                    break;
+                }
                 if (f->fn < 0) {
-                    result = compile_constructor(&c, f);
-                    if (result == -1) { ok = 0; continue; }
-                    if (result >= 0) break;
-                    if (strcmp(a->name, "dot") == 0) {   /* dot(u, v) = u @ v */
-                        f->fn = OP_MATMUL;
-                        arity = 2;
-                    } else {
-                        Entry *e = session_find(s, a->name);
-                        if (e) add_dep(&c, e, e->stamp);
-                        if (!e || e->kind != ENT_FUNC) {
-                            char msg[300];
-                            if (e && e->kind != ENT_UNDEF)
-                                snprintf(msg, sizeof msg, "%s is not a function", a->name);
-                            else if (help_suggest(s, a->name, 1))
-                                snprintf(msg, sizeof msg, "unknown function %s; did you mean %s?",
-                                         a->name, help_suggest(s, a->name, 1));
-                            else
-                                snprintf(msg, sizeof msg, "unknown function %s", a->name);
-                            fail_at(&c, a, f->owner, E_NAME, msg);
-                            ok = 0;
-                            continue;
-                        }
-                        f->func = e;
-                        arity = e->nparams;
+                    Entry *e = session_find(s, a->name);
+                    if (e) add_dep(&c, e, e->stamp);
+                    if (!e || e->kind != ENT_FUNC) {
+                        char msg[300];
+                        if (e && e->kind != ENT_UNDEF)
+                            snprintf(msg, sizeof msg, "%s is not a function", a->name);
+                        else if (help_suggest(s, a->name, 1))
+                            snprintf(msg, sizeof msg, "unknown function %s; did you mean %s?",
+                                     a->name, help_suggest(s, a->name, 1));
+                        else
+                            snprintf(msg, sizeof msg, "unknown function %s", a->name);
+                        fail_at(&c, a, f->owner, E_NAME, msg);
+                        ok = 0;
+                        continue;
                     }
+                    f->func = e;
+                    arity = e->nparams;
                 }
                 if (arity != a->nkids) {
                     char msg[300];

@@ -79,7 +79,8 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
             if (special(t, i, msg)) { *bad = i; return E_DOMAIN; }
             continue;
         }
-        if (sid[i] == 0 && op[i] <= OP_NE) {
+        const OpInfo *o = &op_info[op[i]];
+        if (sid[i] == 0 && (o->flags & OPF_ELEM)) {
             /* a scalar element-wise operation: its inputs are scalars */
             double x = v[off[a[i]]];
             switch (op[i]) {
@@ -87,15 +88,10 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
             case OP_SUB: *y = x - v[off[b[i]]]; break;
             case OP_MUL: *y = x * v[off[b[i]]]; break;
             case OP_NEG: *y = -x; break;
-            default: {
-                const OpInfo *o = &op_info[op[i]];
-                if (o->kfwd) err = o->kfwd(t, i);    /* vector @ vector */
-                else err = o->fwd(x, o->arity == 2 ? v[off[b[i]]] : 0, y);
-            }
+            default: err = o->fwd(x, o->arity == 2 ? v[off[b[i]]] : 0, y);
             }
         } else {
-            const OpInfo *o = &op_info[op[i]];
-            err = o->kfwd ? o->kfwd(t, i) : k_elem_fwd(t, i);
+            err = o->kfwd ? o->kfwd(t, i) : k_elem_fwd(t, i, o);
         }
         if (err) {
             *msg = err;

@@ -1,4 +1,5 @@
 /* help.c: help pages.  Each fits 80 columns. */
+#include <stdio.h>
 #include <string.h>
 #include "help.h"
 #include "ops.h"
@@ -8,11 +9,6 @@ const char *const help_commands[] = {
     "grad", "trace", "graph", "dot", "sweep", "step", "train", "check",
     "print", "show", "vars", "delete", "clear", "load", "save", "set",
     "help", "quit", "exit", "const", "wrt", NULL
-};
-
-const char *const help_functions[] = {
-    "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
-    "softplus", "abs", "pow", "min", "max", NULL
 };
 
 const char *const help_settings[] = {
@@ -44,10 +40,9 @@ static const char overview[] =
 "  print e, \"text\"  show name  vars  delete a, b  clear  load/save \"f.bp\"\n"
 "  save \"w.csv\" W      one tensor as CSV (load_csv reads it back exactly)\n"
 "  set [name value]  help [topic]  quit\n"
-"Operators: < <= > >= == !=   + -   * / @   unary -   ^ (right-assoc)\n"
-"Functions: exp log sqrt sin cos tan tanh sigmoid relu softplus abs pow min max\n"
-"Tensors:   [1, 2]  [[1, 2], [3, 4]]  zeros ones randn load_csv W[i,j] X[:,0:2]\n"
-"           sum mean transpose softmax outer mse cross_entropy dot (help tensors)\n"
+"Operators: < <= > >= == !=   + -   * / @   unary -   ^ (right-assoc)\n";
+/* then the functions of the op list (overview_functions), then: */
+static const char overview_tail[] =
 "Settings:  eps fd digits tol lr seed maxcheck maxnodes maxmem    (help set)\n"
 "Topics: help grad, help trace, help tensors, help fd, help set, help syntax.\n";
 
@@ -202,10 +197,55 @@ static void print_lines(Session *s, const char *text)
     }
 }
 
+/* The overview's function lines, from the op list: a label, then words,
+ * wrapped at 80 columns under the first. */
+typedef struct Wrap { Session *s; char line[128]; int len; } Wrap;
+
+static void wrap_start(Wrap *w, Session *s, const char *label)
+{
+    w->s = s;
+    w->len = snprintf(w->line, sizeof w->line, "%-11s", label);
+}
+
+static void wrap_word(Wrap *w, const char *word)
+{
+    int n = (int)strlen(word);
+    if (w->len > 11 && w->len + 1 + n > 80) {
+        report_text(w->s, "%s", w->line);
+        w->len = snprintf(w->line, sizeof w->line, "%11s", "");
+    }
+    w->len += snprintf(w->line + w->len, sizeof w->line - w->len, "%s%s",
+                       w->len > 11 ? " " : "", word);
+}
+
+/* the names of the functions whose flags have any of `want`, in list order */
+static void wrap_ops(Wrap *w, int want)
+{
+    for (int op = 0; op < OP_COUNT; op++)
+        if (op_info[op].fname && (op_info[op].flags & want))
+            wrap_word(w, op_info[op].fname);
+}
+
+static void overview_functions(Session *s)
+{
+    Wrap w;
+    wrap_start(&w, s, "Functions:");
+    wrap_ops(&w, OPF_ELEM);
+    report_text(s, "%s", w.line);
+    wrap_start(&w, s, "Tensors:");
+    wrap_word(&w, "[1, 2]  [[1, 2], [3, 4]]  W[i,j] X[:,0:2]");
+    wrap_ops(&w, OPF_CTOR);
+    wrap_ops(&w, OPF_KERNEL);
+    wrap_word(&w, "(help tensors)");
+    report_text(s, "%s", w.line);
+}
+
 int help_show(Session *s, const char *topic, const Loc *loc, Diag *d)
 {
     if (!topic) {
         print_lines(s, overview);
+        overview_functions(s);
+        print_lines(s, overview_tail);
         return E_OK;
     }
     for (int i = 0; topics[i].name; i++)
@@ -231,7 +271,7 @@ int help_show(Session *s, const char *topic, const Loc *loc, Diag *d)
                 else report_text(s, "  example: %s(%g) = %s", topic, a, ya);
             }
         }
-        if (op_info[op].kink)
+        if (op_info[op].flags & OPF_KINK)
             print_lines(s, op_kink_conventions);
         return E_OK;
     }
@@ -287,12 +327,12 @@ static void consider(const char *word, const char *cand, const char **best, int 
 
 const char *help_suggest(Session *s, const char *word, int kinds)
 {
-    static const char *const extra[] = { "zeros", "ones", "randn", "load_csv", "pi", "e", NULL };
+    static const char *const extra[] = { "pi", "e", NULL };
     const char *best = NULL;
     int bd = 99;
     if (kinds & 1) {
-        for (int i = 0; help_functions[i]; i++) consider(word, help_functions[i], &best, &bd);
-        for (int i = OP_SUM; i < OP_INDEX; i++) consider(word, op_info[i].name, &best, &bd);
+        for (int i = 0; i < OP_COUNT; i++)
+            if (op_info[i].fname) consider(word, op_info[i].fname, &best, &bd);
         for (int i = 0; extra[i]; i++) consider(word, extra[i], &best, &bd);
         for (Entry *e = s ? s->first : NULL; e; e = e->next) consider(word, e->name, &best, &bd);
     }
@@ -301,7 +341,8 @@ const char *help_suggest(Session *s, const char *word, int kinds)
     if (kinds & 4) {
         for (int i = 0; help_commands[i]; i++) consider(word, help_commands[i], &best, &bd);
         for (int i = 0; topics[i].name; i++) consider(word, topics[i].name, &best, &bd);
-        for (int i = 0; help_functions[i]; i++) consider(word, help_functions[i], &best, &bd);
+        for (int i = 0; i < OP_COUNT; i++)
+            if (op_info[i].fname) consider(word, op_info[i].fname, &best, &bd);
     }
     return best;
 }

@@ -17,9 +17,9 @@ int help_is_command(const char *name);
  * 2 settings, 4 help topics), or NULL when nothing is close. */
 const char *help_suggest(Session *s, const char *word, int kinds);
 
-/* The words completion offers: commands, functions, settings (NULL-ended). */
+/* The words completion offers besides the functions (op_info's fname):
+ * commands and settings (NULL-ended). */
 extern const char *const help_commands[];
-extern const char *const help_functions[];
 extern const char *const help_settings[];
 
 #endif

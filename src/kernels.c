@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernels.h"
-#include "ops.h"
 #include "tape.h"
 
 #define X(t, s) tape_val(t, s)
@@ -32,9 +31,8 @@ static void rc(Shape s, long *r, long *c)
 
 /* ---- element-wise, with broadcasting ---------------------------------- */
 
-const char *k_elem_shape(Tape *t, int i)
+const char *k_elem_shape(Tape *t, int i, const OpInfo *o)
 {
-    const OpInfo *o = &op_info[t->op[i]];
     if (o->arity == 1) {
         t->newshape = tape_shape(t, t->a[i]);
         return NULL;
@@ -74,9 +72,8 @@ static const char *entry_err(Tape *t, const char *err, long k, long n)
     return t->errbuf;
 }
 
-const char *k_elem_fwd(Tape *t, int i)
+const char *k_elem_fwd(Tape *t, int i, const OpInfo *o)
 {
-    const OpInfo *o = &op_info[t->op[i]];
     double *y = X(t, i);
     long n = tape_size(t, i);
     if (o->arity == 1) {
@@ -99,9 +96,8 @@ const char *k_elem_fwd(Tape *t, int i)
 
 /* A stretched input receives the sum over the axis it was stretched along:
  * the accumulation does that by itself. */
-void k_elem_bwd(Tape *t, int i)
+void k_elem_bwd(Tape *t, int i, const OpInfo *o)
 {
-    const OpInfo *o = &op_info[t->op[i]];
     const double *y = X(t, i), *g = G(t, i);
     long n = tape_size(t, i);
     if (o->arity == 1) {
@@ -147,7 +143,7 @@ static int mm_dims(Shape a, Shape b, long *m, long *k, long *n, Shape *out)
     return 0;
 }
 
-const char *k_matmul_shape(Tape *t, int i)
+const char *k_matmul_shape(Tape *t, int i, const char *name)
 {
     long m = 1, k = 1, n = 1;
     Shape a = tape_shape(t, t->a[i]), b = tape_shape(t, t->b[i]);
@@ -206,7 +202,7 @@ void k_matmul_bwd(Tape *t, int i)
 
 /* ---- sum, mean -------------------------------------------------------- */
 
-const char *k_reduce_shape(Tape *t, int i)
+const char *k_reduce_shape(Tape *t, int i, const char *name)
 {
     t->newshape = (Shape){ 0, { 0, 0 } };
     return NULL;
@@ -245,7 +241,7 @@ void k_mean_bwd(Tape *t, int i)
 
 /* ---- transpose -------------------------------------------------------- */
 
-const char *k_transpose_shape(Tape *t, int i)
+const char *k_transpose_shape(Tape *t, int i, const char *name)
 {
     Shape s = tape_shape(t, t->a[i]);
     if (s.rank == 2) { long r = s.d[0]; s.d[0] = s.d[1]; s.d[1] = r; }
@@ -280,7 +276,7 @@ void k_transpose_bwd(Tape *t, int i)
 
 /* ---- softmax along the last axis -------------------------------------- */
 
-const char *k_same_shape(Tape *t, int i)
+const char *k_same_shape(Tape *t, int i, const char *name)
 {
     t->newshape = tape_shape(t, t->a[i]);
     return NULL;
@@ -320,7 +316,7 @@ void k_softmax_bwd(Tape *t, int i)
 
 /* ---- outer: u vᵀ ------------------------------------------------------ */
 
-const char *k_outer_shape(Tape *t, int i)
+const char *k_outer_shape(Tape *t, int i, const char *name)
 {
     Shape u = tape_shape(t, t->a[i]), v = tape_shape(t, t->b[i]);
     if (u.rank != 1 || v.rank != 1)
@@ -355,11 +351,11 @@ void k_outer_bwd(Tape *t, int i)
 
 /* ---- losses: mse, cross_entropy ---------------------------------------- */
 
-const char *k_pair_reduce_shape(Tape *t, int i)
+const char *k_pair_reduce_shape(Tape *t, int i, const char *name)
 {
     Shape a = tape_shape(t, t->a[i]), b = tape_shape(t, t->b[i]);
     if (!shape_eq(a, b))
-        return shape_err(t, op_info[t->op[i]].name, a, b);
+        return shape_err(t, name, a, b);
     t->newshape = (Shape){ 0, { 0, 0 } };
     return NULL;
 }
@@ -432,7 +428,7 @@ void k_xent_bwd(Tape *t, int i)
 
 /* The spec (t->index[b]) was resolved against the input's shape when the
  * tape was compiled; the output keeps the axes with keep set. */
-const char *k_index_shape(Tape *t, int i)
+const char *k_index_shape(Tape *t, int i, const char *name)
 {
     const IndexSpec *x = &t->index[t->b[i]];
     Shape in = tape_shape(t, t->a[i]), out = { 0, { 0, 0 } };
@@ -473,7 +469,7 @@ void k_index_bwd(Tape *t, int i)
 
 /* ---- [a, b, c]: stacking ---------------------------------------------- */
 
-const char *k_stack_shape(Tape *t, int i)
+const char *k_stack_shape(Tape *t, int i, const char *name)
 {
     const int *in = t->args + t->a[i];
     int n = t->b[i];
@@ -525,9 +521,8 @@ void k_stack_bwd(Tape *t, int i)
 
 #define IM(t, s) ((t)->im + (t)->off[s])
 
-const char *k_elem_im(Tape *t, int i)
+const char *k_elem_im(Tape *t, int i, const OpInfo *o)
 {
-    const OpInfo *o = &op_info[t->op[i]];
     double *yi = IM(t, i);
     long n = tape_size(t, i);
     double _Complex y;
@@ -673,16 +668,16 @@ void k_stack_im(Tape *t, int i)
 
 /* ---- kinks ------------------------------------------------------------ */
 
-int k_branch_flipped(const Tape *t, int i, const double *saved)
+int k_branch_flipped(const Tape *t, int i, const OpInfo *o, const double *saved)
 {
-    int op = t->op[i], bin = op_info[op].arity == 2;
+    int bin = o->arity == 2;
     Bcast B = bcast(t, i, bin);
     const double *x = X(t, t->a[i]), *x0 = saved + t->off[t->a[i]];
     const double *z = bin ? X(t, t->b[i]) : NULL, *z0 = bin ? saved + t->off[t->b[i]] : NULL;
     for (long r = 0; r < B.R; r++)
         for (long c = 0; c < B.C; c++) {
             long ia = r * B.ar + c * B.ac, ib = r * B.br + c * B.bc;
-            if (op_branch(op, x[ia], bin ? z[ib] : 0) != op_branch(op, x0[ia], bin ? z0[ib] : 0))
+            if (o->branch(x[ia], bin ? z[ib] : 0) != o->branch(x0[ia], bin ? z0[ib] : 0))
                 return 1;
         }
     return 0;

@@ -1,15 +1,20 @@
 /* kernels.h: tensor kernels over tape slots (see OpKernel* in ops.h).
- * Element-wise operations use their scalar rules through tensor_elem_*. */
+ *
+ * Below the op table: kernels.c never reads op_info.  The element-wise
+ * kernels apply the scalar rules of the op they are given (its OpInfo, from
+ * the caller), and the op table (ops.c) names the tensor kernels. */
 #ifndef BP_KERNELS_H
 #define BP_KERNELS_H
 
+#include "ops.h"
+
 struct Tape;
 
-/* Entry-by-entry forward/backward of a unary or binary operation with
- * broadcasting, using the scalar rules of the op table. */
-const char *k_elem_fwd(struct Tape *t, int i);
-void k_elem_bwd(struct Tape *t, int i);
-const char *k_elem_shape(struct Tape *t, int i);
+/* Entry-by-entry forward/backward of slot i, a unary or binary operation
+ * with broadcasting, by the scalar rules of o (the slot's op). */
+const char *k_elem_fwd(struct Tape *t, int i, const OpInfo *o);
+void k_elem_bwd(struct Tape *t, int i, const OpInfo *o);
+const char *k_elem_shape(struct Tape *t, int i, const OpInfo *o);
 
 #define KERNEL(name) \
     const char *k_##name##_fwd(struct Tape *t, int i); \
@@ -28,21 +33,21 @@ KERNEL(stack)
 #undef KERNEL
 
 /* Complex step, element-wise: t->im of slot i from its inputs' values
- * and imaginary parts, by the op's complex rule.  NULL or a message. */
-const char *k_elem_im(struct Tape *t, int i);
+ * and imaginary parts, by o's complex rule.  NULL or a message. */
+const char *k_elem_im(struct Tape *t, int i, const OpInfo *o);
 
-/* Kinks: does element-wise kink op slot i take, at some entry, another
- * branch with the current values than with `saved` (a copy of the value
- * arena from the unperturbed pass)? */
-int k_branch_flipped(const struct Tape *t, int i, const double *saved);
+/* Kinks: does slot i, an element-wise op o with a kink test, take at some
+ * entry another branch with the current values than with `saved` (a copy
+ * of the value arena from the unperturbed pass)? */
+int k_branch_flipped(const struct Tape *t, int i, const OpInfo *o, const double *saved);
 
-const char *k_matmul_shape(struct Tape *t, int i);
-const char *k_reduce_shape(struct Tape *t, int i);
-const char *k_transpose_shape(struct Tape *t, int i);
-const char *k_same_shape(struct Tape *t, int i);
-const char *k_outer_shape(struct Tape *t, int i);
-const char *k_pair_reduce_shape(struct Tape *t, int i);
-const char *k_index_shape(struct Tape *t, int i);
-const char *k_stack_shape(struct Tape *t, int i);
+const char *k_matmul_shape(struct Tape *t, int i, const char *name);
+const char *k_reduce_shape(struct Tape *t, int i, const char *name);
+const char *k_transpose_shape(struct Tape *t, int i, const char *name);
+const char *k_same_shape(struct Tape *t, int i, const char *name);
+const char *k_outer_shape(struct Tape *t, int i, const char *name);
+const char *k_pair_reduce_shape(struct Tape *t, int i, const char *name);
+const char *k_index_shape(struct Tape *t, int i, const char *name);
+const char *k_stack_shape(struct Tape *t, int i, const char *name);
 
 #endif

@@ -33,8 +33,8 @@ static int f_at(Tape *t, Point pt, double x, const double *saved, double *y,
     if (kink) {
         *kink = 0;
         for (int j = pt.slot + 1; !rc && j < t->n && !*kink; j++)
-            if (op_info[t->op[j]].kink && !op_info[t->op[j]].kfwd)
-                *kink = k_branch_flipped(t, j, saved);
+            if (op_info[t->op[j]].branch)
+                *kink = k_branch_flipped(t, j, &op_info[t->op[j]], saved);
     }
     memcpy(t->val + off, saved + off, (size_t)(t->nval - off) * sizeof *t->val);
     return !rc && isfinite(*y);
@@ -183,7 +183,7 @@ static void complex_step(Tape *t, Point pt, FdEstimate *e, long *passes)
         }
         if (o->kim) o->kim(t, j);
         else if (o->cfwd) {
-            const char *err = k_elem_im(t, j);
+            const char *err = k_elem_im(t, j, o);
             if (err) { e->failed = 1; e->why = err; break; }
         }
         /* OP_NUM, OP_LEAF: real (their imaginary part stays 0) */

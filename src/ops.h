@@ -1,27 +1,30 @@
-/* ops.h: the table of operations.  For each operation: its name, arity,
- * forward rule and backward rule, written side by side in ops.c.
+/* ops.h: the operations.  The list is src/oplist.h (one row each: name,
+ * arity, flags, rules, derivative text, help line); ops.c holds each op's
+ * rules in one block and the table made from the list.
  *
- * A scalar rule works on one entry; element-wise operations on tensors will
- * apply the same rules entry by entry.  ORDER OP: the enum and the table in
- * ops.c must stay in the same order. */
+ * A scalar rule works on one entry; element-wise operations on tensors
+ * apply the same rules entry by entry (kernels.c, given the rules).
+ * grep ORDER OP if you change the list: those places depend on its order. */
 #ifndef BP_OPS_H
 #define BP_OPS_H
 
+/* What kind of operation (OpInfo.flags). */
+enum {
+    OPF_NODE   = 1 << 0,  /* a leaf or special node, not called by name */
+    OPF_ELEM   = 1 << 1,  /* entry by entry with broadcasting: scalar rules */
+    OPF_INFIX  = 1 << 2,  /* written as an operator: between (or before) operands */
+    OPF_CMP    = 1 << 3,  /* a comparison: value 1 or 0, derivative 0 */
+    OPF_KINK   = 1 << 4,  /* has branches (a kink test): relu abs min max comparisons */
+    OPF_KERNEL = 1 << 5,  /* a tensor kernel (kernels.c) */
+    OPF_REDUCE = 1 << 6,  /* reduces to a scalar */
+    OPF_CTOR   = 1 << 7,  /* a constructor: a constant value made when compiled */
+    OPF_RANDOM = 1 << 8,  /* draws random numbers: a definition draws once */
+};
+
 typedef enum {
-    /* leaves and special nodes (no scalar rule) */
-    OP_NUM,       /* a literal */
-    OP_LEAF,      /* a parameter or const: reads the session's value */
-    OP_GRADOF,    /* grad(f, w) inside an expression: runs a sub-tape */
-    /* unary */
-    OP_NEG, OP_EXP, OP_LOG, OP_SQRT, OP_SIN, OP_COS, OP_TAN, OP_TANH,
-    OP_SIGMOID, OP_RELU, OP_SOFTPLUS, OP_ABS,
-    /* binary */
-    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MATMUL, OP_MIN, OP_MAX,
-    OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,
-    /* tensor operations (kernels in kernels.c) */
-    OP_SUM, OP_MEAN, OP_TRANSPOSE, OP_SOFTMAX, OP_OUTER, OP_MSE, OP_XENT,
-    OP_INDEX,     /* x[i, a:b] */
-    OP_STACK,     /* [a, b, c]: a vector of scalars or a matrix of rows */
+#define OP(id, ...) OP_##id,
+#include "oplist.h"
+#undef OP
     OP_COUNT
 } OpCode;
 
@@ -30,10 +33,10 @@ struct Tape;
 /* Tensor kernels, for operations that are not entry by entry: forward
  * fills slot i from its inputs (NULL or a message); backward accumulates
  * into its inputs' gradients; shape sets the slot's shape from its inputs'
- * (NULL, or a message in t->errbuf's words). */
+ * (NULL, or a message in t->errbuf's words, naming the op as `name`). */
 typedef const char *(*OpKernelFwd)(struct Tape *t, int i);
 typedef void (*OpKernelBwd)(struct Tape *t, int i);
-typedef const char *(*OpKernelShape)(struct Tape *t, int i);
+typedef const char *(*OpKernelShape)(struct Tape *t, int i, const char *name);
 
 /* Forward: y = op(a, b).  Returns NULL, or a message naming the domain
  * error ("log of a negative number") for the caller to point at. */
@@ -48,30 +51,33 @@ typedef void (*OpBwd)(double *ga, double *gb, double g, double a, double b, doub
  * max comparisons) decided on the real part.  NULL, or a domain message. */
 typedef const char *(*OpCfwd)(double _Complex a, double _Complex b, double _Complex *y);
 
-/* Kinks: which branch op takes at (a, b): -1, 0 or 1.  A finite
+/* Kinks: which branch the op takes at (a, b): -1, 0 or 1.  A finite
  * difference whose points take different branches straddles a kink. */
-int op_branch(int op, double a, double b);
+typedef int (*OpBranch)(double a, double b);
 
 typedef struct OpInfo {
-    const char *name;     /* as written: "tanh", "+" */
-    int arity;            /* 0, 1 or 2 */
-    int infix;            /* printed between its operands */
-    int kink;             /* has branches (relu abs min max comparisons) */
-    OpFwd fwd;            /* scalar rule (entry by entry, with broadcasting) */
-    OpBwd bwd;
+    const char *name;     /* as printed: "tanh", "+" */
+    const char *fname;    /* as called, name(...): "tanh", "pow"; NULL: an operator */
+    int arity;            /* 0, 1 or 2; -1: checks its own arguments (constructors) */
+    int flags;            /* OPF_* */
     const char *deriv;    /* the local derivative, for help and trace */
     const char *help;     /* one line for `help` */
-    OpKernelFwd kfwd;     /* or a tensor kernel */
+    const char *dgraph;   /* reserved: the derivative as a graph (a later issue) */
+    OpFwd fwd;            /* scalar rules (entry by entry, with broadcasting) */
+    OpBwd bwd;
+    OpCfwd cfwd;          /* the complex-step rule */
+    OpBranch branch;      /* the kink test (OPF_KINK) */
+    OpKernelFwd kfwd;     /* or tensor kernels */
     OpKernelBwd kbwd;
     OpKernelShape kshape;
-    OpCfwd cfwd;          /* the complex-step rule (element-wise ops) */
     OpKernelBwd kim;      /* tensor kernels: the complex step's imaginary part */
 } OpInfo;
 
 extern const OpInfo op_info[OP_COUNT];
 
-/* The built-in function called `name` with `nargs` arguments: its OpCode,
- * or -1.  *arity is set to the function's arity when the name exists. */
+/* The built-in function called `name` (an op's fname: tanh, pow, dot,
+ * zeros ...): its OpCode, or -1.  *arity is set to its arity when the name
+ * exists (-1 for constructors, which check their own arguments). */
 int op_lookup_function(const char *name, int *arity);
 
 /* The derivative conventions at kinks (PyTorch's), for help. */

@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "help.h"
 #include "report.h"
+#include "ops.h"
 #include "xalloc.h"
 
 extern volatile sig_atomic_t bp_interrupted;
@@ -134,6 +135,16 @@ const char *repl_history_path(char *buf, size_t n)
 static Session *cur;
 static int completing_settings;
 
+/* The idx-th word of list 1, the functions of the op list (a command
+ * word such as dot is offered once, as a command): "" to skip, NULL at
+ * the end. */
+static const char *function_word(int idx)
+{
+    if (idx >= OP_COUNT) return NULL;
+    const char *w = op_info[idx].fname;
+    return w && !help_is_command(w) ? w : "";
+}
+
 static char *generator(const char *text, int state)
 {
     static int list, idx;
@@ -141,9 +152,10 @@ static char *generator(const char *text, int state)
     static size_t slot;
     size_t len = strlen(text);
     if (!state) { list = completing_settings ? 2 : 0; idx = 0; ent = NULL; slot = 0; }
-    const char *const *lists[] = { help_commands, help_functions, help_settings };
     while (list < 3) {
-        const char *w = lists[list][idx];
+        const char *w = list == 0 ? help_commands[idx] : list == 1 ? function_word(idx)
+                      : help_settings[idx];
+        if (w && !*w) { idx++; continue; }
         if (!w) {
             if (completing_settings) return NULL;
             list++; idx = 0;
@@ -175,7 +187,12 @@ static char **complete(const char *text, int start, int end)
     }
     completing_settings = !first_word && !strncmp(line, "set ", 4);
     rl_attempted_completion_over = 1;
-    return rl_completion_matches(text, generator);
+    char **m = rl_completion_matches(text, generator);
+    /* one function: its "(" instead of a space (sig -> "sigmoid(") */
+    int ar;
+    if (m && !m[1] && op_lookup_function(m[0], &ar) >= 0 && !(first_word && help_is_command(m[0])))
+        rl_completion_append_character = '(';
+    return m;
 }
 
 /* ---- the loop -------------------------------------------------------- */

@@ -147,7 +147,7 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
             o->bwd(tape_grad(t, ins[0]), ins[1] >= 0 ? tape_grad(t, ins[1]) : NULL, g[0],
                    tape_val(t, ins[0])[0], ins[1] >= 0 ? tape_val(t, ins[1])[0] : 0, tape_val(t, i)[0]);
         else
-            k_elem_bwd(t, i);
+            k_elem_bwd(t, i, o);
         /* local derivatives of a scalar op: its rule with upstream 1 */
         double la = 0, lb = 0;
         int scalar = tape_shape(t, i).rank == 0 && !o->kbwd && o->bwd;

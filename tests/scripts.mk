@@ -142,6 +142,7 @@ SCRIPT_TESTS = \
 	tests/scripts/lang_json.bp \
 	tests/scripts/lang_live.bp \
 	tests/scripts/lang_maxcheck.bp \
+	tests/scripts/lang_more_functions.bp \
 	tests/scripts/lang_print_show_vars.bp \
 	tests/scripts/lang_set.bp \
 	tests/scripts/lang_step.bp \
@@ -301,6 +302,7 @@ SCRIPT_FILES = \
 	tests/scripts/lang_json.out \
 	tests/scripts/lang_live.out \
 	tests/scripts/lang_maxcheck.out \
+	tests/scripts/lang_more_functions.out \
 	tests/scripts/lang_print_show_vars.out \
 	tests/scripts/lang_set.out \
 	tests/scripts/lang_step.out \

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Tab completion: `tan` offers tan and tanh; a unique prefix of a
-# function, a command, a name defined in the session, a setting after
-# `set` (and only settings there), a file name after `load`.
+# function (completed with its "(", no space; every function of the op
+# list, tensor functions and constructors too), a command, a name defined
+# in the session, a setting after `set` (and only settings there), a file
+# name after `load`.
 . "${abs_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/repl/lib.sh"
 
 printf 'from_file = 7\n' >"$T/home/mymodel.bp"
@@ -16,13 +18,37 @@ repl_type 'h(0) + 5'
 repl_keys Enter
 repl_wait '^5$' "tanh(0) + 5 after completing from the listing"
 
-# A unique function prefix completes.
+# A unique function prefix completes, with its parenthesis.
 repl_type 'sigm'
 repl_keys Tab
-repl_wait '^bp> sigmoid ?$' "sigm completed to sigmoid"
-repl_type '(0)'
+repl_wait '^bp> sigmoid\($' "sigm completed to sigmoid("
+repl_type '0)'
 repl_keys Enter
 repl_wait '^0\.5$' "sigmoid(0) = 0.5"
+
+# Functions added through the op list, a tensor function and a
+# constructor, after another word.
+repl_type 'ata'
+repl_keys Tab
+repl_wait '^bp> atan\($' "ata completed to atan("
+repl_type '1) * 4'
+repl_keys Enter
+repl_wait '^3\.14159265' "atan(1) * 4"
+repl_type 'log1'
+repl_keys Tab
+repl_type '0) + expm'
+repl_keys Tab
+repl_type '0) + asi'
+repl_keys Tab
+repl_wait '^bp> log1p\(0\) \+ expm1\(0\) \+ asinh\($' "log1p(, expm1( and asinh( completed"
+repl_type '0) + cross_'
+repl_keys Tab
+repl_type '[1, 2], [0, 1]) + sum(zer'
+repl_keys Tab
+repl_wait 'cross_entropy\(\[1, 2\], \[0, 1\]\) \+ sum\(zeros\($' "cross_entropy( and zeros( completed"
+repl_type '2))'
+repl_keys Enter
+repl_wait '^0\.31326168' "the completed line ran: cross_entropy([1, 2], [0, 1]) = 0.3132616875"
 
 # A name defined in the session.
 repl_line 'myvariable = 31'

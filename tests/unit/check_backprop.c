@@ -7,7 +7,9 @@
  *   - the derivative worked out by hand and written here in C (relative
  *     tolerance 1e-12);
  *   - a central difference computed here (tu_central, not src/numdiff.c),
- *     relative tolerance 1e-6.
+ *     relative tolerance 1e-6;
+ *   - unary functions also the complex step (src/numdiff.c, through the
+ *     op's complex rule, not its backward rule), relative tolerance 1e-12.
  * Each function is checked alone, f = fn(w), and inside a composition,
  * f = fn(u)·w + w with u = 0.5·w + 0.25, so the chain rule and the
  * accumulation into a leaf used three times are exercised as well.
@@ -19,6 +21,7 @@
 #include <string.h>
 #include "testutil.h"
 #include "tape.h"
+#include "numdiff.h"
 
 #define HAND_TOL 1e-12
 #define FD_TOL 1e-6
@@ -42,6 +45,10 @@ static double d_relu(double x) { return x > 0 ? 1 : 0; }
 static double d_softplus(double x) { return 1 / (1 + exp(-x)); }
 static double d_abs(double x) { return x > 0 ? 1 : x < 0 ? -1 : 0; }
 static double d_neg(double x) { (void)x; return -1; }
+static double d_atan(double x) { return 1 / (1 + x * x); }
+static double d_asinh(double x) { return 1 / sqrt(1 + x * x); }
+static double d_log1p(double x) { return 1 / (1 + x); }
+static double d_expm1(double x) { return exp(x); }
 
 typedef struct Unary {
     const char *name;          /* as called in bp; NULL name: "-" prefix */
@@ -62,6 +69,10 @@ static const Unary unary[] = {
     { "softplus", softplus, d_softplus, -1e9, 1e9 },
     { "abs", fabs, d_abs, -1e9, 1e9 },
     { "-", neg, d_neg, -1e9, 1e9 },
+    { "atan", atan, d_atan, -1e9, 1e9 },
+    { "asinh", asinh, d_asinh, -1e9, 1e9 },
+    { "log1p", log1p, d_log1p, -1, 1e9 },
+    { "expm1", expm1, d_expm1, -1e9, 1e9 },
 };
 
 static const double upoints[] = { -2.7, -1.1, -0.4, 0.05, 0.3, 0.9, 1.4, 2.2, 3.9 };
@@ -88,6 +99,31 @@ static void check_at(Tu *t, const char *f, const char *w, double want, int fd, c
                   w, p, bp, c);
 }
 
+/* The complex step Im f(w + ih)/h of formula f at the current w, by
+ * src/numdiff.c (set fd complex): the ops' complex rules, which share no
+ * code with their backward rules. */
+static double complex_step(Tu *t, const char *f, const char *w)
+{
+    tu_ok(t, "set fd complex");
+    Diag d = { 0 };
+    Tape *tape = compile_entry(t->s, tu_entry(t, f), &d);
+    ck_assert_msg(tape != NULL, "%s", d.msg);
+    const char *msg;
+    int bad;
+    ck_assert_int_eq(eval_forward(tape, 0, &bad, &msg), E_OK);
+    int slot = tape_slot_of(tape, tu_entry(t, w));
+    ck_assert_int_ge(slot, 0);
+    double *scratch = malloc((size_t)tape->nval * sizeof *scratch);
+    ck_assert_ptr_nonnull(scratch);
+    FdResult r;
+    FdCost cost = { 0 };
+    numdiff_entry(tape, slot, 0, 0, &t->s->set, scratch, &r, &cost);
+    free(scratch);
+    ck_assert_msg(r.cstep.done && !r.cstep.failed, "%s: complex step failed: %s", f,
+                  r.cstep.why ? r.cstep.why : "");
+    return r.cstep.value;
+}
+
 START_TEST(test_unary_rules)
 {
     const Unary *u = &unary[_i];
@@ -107,6 +143,12 @@ START_TEST(test_unary_rules)
         check_at(t, "f1", "w", u->df(x), 1, u->name);
         double want = u->df(uu) * 0.5 * x + u->f(uu) + 1;
         check_at(t, "f2", "w", want, 1, u->name);
+        /* the complex step against the same hand derivatives */
+        double c1 = complex_step(t, "f1", "w"), c2 = complex_step(t, "f2", "w");
+        ck_assert_msg(tu_close(c1, u->df(x), HAND_TOL, 0),
+                      "%s at %g: complex step %.17g, by hand %.17g", u->name, x, c1, u->df(x));
+        ck_assert_msg(tu_close(c2, want, HAND_TOL, 0),
+                      "%s (composed) at %g: complex step %.17g, by hand %.17g", u->name, x, c2, want);
         tried++;
     }
     ck_assert_int_ge(tried, 4);

@@ -17,13 +17,15 @@ static double softplus(double x) { return log(1 + exp(x)); }
 static double relu(double x) { return x > 0 ? x : 0; }
 
 typedef struct Case1 { const char *expr; double (*f)(double); int domain; } Case1;
-enum { ANY, POSITIVE, NONNEG, TAN };
+enum { ANY, POSITIVE, NONNEG, TAN, ABOVE_M1 };
 
 static const Case1 unary[] = {
     { "exp(w)", exp, ANY }, { "log(w)", log, POSITIVE }, { "sqrt(w)", sqrt, NONNEG },
     { "sin(w)", sin, ANY }, { "cos(w)", cos, ANY }, { "tan(w)", tan, TAN },
     { "tanh(w)", tanh, ANY }, { "sigmoid(w)", sigmoid, ANY }, { "relu(w)", relu, ANY },
     { "softplus(w)", softplus, ANY }, { "abs(w)", fabs, ANY },
+    { "atan(w)", atan, ANY }, { "asinh(w)", asinh, ANY }, { "log1p(w)", log1p, ABOVE_M1 },
+    { "expm1(w)", expm1, ANY },
 };
 
 static const double points[] = { -2.5, -1, -0.3, 0, 1e-3, 0.7, 1, 1.9, 4.25, 20 };
@@ -40,6 +42,7 @@ START_TEST(test_unary_functions)
             double x = points[k];
             if (unary[i].domain == POSITIVE && x <= 0) continue;
             if (unary[i].domain == NONNEG && x < 0) continue;
+            if (unary[i].domain == ABOVE_M1 && x <= -1) continue;
             tu_set(t, "w", x);
             double want = unary[i].f(x);
             double got = tu_num(t, "f");
@@ -145,6 +148,9 @@ START_TEST(test_domain_errors)
     domain_error(t, "z^w", "zero", 1);
     domain_error(t, "pow(0, -2)", "zero", 1);
     domain_error(t, "exp(1000)", "exp", 1);
+    domain_error(t, "log1p(-1)", "log1p", 1);
+    domain_error(t, "2 + log1p(w - 1)", "log1p", 5);
+    domain_error(t, "expm1(1000)", "expm1", 1);
     domain_error(t, "10^400", "overflow", 1);
     domain_error(t, "(-8)^(1/3)", "negative", 1);
     domain_error(t, "1e200 * 1e200", "overflow", 1);

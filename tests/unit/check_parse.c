@@ -769,6 +769,7 @@ START_TEST(test_reserved_functions)
         "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
         "softplus", "abs", "pow", "min", "max", "sum", "mean", "transpose",
         "softmax", "mse", "cross_entropy", "outer", "zeros", "ones", "randn", "load_csv",
+        "atan", "asinh", "log1p", "expm1",
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         Tu *t = tu_new();
@@ -785,6 +786,53 @@ START_TEST(test_reserved_functions)
         ck_assert_msg(tu_runf(t, "const %s = 1", fns[i]) == E_NAME, "const %s accepted", fns[i]);
         tu_free(t);
     }
+}
+END_TEST
+
+/* Every function of the op list is reserved as well (a row added there
+ * needs no other list): its name is refused as a definition. */
+START_TEST(test_reserved_from_list)
+{
+    int n = 0;
+    for (int op = 0; op < OP_COUNT; op++) {
+        const char *fn = op_info[op].fname;
+        if (!fn || strcmp(fn, "dot") == 0) continue;   /* dot: a command word too */
+        Tu *t = tu_new();
+        ck_assert_msg(session_reserved(fn), "%s not reserved", fn);
+        ck_assert_msg(tu_runf(t, "%s = 1", fn) == E_NAME, "%s = 1 accepted", fn);
+        ck_assert_msg(strstr(tu_err(t), "built-in") != NULL, "%s: %s", fn, tu_err(t));
+        tu_free(t);
+        n++;
+    }
+    ck_assert_int_ge(n, 25);   /* as many as when this test was written, at least */
+}
+END_TEST
+
+/* The help overview lists every function of the op list, and `help NAME`
+ * shows its help line and derivative. */
+START_TEST(test_help_lists_functions)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "help");
+    char *overview = strdup(tu_out(t));
+    for (int op = 0; op < OP_COUNT; op++) {
+        const char *fn = op_info[op].fname;
+        if (!fn) continue;
+        /* as a word: a space before, a space or newline after */
+        char word[64];
+        snprintf(word, sizeof word, " %s", fn);
+        const char *p = overview;
+        size_t n = strlen(word);
+        while ((p = strstr(p, word)) && p[n] != ' ' && p[n] != '\n') p += n;
+        ck_assert_msg(p != NULL, "help does not list %s:\n%s", fn, overview);
+        if (strcmp(fn, "dot") == 0) continue;      /* help dot: the command */
+        tu_clear(t);
+        tu_okf(t, "help %s", fn);
+        ck_assert_msg(strstr(tu_out(t), op_info[op].help) == tu_out(t), "help %s: %s", fn, tu_out(t));
+        ck_assert_msg(strstr(tu_out(t), "derivative: ") != NULL, "help %s: %s", fn, tu_out(t));
+    }
+    free(overview);
+    tu_free(t);
 }
 END_TEST
 
@@ -847,6 +895,8 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_load_keeps_kind);
     tcase_add_test(tc, test_limit_in_literal);
     tcase_add_test(tc, test_reserved_functions);
+    tcase_add_test(tc, test_reserved_from_list);
+    tcase_add_test(tc, test_help_lists_functions);
     tcase_add_test(tc, test_reserved_commands);
     suite_add_tcase(s, tc);
     return s;

@@ -1,0 +1,102 @@
+/* oplist.h: the one list of operations, an X-macro.  Include it after
+ * defining OP(...); every row becomes what the includer makes of it: the
+ * OpCode enum (ops.h), the op table (ops.c), and through the table help's
+ * function list, completion's words and the reserved words.
+ *
+ * Adding a function: one row here, one block of rules in ops.c (named by
+ * the row's rules column), one test row (tests/unit/check_backprop.c).
+ *
+ * OP(ID, name, fname, arity, flags, rules, deriv, help, dgraph)
+ *   ID      OP_ID in the enum
+ *   name    as printed in graphs and messages: "tanh", "+"
+ *   fname   the name it is called by, name(...), or NULL (an operator)
+ *   arity   0, 1 or 2; -1: checks its own arguments (constructors)
+ *   flags   OPF_* (ops.h)
+ *   rules   where its rules are, expanded by ops.c:
+ *             NONE            no rule of its own (leaves, constructors)
+ *             ELEM(p)         entry by entry: p_f forward, p_b backward,
+ *                             p_c complex step (a block in ops.c)
+ *             KINK(p)         ELEM(p) and p_k, the branch (kink) test
+ *             CMP(p)          a comparison: p_f, p_c, derivative 0
+ *             KERNEL(p, s)    tensor kernels k_p_fwd, k_p_bwd, k_p_im and
+ *                             the shape rule k_s_shape (kernels.c)
+ *   deriv   the local derivative, for help and trace
+ *   help    one line for `help name` ("" when there is no help page)
+ *   dgraph  reserved for the derivative as a graph (a later issue): NULL
+ *
+ * ORDER OP: rows are the enum's order.  Nothing may depend on where a row
+ * sits (ask the flags instead) unless it carries the tag ORDER OP; today
+ * nothing does.
+ */
+
+/* leaves and special nodes */
+OP(NUM,      "number", NULL, 0, OPF_NODE, NONE, "", "", NULL)
+OP(LEAF,     "leaf",   NULL, 0, OPF_NODE, NONE, "", "", NULL)
+OP(GRADOF,   "grad",   NULL, 0, OPF_NODE, NONE, "",
+   "grad(f, w): the partial derivative of f with respect to w, by backprop", NULL)
+
+/* element-wise, unary */
+OP(NEG,      "-",        NULL,       1, OPF_ELEM | OPF_INFIX, ELEM(neg), "-1", "", NULL)
+OP(EXP,      "exp",      "exp",      1, OPF_ELEM, ELEM(exp), "exp(x)", "exp(x): e to the power x", NULL)
+OP(LOG,      "log",      "log",      1, OPF_ELEM, ELEM(log), "1/x", "log(x): natural logarithm (x > 0)", NULL)
+OP(SQRT,     "sqrt",     "sqrt",     1, OPF_ELEM, ELEM(sqrt), "1/(2 sqrt(x))", "sqrt(x): square root (x >= 0)", NULL)
+OP(SIN,      "sin",      "sin",      1, OPF_ELEM, ELEM(sin), "cos(x)", "sin(x): sine (radians)", NULL)
+OP(COS,      "cos",      "cos",      1, OPF_ELEM, ELEM(cos), "-sin(x)", "cos(x): cosine (radians)", NULL)
+OP(TAN,      "tan",      "tan",      1, OPF_ELEM, ELEM(tan), "1 + tan(x)^2", "tan(x): tangent (radians)", NULL)
+OP(TANH,     "tanh",     "tanh",     1, OPF_ELEM, ELEM(tanh), "1 - tanh(x)^2", "tanh(x): hyperbolic tangent", NULL)
+OP(SIGMOID,  "sigmoid",  "sigmoid",  1, OPF_ELEM, ELEM(sigmoid), "s(x)(1 - s(x))", "sigmoid(x): 1/(1 + exp(-x))", NULL)
+OP(RELU,     "relu",     "relu",     1, OPF_ELEM | OPF_KINK, KINK(relu), "1 if x > 0 else 0", "relu(x): max(x, 0); relu'(0) = 0", NULL)
+OP(SOFTPLUS, "softplus", "softplus", 1, OPF_ELEM, ELEM(softplus), "sigmoid(x)", "softplus(x): log(1 + exp(x))", NULL)
+OP(ABS,      "abs",      "abs",      1, OPF_ELEM | OPF_KINK, KINK(abs), "sign(x)", "abs(x): |x|; abs'(0) = 0", NULL)
+OP(ATAN,     "atan",     "atan",     1, OPF_ELEM, ELEM(atan), "1/(1 + x^2)", "atan(x): arctangent (radians, in (-pi/2, pi/2))", NULL)
+OP(ASINH,    "asinh",    "asinh",    1, OPF_ELEM, ELEM(asinh), "1/sqrt(1 + x^2)", "asinh(x): inverse hyperbolic sine", NULL)
+OP(LOG1P,    "log1p",    "log1p",    1, OPF_ELEM, ELEM(log1p), "1/(1 + x)", "log1p(x): log(1 + x), accurate for small x (x > -1)", NULL)
+OP(EXPM1,    "expm1",    "expm1",    1, OPF_ELEM, ELEM(expm1), "exp(x)", "expm1(x): exp(x) - 1, accurate for small x", NULL)
+
+/* element-wise, binary (and @) */
+OP(ADD,      "+",   NULL,  2, OPF_ELEM | OPF_INFIX, ELEM(add), "1, 1", "", NULL)
+OP(SUB,      "-",   NULL,  2, OPF_ELEM | OPF_INFIX, ELEM(sub), "1, -1", "", NULL)
+OP(MUL,      "*",   NULL,  2, OPF_ELEM | OPF_INFIX, ELEM(mul), "b, a", "", NULL)
+OP(DIV,      "/",   NULL,  2, OPF_ELEM | OPF_INFIX, ELEM(div), "1/b, -a/b^2", "", NULL)
+OP(POW,      "^",   "pow", 2, OPF_ELEM | OPF_INFIX, ELEM(pow), "b a^(b-1), a^b ln a", "pow(x, y): x^y", NULL)
+OP(MATMUL,   "@",   "dot", 2, OPF_KERNEL | OPF_INFIX, KERNEL(matmul, matmul), "B^T, A^T",
+   "A @ B: matrix product (vector @ vector: dot product)", NULL)
+OP(MIN,      "min", "min", 2, OPF_ELEM | OPF_KINK, KINK(min), "1 to the smaller (half each on a tie)",
+   "min(x, y): the smaller; a tie splits the gradient", NULL)
+OP(MAX,      "max", "max", 2, OPF_ELEM | OPF_KINK, KINK(max), "1 to the larger (half each on a tie)",
+   "max(x, y): the larger; a tie splits the gradient", NULL)
+OP(LT,       "<",   NULL,  2, OPF_ELEM | OPF_INFIX | OPF_CMP, CMP(lt), "0", "", NULL)
+OP(LE,       "<=",  NULL,  2, OPF_ELEM | OPF_INFIX | OPF_CMP, CMP(le), "0", "", NULL)
+OP(GT,       ">",   NULL,  2, OPF_ELEM | OPF_INFIX | OPF_CMP, CMP(gt), "0", "", NULL)
+OP(GE,       ">=",  NULL,  2, OPF_ELEM | OPF_INFIX | OPF_CMP, CMP(ge), "0", "", NULL)
+OP(EQ,       "==",  NULL,  2, OPF_ELEM | OPF_INFIX | OPF_CMP, CMP(eq), "0", "", NULL)
+OP(NE,       "!=",  NULL,  2, OPF_ELEM | OPF_INFIX | OPF_CMP, CMP(ne), "0", "", NULL)
+
+/* tensor operations (kernels in kernels.c) */
+OP(SUM,       "sum",       "sum",       1, OPF_KERNEL | OPF_REDUCE, KERNEL(sum, reduce), "1 for every entry",
+   "sum(x): the sum of all entries", NULL)
+OP(MEAN,      "mean",      "mean",      1, OPF_KERNEL | OPF_REDUCE, KERNEL(mean, reduce), "1/n for every entry",
+   "mean(x): the mean of all entries", NULL)
+OP(TRANSPOSE, "transpose", "transpose", 1, OPF_KERNEL, KERNEL(transpose, transpose), "the transpose of the gradient",
+   "transpose(A): rows become columns (a vector stays as it is)", NULL)
+OP(SOFTMAX,   "softmax",   "softmax",   1, OPF_KERNEL, KERNEL(softmax, same), "y (g - sum(g y)) per row",
+   "softmax(x): exp(x)/sum(exp(x)) along the last axis (each row)", NULL)
+OP(OUTER,     "outer",     "outer",     2, OPF_KERNEL, KERNEL(outer, outer), "G v, G^T u",
+   "outer(u, v): the matrix u v^T", NULL)
+OP(MSE,       "mse",       "mse",       2, OPF_KERNEL | OPF_REDUCE, KERNEL(mse, pair_reduce), "2 (p - t) / n",
+   "mse(pred, target): mean of squared differences over all entries", NULL)
+OP(XENT,      "cross_entropy", "cross_entropy", 2, OPF_KERNEL | OPF_REDUCE, KERNEL(xent, pair_reduce),
+   "(softmax(z) sum(t) - t) / rows",
+   "cross_entropy(logits, target): softmax + log loss per row, mean over rows", NULL)
+OP(INDEX,     "[]",  NULL, 1, OPF_KERNEL | OPF_NODE, KERNEL(index, index), "1 at the entries taken", "", NULL)   /* x[i, a:b] */
+OP(STACK,     "[,]", NULL, 0, OPF_KERNEL | OPF_NODE, KERNEL(stack, stack), "1 to each element", "", NULL)    /* [a, b, c] */
+
+/* constructors: values made when the graph is compiled (constant slots) */
+OP(ZEROS,    "zeros",    "zeros",    -1, OPF_CTOR, NONE, "0 (a constant)",
+   "zeros(n[, m]): a vector of n zeros, or an n x m matrix", NULL)
+OP(ONES,     "ones",     "ones",     -1, OPF_CTOR, NONE, "0 (a constant)",
+   "ones(n[, m]): a vector of n ones, or an n x m matrix", NULL)
+OP(RANDN,    "randn",    "randn",    -1, OPF_CTOR | OPF_RANDOM, NONE, "0 (a constant)",
+   "randn(n[, m]): normal random numbers (set seed); a definition draws them once", NULL)
+OP(LOAD_CSV, "load_csv", "load_csv", -1, OPF_CTOR, NONE, "0 (a constant)",
+   "load_csv(\"file.csv\"): a matrix from a CSV file (a non-numeric first row is a header)", NULL)
