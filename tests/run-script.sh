@@ -1,8 +1,11 @@
 #!/bin/sh
 # run-script.sh: automake test driver for one .bp script test.
 #
-#   NAME.bp      the script (run from its own directory as `bp NAME.bp`,
-#                so error messages name it the same way in every build)
+#   NAME.bp      the script (run as `bp NAME.bp` from a scratch copy of
+#                its directory, so error messages name it the same way in
+#                every build, and a file it saves lands in the copy: not in
+#                a source tree that may be read-only (make distcheck), nor
+#                at a fixed path that two runs at once would share)
 #   NAME.out     expected standard output (required)
 #   NAME.err     expected standard error (absent: must be empty)
 #   NAME.code    expected exit status (absent: 0)
@@ -26,8 +29,13 @@ args=""
 stdin=/dev/null
 [ -f "$dir/$base.stdin" ] && stdin="$dir/$base.stdin"
 
+mkdir "$tmp/run"
+set --
+for f in "$dir"/*; do [ -f "$f" ] && set -- "$@" "$f"; done
+cp "$@" "$tmp/run/" || exit 99
+
 # shellcheck disable=SC2086
-(cd "$dir" && NO_COLOR=1 ${BP_WRAPPER:-} "$bp" $args "$base.bp" <"$stdin" >"$tmp/out" 2>"$tmp/err")
+(cd "$tmp/run" && NO_COLOR=1 ${BP_WRAPPER:-} "$bp" $args "$base.bp" <"$stdin" >"$tmp/out" 2>"$tmp/err")
 code=$?
 
 want_code=0

@@ -50,7 +50,7 @@ EXTRA_DIST += tests/fuzz/bp_fuzz.c tests/fuzz/afl_driver.c tests/fuzz/bp.dict te
 # here.
 fuzz_compile_lib = \
 	objs=; \
-	for f in $(src_libbp_a_SOURCES) $(nodist_src_libbp_a_SOURCES); do \
+	for f in $(src_libbp_a_SOURCES) $(nodist_grammar_libgrammar_a_SOURCES); do \
 	  case $$f in *.c) ;; *) continue ;; esac; \
 	  if test -f "$$f"; then src=$$f; else src=$(srcdir)/$$f; fi; \
 	  o=$$dir/`echo $$f | sed 's|/|_|g; s|\.c$$|.o|'`; \

@@ -9,8 +9,9 @@
 #   make check                   runs them (TESTS)
 #   make check TESTS='tests/hostile/load-self.hostile'    one case
 #   make check-valgrind          src/bp under Valgrind over the examples,
-#                                tests/scripts, a generated 10 000-statement
-#                                session and the small hostile cases
+#                                tests/scripts, tests/errors.test, a generated
+#                                10 000-statement session and the small
+#                                hostile cases
 
 TEST_EXTENSIONS += .hostile
 HOSTILE_LOG_DRIVER = $(SHELL) $(srcdir)/tests/hostile/driver.sh
@@ -122,7 +123,11 @@ EXTRA_DIST += $(HOSTILE_TESTS) tests/hostile/lib.sh tests/hostile/driver.sh \
 	tests/hostile/valgrind.sh tests/hostile/KNOWN_FAILING
 
 check-valgrind: src/bp$(EXEEXT)
+if ENABLE_ASAN
+	@echo "check-valgrind: Valgrind cannot run an AddressSanitizer build; configure without --enable-asan"; exit 1
+endif
 	@BP='$(abs_builddir)/src/bp$(EXEEXT)' srcdir='$(srcdir)' \
+	  VALGRIND='$(VALGRIND)' VALGRIND_FLAGS='$(VALGRIND_FLAGS)' \
 	  $(SHELL) $(srcdir)/tests/hostile/valgrind.sh
 
 .PHONY: check-valgrind

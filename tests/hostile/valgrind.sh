@@ -1,14 +1,17 @@
 #!/bin/sh
 # valgrind.sh: `make check-valgrind`.  Runs src/bp under Valgrind
-#   valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+#   valgrind $VALGRIND_FLAGS    (Makefile.am: -q --error-exitcode=99
+#                                --leak-check=full --errors-for-leak-kinds=definite)
 # over every example, every tests/scripts/*.bp script (with its .args and
-# .stdin), the generated 10 000-statement session (gen-session.sh), and the
+# .stdin), every case of tests/errors.test (whose expectations must hold
+# too), the generated 10 000-statement session (gen-session.sh), and the
 # small hostile cases (through lib.sh, so their assertions hold too).  Fails
 # on any invalid access, use of uninitialised memory or "definitely lost"
 # block.  The huge hostile cases (10^6 nodes, 10 MB lines) are left out:
 # too slow under Valgrind; make check runs them natively.
 #
-# Environment: BP (the binary), srcdir; VALGRIND (default valgrind).
+# Environment: BP (the binary), srcdir; VALGRIND (default valgrind),
+# VALGRIND_FLAGS (default as above).
 set -u
 bp=${BP:?BP must name the bp binary}
 case $bp in /*) ;; *) bp=$(pwd)/$bp ;; esac
@@ -18,12 +21,18 @@ command -v "$vg" >/dev/null 2>&1 || { echo "check-valgrind: $vg not found (apt-g
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+vgflags=${VALGRIND_FLAGS:--q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite}
 cat >"$tmp/bp-vg" <<EOS
 #!/bin/sh
-exec $vg -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
-    --log-file="$tmp/vg.%p" "$bp" "\$@"
+exec $vg $vgflags --log-file="$tmp/vg.%p" "$bp" "\$@"
 EOS
-chmod +x "$tmp/bp-vg"
+# The error cases: one log per case, named by run-errors.sh's ERRORS_CASE.
+mkdir "$tmp/vg-errors"
+cat >"$tmp/bp-vg-errors" <<EOS
+#!/bin/sh
+exec $vg $vgflags --log-file="$tmp/vg-errors/vg.%q{ERRORS_CASE}.%p" "$bp" "\$@"
+EOS
+chmod +x "$tmp/bp-vg" "$tmp/bp-vg-errors"
 
 n=0 bad=0
 verdict() {   # NAME STATUS
@@ -49,6 +58,23 @@ for f in "$top"/examples/*.bp "$top"/tests/scripts/*.bp; do
     (cd "$tmp/run" && NO_COLOR=1 "$tmp/bp-vg" $args "$b.bp") <"$in" >/dev/null 2>&1
     verdict "${f#"$top"/}" $?
 done
+
+# the error cases: a case fails on its TAP result or on a Valgrind log
+BP=$bp BP_WRAPPER=$tmp/bp-vg-errors srcdir=$top \
+    sh "$top/tests/run-errors.sh" "$top/tests/errors.test" >"$tmp/errors.tap" 2>&1
+grep -q '^1\.\.' "$tmp/errors.tap" || { echo "FAIL: tests/errors.test:"; cat "$tmp/errors.tap"; bad=$((bad + 1)); }
+sed -n 's/^ok [0-9]* - \([^ ]*\) .*/\1 ok/p; s/^not ok [0-9]* - \([^ ]*\) .*/\1 failed/p' \
+    "$tmp/errors.tap" >"$tmp/errors.list"
+while read -r name how; do
+    st=0
+    if [ "$how" = failed ]; then
+        awk -v n="$name" '$1 == "not" && $5 == n { on = 1; print; next } on && /^#/ { print; next } { on = 0 }' \
+            "$tmp/errors.tap"
+        st=99
+    fi
+    mv "$tmp/vg-errors/vg.$name".* "$tmp"/ 2>/dev/null
+    verdict "errors.test:$name" $st
+done <"$tmp/errors.list"
 
 # the generated session
 sh "$top/tests/hostile/gen-session.sh" 1000 >"$tmp/session.bp"
