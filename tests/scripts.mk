@@ -121,4 +121,5 @@ SCRIPT_FILES = \
 	examples/neuron.out \
 	examples/vanishing.out \
 	examples/xor.out \
+	examples/digits.csv \
 	examples/moons.csv
