@@ -13,13 +13,6 @@
 #include "kernels.h"
 #include "xalloc.h"
 
-void tape_zero_grad(Tape *t)
-{
-    if (!t->grad)   /* evaluation alone never needs it */
-        t->grad = xmalloc((size_t)(t->valcap ? t->valcap : 1) * sizeof *t->grad);
-    memset(t->grad, 0, (size_t)t->nval * sizeof *t->grad);
-}
-
 void backprop(Tape *t)
 {
     const unsigned char *op = t->op;
