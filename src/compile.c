@@ -182,29 +182,43 @@ static void unemit(Compiler *c, int k)
     while (t->nruns && t->run_start[t->nruns - 1] >= t->n) t->nruns--;
 }
 
+/* A scalar constant slot holding y.  Returns the slot, or -1 (a limit). */
+static int emit_num(Compiler *c, double y, const Ast *src, Entry *owner)
+{
+    int slot = emit(c, OP_NUM, -1, -1, src, owner, &(Shape){ 0, { 0, 0 } });
+    if (slot >= 0) tape_val(c->t, slot)[0] = y;
+    return slot;
+}
+
 /* Fold: an element-wise operation on literal scalars is computed now,
  * like Lua's constant folding (a 10 MB line of 1+1+...+1 is one slot).
  * A domain error is not folded: it stays, to fail with its caret when run.
- * Returns the slot, or -1 when this operation cannot be folded. */
-static int fold(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner)
+ * Returns 1 with the value in *y when op(a, b) can be folded (its inputs
+ * are then the last slots, for the caller to drop), else 0. */
+static int foldable(Compiler *c, int op, int a, int b, double *y)
 {
     Tape *t = c->t;
     const OpInfo *o = &op_info[op];
     int k = o->arity;
-    if (!o->fwd || o->kfwd || k < 1 || t->n < k) return -1;
+    if (!o->fwd || o->kfwd || k < 1 || t->n < k) return 0;
     int ins[2] = { a, b };
     for (int j = 0; j < k; j++)
         if (ins[j] != t->n - k + j || t->op[ins[j]] != OP_NUM ||
             tape_shape(t, ins[j]).rank != 0 ||
             (t->src[ins[j]] && t->src[ins[j]]->kind == AST_NAME))   /* a named value */
-            return -1;
+            return 0;
+    return !o->fwd(tape_val(t, a)[0], k == 2 ? tape_val(t, b)[0] : 0, y) && isfinite(*y);
+}
+
+/* Slot op(a, b) (b = -1 for a unary op), folded to a constant when it can
+ * be.  Returns the slot, or -1 with the error in c->d. */
+static int emit_op(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner)
+{
     double y;
-    if (o->fwd(tape_val(t, a)[0], k == 2 ? tape_val(t, b)[0] : 0, &y) || !isfinite(y))
-        return -1;
-    unemit(c, k);
-    int slot = emit(c, OP_NUM, -1, -1, src, owner, &(Shape){ 0, { 0, 0 } });
-    if (slot >= 0) tape_val(t, slot)[0] = y;
-    return slot;
+    if (!foldable(c, op, a, b, &y))
+        return emit(c, op, a, b, src, owner, NULL);
+    unemit(c, op_info[op].arity);
+    return emit_num(c, y, src, owner);
 }
 
 static void add_dep(Compiler *c, Entry *e, unsigned long stamp)
@@ -457,8 +471,8 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
 
         switch (a->kind) {
         case AST_NUM:
-            result = emit(&c, OP_NUM, -1, -1, a, f->owner, &(Shape){ 0, { 0, 0 } });
-            tape_val(c.t, result)[0] = a->num;
+            result = emit_num(&c, a->num, a, f->owner);
+            if (result < 0) { ok = 0; continue; }
             break;
 
         case AST_STR:
@@ -543,8 +557,8 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 continue;
             }
             if (strcmp(a->name, "pi") == 0 || strcmp(a->name, "e") == 0) {
-                result = emit(&c, OP_NUM, -1, -1, a, f->owner, &(Shape){ 0, { 0, 0 } });
-                tape_val(c.t, result)[0] = a->name[0] == 'p' ? M_PI : M_E;
+                result = emit_num(&c, a->name[0] == 'p' ? M_PI : M_E, a, f->owner);
+                if (result < 0) { ok = 0; continue; }
                 break;
             }
             char msg[300];
@@ -615,12 +629,9 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 continue;
             }
             if (a->kind == AST_NEG) {
-                result = fold(&c, OP_NEG, vs[nv - 1], -1, a, f->owner);
-                if (result < 0) result = emit(&c, OP_NEG, vs[nv - 1], -1, a, f->owner, NULL);
+                result = emit_op(&c, OP_NEG, vs[nv - 1], -1, a, f->owner);
             } else if (a->kind == AST_BIN) {
-                result = fold(&c, a->op, vs[nv - 2], vs[nv - 1], a, f->owner);
-                if (result < 0)
-                    result = emit(&c, a->op, vs[nv - 2], vs[nv - 1], a, f->owner, NULL);
+                result = emit_op(&c, a->op, vs[nv - 2], vs[nv - 1], a, f->owner);
             } else if (a->kind == AST_INDEX) {
                 result = compile_index(&c, f, vs[nv - 1]);
             } else if (a->kind == AST_LIST) {
