@@ -33,7 +33,7 @@ Tape *tape_for(Session *s, const Ast *e, int *owned, Diag *d)
         }
     }
     *owned = 1;
-    return compile_expr(s, e, NULL, d);
+    return compile_expr(s, e, NULL, NULL, d);
 }
 
 int cmd_forward(Tape *t, Diag *d)
@@ -70,9 +70,7 @@ int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
             return E_OK;
         }
     }
-    s->use_values = 1;
-    Tape *t = compile_expr(s, e, NULL, d);
-    s->use_values = 0;
+    Tape *t = compile_expr(s, e, NULL, &(CompileOpts){ .use_values = 1 }, d);
     if (!t) return d->kind;
     int rc = cmd_forward(t, d);
     if (!rc) {

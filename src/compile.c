@@ -88,6 +88,7 @@ typedef struct Compiler {
     PtrMap deps;         /* Entry* -> 1 */
     int ndeps_cap, named_cap, leaves_cap, gradof_cap;
     PtrMap shapes;       /* shape key -> index in t->shapes + 1 */
+    CompileOpts opt;
 } Compiler;
 
 enum { MAX_CALL_DEPTH = 10000, IN_PROGRESS = -2 };
@@ -276,7 +277,7 @@ static int const_eval(Compiler *c, const Frame *f, const Ast *e, double *out)
             return fail_at(c, e, f->owner, E_USAGE,
                            "a dimension or index must not depend on a function's parameter");
     }
-    Tape *sub = compile_expr(c->s, e, f->owner, c->d);
+    Tape *sub = compile_expr(c->s, e, f->owner, &c->opt, c->d);
     if (!sub) return -1;
     const char *msg = NULL;
     int bad = eval_forward(sub, 0, &msg);
@@ -316,16 +317,13 @@ static int compile_gradof(Compiler *c, const Frame *f)
                  we && we->kind == ENT_FUNC ? "a value (it is a function)" : "defined");
         return fail_at(c, w, f->owner, E_NAME, msg);
     }
-    if (c->s->gradof_depth > 0)
+    if (c->opt.gradof_depth > 0)
         return fail_at(c, a, f->owner, E_USAGE,
                        "grad(...) of something that uses grad(...) itself: second derivatives "
                        "are not supported yet");
-    c->s->gradof_depth++;
-    int values = c->s->use_values;
-    c->s->use_values = 0;      /* a gradient needs the whole graph */
-    Tape *sub = compile_expr(c->s, a->kid[0], f->owner, c->d);
-    c->s->use_values = values;
-    c->s->gradof_depth--;
+    /* a gradient needs the whole graph: no formula's value stands in */
+    CompileOpts inner = { .use_values = 0, .gradof_depth = c->opt.gradof_depth + 1 };
+    Tape *sub = compile_expr(c->s, a->kid[0], f->owner, &inner, c->d);
     if (!sub) return -1;
     if (tape_shape(sub, sub->root).rank != 0) {
         char sh[48], msg[200];
@@ -453,9 +451,10 @@ static int compile_index(Compiler *c, const Frame *f, int base)
     return emit(c, OP_INDEX, base, t->nindex++, a, f->owner, NULL);
 }
 
-Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
+Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts *opt, Diag *d)
 {
     Compiler c = { .s = s, .d = d };
+    if (opt) c.opt = *opt;
     c.t = tape_new();
     Frame *fr = NULL;
     int nf = 0, fcap = 0, *vs = NULL, nv = 0, vcap = 0;
@@ -508,7 +507,7 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 result = *m - 1;
                 break;
             }
-            if (e && e->kind == ENT_FORMULA && s->use_values && e->vcache_world == s->world &&
+            if (e && e->kind == ENT_FORMULA && c.opt.use_values && e->vcache_world == s->world &&
                 f->formula != e) {
                 /* only the value is wanted, and it is current: a constant */
                 int *m = map_slot(&c.memo, e, 1);
@@ -715,7 +714,7 @@ Tape *compile_entry(Session *s, Entry *e, Diag *d)
     /* Compile the name itself, so that the formula's root is named. */
     Ast name = { .kind = AST_NAME, .name = e->name };
     name.loc = e->loc;
-    e->tape = compile_expr(s, &name, NULL, d);
+    e->tape = compile_expr(s, &name, NULL, NULL, d);
     if (!e->tape) return NULL;
     for (int i = 0; i < e->tape->n; i++)
         if (e->tape->src[i] == &name)

@@ -112,10 +112,18 @@ void tape_diag(const Tape *t, int slot, const char *msg, Diag *d);
 
 /* ---- compile.c ---- */
 
+/* How to compile: given to each compile, never kept on the session. */
+typedef struct CompileOpts {
+    int use_values;          /* only the value is wanted: a formula whose cached
+                                value is current becomes a constant slot */
+    int gradof_depth;        /* inside how many grad(...): one refuses another */
+} CompileOpts;
+
 /* Compile expression e (names resolved in s; owner: the definition e
- * belongs to, or NULL).  Returns NULL and fills d on an undefined name, a
- * cycle, a wrong call.  Iterative: graph depth never touches the C stack. */
-Tape *compile_expr(Session *s, const Ast *e, Entry *owner, Diag *d);
+ * belongs to, or NULL; opt: NULL for the whole graph, at depth 0).
+ * Returns NULL and fills d on an undefined name, a cycle, a wrong call.
+ * Iterative: graph depth never touches the C stack. */
+Tape *compile_expr(Session *s, const Ast *e, Entry *owner, const CompileOpts *opt, Diag *d);
 
 /* The tape of formula (or parameter) entry e, from its cache when still
  * valid.  The session owns it: do not free. */
