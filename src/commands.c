@@ -14,6 +14,7 @@
 #include "ops.h"
 #include "parse.h"
 #include "report.h"
+#include "suggest.h"
 #include "tape.h"
 #include "xalloc.h"
 
@@ -242,7 +243,7 @@ static void note_undefined(Session *s, const Ast *body, Entry **uses, int n)
             Entry *u = session_find(s, a->name);
             if (u && u->mark_epoch == todo) {
                 u->mark_epoch = done;
-                const char *near = help_suggest(s, u->name, 1);
+                const char *near = suggest_name(s, u->name);
                 if (near) report_note(s, &a->loc, "%s is not defined yet (did you mean %s?)", u->name, near);
                 else report_note(s, &a->loc, "%s is not defined yet", u->name);
             }

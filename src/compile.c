@@ -15,7 +15,7 @@
 #include "ops.h"
 #include "kernels.h"
 #include "csv.h"
-#include "help.h"
+#include "suggest.h"
 #include "xalloc.h"
 
 /* ---- a small map Entry* -> int, private to one compile ------------- */
@@ -561,7 +561,7 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts 
                 break;
             }
             char msg[300];
-            const char *near = help_suggest(s, a->name, 1);
+            const char *near = suggest_name(s, a->name);
             if (near) snprintf(msg, sizeof msg, "%s is not defined; did you mean %s?", a->name, near);
             else snprintf(msg, sizeof msg, "%s is not defined", a->name);
             ok = fail_at(&c, a, f->owner, E_NAME, msg) >= 0;
@@ -591,9 +591,9 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts 
                             char msg[300];
                             if (e && e->kind != ENT_UNDEF)
                                 snprintf(msg, sizeof msg, "%s is not a function", a->name);
-                            else if (help_suggest(s, a->name, 1))
+                            else if (suggest_name(s, a->name))
                                 snprintf(msg, sizeof msg, "unknown function %s; did you mean %s?",
-                                         a->name, help_suggest(s, a->name, 1));
+                                         a->name, suggest_name(s, a->name));
                             else
                                 snprintf(msg, sizeof msg, "unknown function %s", a->name);
                             ok = fail_at(&c, a, f->owner, E_NAME, msg) >= 0;

@@ -6,6 +6,7 @@
 #include "cmdutil.h"
 #include "help.h"
 #include "report.h"
+#include "suggest.h"
 
 int arg_number(Session *s, const Arg *a, double *v, Diag *d)
 {
@@ -105,7 +106,9 @@ int cmd_set(Session *s, const Stmt *st, Diag *d)
                 return diag_set(d, E_USAGE, &a->loc, "maxmem must be a whole number of MiB from 1 to 1000000000");
             t.maxmem = (long)v;
         } else {
-            const char *near = help_suggest(s, k, 2);
+            Suggest g = suggest_start(k);
+            suggest_list(&g, help_settings);
+            const char *near = g.best;
             if (near)
                 return diag_set(d, E_USAGE, &st->name_loc, "unknown setting %s; did you mean %s?", k, near);
             return diag_set(d, E_USAGE, &st->name_loc,

@@ -147,6 +147,7 @@ SCRIPT_TESTS = \
 	tests/scripts/lang_step.bp \
 	tests/scripts/lang_tensors.bp \
 	tests/scripts/lang_updates.bp \
+	tests/scripts/suggest_names.bp \
 	examples/chain_rule.bp \
 	examples/cost.bp \
 	examples/descent.bp \
@@ -306,6 +307,7 @@ SCRIPT_FILES = \
 	tests/scripts/lang_step.out \
 	tests/scripts/lang_tensors.out \
 	tests/scripts/lang_updates.out \
+	tests/scripts/suggest_names.out \
 	tests/scripts/cli_bad_option.err \
 	tests/scripts/cli_eval_error.err \
 	tests/scripts/cli_json.err \
@@ -434,6 +436,7 @@ SCRIPT_FILES = \
 	tests/scripts/lang_live.err \
 	tests/scripts/lang_set.err \
 	tests/scripts/lang_updates.err \
+	tests/scripts/suggest_names.err \
 	tests/scripts/cli_bad_option.code \
 	tests/scripts/cli_eval_error.code \
 	tests/scripts/cli_json.code \
@@ -559,6 +562,7 @@ SCRIPT_FILES = \
 	tests/scripts/err_zeros_too_big.code \
 	tests/scripts/lang_check.code \
 	tests/scripts/lang_json.code \
+	tests/scripts/suggest_names.code \
 	tests/scripts/cli_bad_option.args \
 	tests/scripts/cli_eval_error.args \
 	tests/scripts/cli_help.args \
