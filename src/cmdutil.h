@@ -1,10 +1,14 @@
-/* cmdutil.h: what the command modules (commands.c, teach.c, train.c)
- * share: evaluating now, and naming things as the user wrote them. */
+/* cmdutil.h: what the command modules (commands.c, settings.c, teach.c,
+ * train.c) share, in cmdutil.c: evaluating now, numeric arguments,
+ * naming things as the user wrote them, the interrupt flag. */
 #ifndef BP_CMDUTIL_H
 #define BP_CMDUTIL_H
 
+#include <signal.h>
 #include "tape.h"
 
+/* Set by Ctrl-C (repl.c); long commands check it and stop cleanly. */
+extern volatile sig_atomic_t bp_interrupted;
 
 /* The tape of expression e: the session's cached one when e names a
  * formula (*owned = 0), else a new one (*owned = 1: free it). */

@@ -1,22 +1,11 @@
 /* settings.c: `set`: the settings of SPEC section 2, checked before any
- * changes (a refused value leaves every setting as it was), and numeric
- * command arguments (a number, or a name with a scalar value). */
+ * changes (a refused value leaves every setting as it was). */
 #include <math.h>
 #include <string.h>
 #include "cmdutil.h"
 #include "help.h"
 #include "report.h"
 #include "suggest.h"
-
-int arg_number(Session *s, const Arg *a, double *v, Diag *d)
-{
-    if (!a->is_word) { *v = a->num; return E_OK; }
-    Entry *e = session_find(s, a->word);
-    if (!e || e->kind == ENT_UNDEF)
-        return diag_set(d, E_NAME, &a->loc, "%s is not defined", a->word);
-    Ast name = { .kind = AST_NAME, .name = a->word, .loc = a->loc };
-    return eval_scalar(s, &name, v, d);
-}
 
 static void show_settings(Session *s)
 {

@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include "cmdutil.h"
 #include "kernels.h"
 #include "numdiff.h"
@@ -13,8 +12,6 @@
 #include "plot.h"
 #include "report.h"
 #include "xalloc.h"
-
-extern volatile sig_atomic_t bp_interrupted;
 
 /* ---- naming slots ------------------------------------------------------ */
 

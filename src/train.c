@@ -3,15 +3,12 @@
  * repeats it, showing the loss as it goes and plotting it at the end.
  * Each step is atomic: an error or Ctrl-C keeps the completed steps. */
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cmdutil.h"
 #include "plot.h"
 #include "report.h"
 #include "xalloc.h"
-
-extern volatile sig_atomic_t bp_interrupted;
 
 typedef struct Plan {
     Session *s;
