@@ -1,6 +1,6 @@
 /* cmdutil.c: what the command modules share (cmdutil.h): evaluating
- * now, a command's numeric argument, naming things as the user wrote
- * them, the interrupt flag.
+ * now, the target of a command that differentiates, a command's numeric
+ * argument, naming things as the user wrote them, the interrupt flag.
  * Below every command module; calls only the core (compile, eval,
  * backprop, tape, session) and report. */
 #include <signal.h>
@@ -89,6 +89,30 @@ int eval_scalar(Session *s, const Ast *e, double *out, Diag *d)
     }
     if (!rc) *out = v.data[0];
     value_free(&v);
+    return rc;
+}
+
+int diff_target(Session *s, const Ast *e, const char *text, const char *not_scalar,
+                int passes, Tape **tp, int *owned, Diag *d)
+{
+    Tape *t = *tp = tape_for(s, e, owned, d);
+    if (!t) return d->kind;
+    int rc = E_OK;
+    if (t->ngradof) {
+        rc = diag_set(d, E_USAGE, &e->loc, "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", text);
+    } else if (tape_shape(t, t->root).rank != 0) {
+        char sh[48];
+        shape_str(tape_shape(t, t->root), sh, sizeof sh);
+        rc = diag_set(d, E_SHAPE, &e->loc, not_scalar, text, sh, text);
+    } else if (passes >= DIFF_FORWARD) {
+        rc = cmd_forward(t, d);
+        if (!rc && passes >= DIFF_BACKWARD) backprop(t);
+    }
+    if (rc) {
+        if (*owned) tape_free(t);
+        *tp = NULL;
+        *owned = 0;
+    }
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /* cmdutil.h: what the command modules (commands.c, settings.c, teach.c,
- * train.c) share, in cmdutil.c: evaluating now, numeric arguments,
- * naming things as the user wrote them, the interrupt flag. */
+ * train.c) share, in cmdutil.c: evaluating now, the target of a command
+ * that differentiates, numeric arguments, naming things as the user wrote
+ * them, the interrupt flag. */
 #ifndef BP_CMDUTIL_H
 #define BP_CMDUTIL_H
 
@@ -15,6 +16,16 @@ extern volatile sig_atomic_t bp_interrupted;
 Tape *tape_for(Session *s, const Ast *e, int *owned, Diag *d);
 /* A forward pass; a domain error is reported in d with its caret. */
 int cmd_forward(Tape *t, Diag *d);
+/* The prologue of every command that differentiates its target (grad,
+ * trace, check f, sweep, step, train): the tape of e (as tape_for; text:
+ * e as written, for the messages), which must be a scalar (else an
+ * E_SHAPE error, not_scalar being its format, given text, the shape and
+ * text again) and must not use grad(...) (a second derivative: E_USAGE);
+ * then as many passes as asked.  Returns E_OK with *tp set, or the
+ * error's kind with d filled and *tp NULL (nothing to free). */
+enum { DIFF_NONE, DIFF_FORWARD, DIFF_BACKWARD };
+int diff_target(Session *s, const Ast *e, const char *text, const char *not_scalar,
+                int passes, Tape **tp, int *owned, Diag *d);
 /* Evaluate e now into *out (which it owns) / as a scalar. */
 int eval_now(Session *s, const Ast *e, Value *out, Diag *d);
 int eval_scalar(Session *s, const Ast *e, double *out, Diag *d);

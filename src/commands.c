@@ -369,31 +369,17 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
 {
     const Ast *target = st->e[0];
     int owned;
-    Tape *t = tape_for(s, target, &owned, d);
-    if (!t) return d->kind;
-    int rc = E_OK;
+    Tape *t;
+    char text[256], def[256];
+    span_text(target, text, sizeof text);
+    int rc = diff_target(s, target, text, "grad needs a scalar, but %s has shape %s: try grad sum(%s)",
+                         DIFF_BACKWARD, &t, &owned, d);
+    if (rc) return rc;
     GradRow *rows = NULL;
     Wrt *wrt = NULL;
     double *scratch = NULL;
-    char text[256], def[256];
     GradReport g = { 0 };
     int nw = 0, wcap = 0, n = 0, cap = 0;
-
-    span_text(target, text, sizeof text);
-    if (t->ngradof) {
-        rc = diag_set(d, E_USAGE, &target->loc,
-                      "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", text);
-        goto out;
-    }
-    if (tape_shape(t, t->root).rank != 0) {
-        char sh[48];
-        shape_str(tape_shape(t, t->root), sh, sizeof sh);
-        rc = diag_set(d, E_SHAPE, &target->loc,
-                      "grad needs a scalar, but %s has shape %s: try grad sum(%s)", text, sh, text);
-        goto out;
-    }
-    if ((rc = cmd_forward(t, d))) goto out;
-    backprop(t);
     t->graded = 1;
 
     /* the names to differentiate by */

@@ -62,25 +62,17 @@ static void sum_text(const Contrib *cs, int head, int scalar, int digits, char *
 int cmd_trace(Session *s, const Stmt *st, Diag *d)
 {
     const Ast *target = st->e[0];
-    int owned, rc = E_OK;
-    Tape *t = tape_for(s, target, &owned, d);
-    if (!t) return d->kind;
+    int owned;
+    Tape *t;
     char fname[128], lab[256], lab2[256], p1[600], v1[256], v2[256];
     span_text(target, fname, sizeof fname);
+    int rc = diff_target(s, target, fname, "trace needs a scalar: try trace sum(%s)",
+                         DIFF_FORWARD, &t, &owned, d);
+    if (rc) return rc;
     int dg = s->set.digits < 6 ? s->set.digits : 6;
     double *snap = NULL;
     Contrib *cs = NULL;
     int *head = NULL, ncs = 0, ccap = 0;
-
-    if (t->ngradof) {
-        rc = diag_set(d, E_USAGE, &target->loc, "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", fname);
-        goto out;
-    }
-    if (tape_shape(t, t->root).rank != 0) {
-        rc = diag_set(d, E_SHAPE, &target->loc, "trace needs a scalar: try trace sum(%s)", fname);
-        goto out;
-    }
-    if ((rc = cmd_forward(t, d))) goto out;
 
     /* Our own backward pass, recording each contribution: a slot's
      * gradient is the sum of what its users send it (the chain rule). */
@@ -212,11 +204,14 @@ out:
 int cmd_sweep(Session *s, const Stmt *st, Diag *d)
 {
     const Ast *target = st->e[0];
-    int owned, rc = E_OK;
-    Tape *t = tape_for(s, target, &owned, d);
-    if (!t) return d->kind;
-    char fname[128];
+    int owned;
+    Tape *t;
+    char fname[128], not_scalar[200];
     span_text(target, fname, sizeof fname);
+    /* (a name has no %: it is safe in a format) */
+    snprintf(not_scalar, sizeof not_scalar, "sweep needs a scalar %%s and a scalar %s", st->names[0]);
+    int rc = diff_target(s, target, fname, not_scalar, DIFF_BACKWARD, &t, &owned, d);
+    if (rc) return rc;
     double *scratch = NULL;
     Entry *e = session_find(s, st->names[0]);
     int slot = e ? tape_slot_of(t, e) : -1;
@@ -228,13 +223,11 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
         rc = diag_set(d, E_USAGE, &st->name_locs[0], "%s does not use %s", fname, e->name);
         goto out;
     }
-    if (tape_shape(t, t->root).rank != 0 || tape_shape(t, slot).rank != 0) {
+    if (tape_shape(t, slot).rank != 0) {
         rc = diag_set(d, E_SHAPE, &target->loc, "sweep needs a scalar %s and a scalar %s",
                       fname, e->name);
         goto out;
     }
-    if ((rc = cmd_forward(t, d))) goto out;
-    backprop(t);
     double bp = tape_grad(t, slot)[0], p = tape_val(t, slot)[0];
     scratch = xmalloc((size_t)t->nval * sizeof *scratch);
 
@@ -345,17 +338,13 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
     }
     /* check f: every partial of f against central differences */
     const Ast *target = st->e[0];
-    int owned, rc = E_OK;
-    Tape *t = tape_for(s, target, &owned, d);
-    if (!t) return d->kind;
+    int owned;
+    Tape *t;
     span_text(target, what, sizeof what);
-    double *scratch = NULL;
-    if (t->ngradof || tape_shape(t, t->root).rank != 0) {
-        rc = diag_set(d, E_USAGE, &target->loc, "check f needs a scalar f without grad(...)");
-        goto out;
-    }
-    if ((rc = cmd_forward(t, d))) goto out;
-    backprop(t);
+    int rc = diff_target(s, target, what, "check f needs a scalar f without grad(...)",
+                         DIFF_BACKWARD, &t, &owned, d);
+    if (rc) return rc;
+    double *scratch;
     scratch = xmalloc((size_t)t->nval * sizeof *scratch);
     Settings set = s->set;
     set.fd = FD_CENTRAL;
@@ -392,7 +381,6 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
         snprintf(detail, sizeof detail, "%ld of %ld partials disagree with central differences "
                  "(worst: %s, backprop %.6e, central %.6e)", bad, n, worstname, wbp, wc);
     check_result(s, what, bad == 0, worst, 0, tol, detail);
-out:
     free(scratch);
     if (owned) tape_free(t);
     return rc;

@@ -44,15 +44,12 @@ static int plan(Session *s, const Stmt *st, int want_steps, Plan *p, Diag *d)
         p->steps = (long)n;
     }
     const Ast *target = st->e[0];
-    p->t = tape_for(s, target, &p->owned, d);
-    if (!p->t) return d->kind;
-    Tape *t = p->t;
     char text[128];
     span_text(target, text, sizeof text);
-    if (t->ngradof)
-        return diag_set(d, E_USAGE, &target->loc, "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", text);
-    if (tape_shape(t, t->root).rank != 0)
-        return diag_set(d, E_SHAPE, &target->loc, "gradient descent needs a scalar loss: try sum(%s)", text);
+    if (diff_target(s, target, text, "gradient descent needs a scalar loss: try sum(%s)",
+                    DIFF_NONE, &p->t, &p->owned, d))
+        return d->kind;
+    Tape *t = p->t;
     int cap = 0;
     if (st->has_wrt) {
         for (int i = 0; i < st->nnames; i++) {

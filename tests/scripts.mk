@@ -21,6 +21,7 @@ SCRIPT_TESTS = \
 	tests/scripts/err_builtin_name.bp \
 	tests/scripts/err_check_args.bp \
 	tests/scripts/err_check_f_tensor.bp \
+	tests/scripts/err_check_second.bp \
 	tests/scripts/err_check_shapes.bp \
 	tests/scripts/err_check_tol_positive.bp \
 	tests/scripts/err_check_tols.bp \
@@ -108,6 +109,7 @@ SCRIPT_TESTS = \
 	tests/scripts/err_step_wrt_unused.bp \
 	tests/scripts/err_string_unterminated.bp \
 	tests/scripts/err_string_value.bp \
+	tests/scripts/err_sweep_second.bp \
 	tests/scripts/err_sweep_tensor.bp \
 	tests/scripts/err_sweep_undefined.bp \
 	tests/scripts/err_sweep_unused.bp \
@@ -181,6 +183,7 @@ SCRIPT_FILES = \
 	tests/scripts/err_builtin_name.out \
 	tests/scripts/err_check_args.out \
 	tests/scripts/err_check_f_tensor.out \
+	tests/scripts/err_check_second.out \
 	tests/scripts/err_check_shapes.out \
 	tests/scripts/err_check_tol_positive.out \
 	tests/scripts/err_check_tols.out \
@@ -268,6 +271,7 @@ SCRIPT_FILES = \
 	tests/scripts/err_step_wrt_unused.out \
 	tests/scripts/err_string_unterminated.out \
 	tests/scripts/err_string_value.out \
+	tests/scripts/err_sweep_second.out \
 	tests/scripts/err_sweep_tensor.out \
 	tests/scripts/err_sweep_undefined.out \
 	tests/scripts/err_sweep_unused.out \
@@ -322,6 +326,7 @@ SCRIPT_FILES = \
 	tests/scripts/err_builtin_name.err \
 	tests/scripts/err_check_args.err \
 	tests/scripts/err_check_f_tensor.err \
+	tests/scripts/err_check_second.err \
 	tests/scripts/err_check_shapes.err \
 	tests/scripts/err_check_tol_positive.err \
 	tests/scripts/err_check_tols.err \
@@ -409,6 +414,7 @@ SCRIPT_FILES = \
 	tests/scripts/err_step_wrt_unused.err \
 	tests/scripts/err_string_unterminated.err \
 	tests/scripts/err_string_value.err \
+	tests/scripts/err_sweep_second.err \
 	tests/scripts/err_sweep_tensor.err \
 	tests/scripts/err_sweep_undefined.err \
 	tests/scripts/err_sweep_unused.err \
@@ -451,6 +457,7 @@ SCRIPT_FILES = \
 	tests/scripts/err_builtin_name.code \
 	tests/scripts/err_check_args.code \
 	tests/scripts/err_check_f_tensor.code \
+	tests/scripts/err_check_second.code \
 	tests/scripts/err_check_shapes.code \
 	tests/scripts/err_check_tol_positive.code \
 	tests/scripts/err_check_tols.code \
@@ -538,6 +545,7 @@ SCRIPT_FILES = \
 	tests/scripts/err_step_wrt_unused.code \
 	tests/scripts/err_string_unterminated.code \
 	tests/scripts/err_string_value.code \
+	tests/scripts/err_sweep_second.code \
 	tests/scripts/err_sweep_tensor.code \
 	tests/scripts/err_sweep_undefined.code \
 	tests/scripts/err_sweep_unused.code \
