@@ -1,18 +1,15 @@
-/* commands.c: statements applied to the session, one transaction each. */
-#include <errno.h>
+/* commands.c: the statements about names and values (define, update,
+ * expressions, grad, print, show, vars, delete, clear, graph, dot),
+ * applied to the session one transaction each.  run.c dispatches to them. */
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include "commands.h"
 #include "cmdutil.h"
 #include "draw.h"
 #include "help.h"
 #include "numdiff.h"
 #include "ops.h"
-#include "parse.h"
 #include "report.h"
 #include "suggest.h"
 #include "tape.h"
@@ -272,7 +269,7 @@ static void define_value(Session *s, Entry *e, EntKind kind, Value *v, const Loc
     session_changed(s, e);
 }
 
-static int cmd_define(Session *s, const Stmt *st, Diag *d)
+int cmd_define(Session *s, const Stmt *st, Diag *d)
 {
     if (check_name(s, st->name, &st->name_loc, d)) return d->kind;
     Entry *e = session_intern(s, st->name);
@@ -295,7 +292,7 @@ static int cmd_define(Session *s, const Stmt *st, Diag *d)
 }
 
 /* names := values, name op= value: evaluate everything, then assign. */
-static int cmd_update(Session *s, const Stmt *st, Diag *d)
+int cmd_update(Session *s, const Stmt *st, Diag *d)
 {
     int n = st->nnames;
     Value *v = xcalloc(n ? n : 1, sizeof *v);
@@ -351,7 +348,7 @@ static int cmd_update(Session *s, const Stmt *st, Diag *d)
     return rc;
 }
 
-static int cmd_expr(Session *s, const Stmt *st, Diag *d)
+int cmd_expr(Session *s, const Stmt *st, Diag *d)
 {
     Value v = { 0 };
     if (eval_now(s, st->e[0], &v, d)) { value_free(&v); return d->kind; }
@@ -365,7 +362,7 @@ static int cmd_expr(Session *s, const Stmt *st, Diag *d)
 
 typedef struct Wrt { Entry *e; int slot; } Wrt;
 
-static int cmd_grad(Session *s, const Stmt *st, Diag *d)
+int cmd_grad(Session *s, const Stmt *st, Diag *d)
 {
     const Ast *target = st->e[0];
     int owned;
@@ -507,7 +504,7 @@ out:
 
 /* ---- print, show, vars, delete, clear ------------------------------- */
 
-static int cmd_print(Session *s, const Stmt *st, Diag *d)
+int cmd_print(Session *s, const Stmt *st, Diag *d)
 {
     char *line = NULL;
     size_t len = 0;
@@ -581,7 +578,7 @@ static char *describe(Session *s, Entry *e, int full)
     return out;
 }
 
-static int cmd_show(Session *s, const Stmt *st, Diag *d)
+int cmd_show(Session *s, const Stmt *st, Diag *d)
 {
     Entry *e = session_find(s, st->name);
     if (!e || e->kind == ENT_UNDEF)
@@ -592,7 +589,7 @@ static int cmd_show(Session *s, const Stmt *st, Diag *d)
     return E_OK;
 }
 
-static int cmd_vars(Session *s)
+int cmd_vars(Session *s)
 {
     if (!s->first) report_text(s, "(no names defined)");
     for (Entry *e = s->first; e; e = e->next) {
@@ -603,7 +600,7 @@ static int cmd_vars(Session *s)
     return E_OK;
 }
 
-static int cmd_delete(Session *s, const Stmt *st, Diag *d)
+int cmd_delete(Session *s, const Stmt *st, Diag *d)
 {
     /* Check all, then delete: a refused delete changes nothing.  The names
      * deleted together are marked, so that users among them do not count;
@@ -647,7 +644,7 @@ static int cmd_delete(Session *s, const Stmt *st, Diag *d)
     return E_OK;
 }
 
-static int cmd_clear(Session *s)
+int cmd_clear(Session *s)
 {
     while (s->first)
         session_undefine(s, s->first);
@@ -657,7 +654,7 @@ static int cmd_clear(Session *s)
 /* ---- graph, dot ------------------------------------------------------ */
 
 /* The graph with its values, and its gradients once `grad` has run on it. */
-static int cmd_draw(Session *s, const Stmt *st, Diag *d)
+int cmd_draw(Session *s, const Stmt *st, Diag *d)
 {
     int owned;
     Tape *t = tape_for(s, st->e[0], &owned, d);
@@ -670,67 +667,4 @@ static int cmd_draw(Session *s, const Stmt *st, Diag *d)
     if (rc && !d->loc.src && st->kind == ST_DOT) d->loc = st->loc;
     if (owned) tape_free(t);
     return rc;
-}
-
-/* ---- dispatch -------------------------------------------------------- */
-
-int cmd_exec(Session *s, const Stmt *st, Diag *d)
-{
-    switch (st->kind) {
-    case ST_EXPR:   return cmd_expr(s, st, d);
-    case ST_DEFINE:
-    case ST_CONST:
-    case ST_FUNC:   return cmd_define(s, st, d);
-    case ST_UPDATE: return cmd_update(s, st, d);
-    case ST_GRAD:   return cmd_grad(s, st, d);
-    case ST_PRINT:  return cmd_print(s, st, d);
-    case ST_SHOW:   return cmd_show(s, st, d);
-    case ST_VARS:   return cmd_vars(s);
-    case ST_DELETE: return cmd_delete(s, st, d);
-    case ST_CLEAR:  return cmd_clear(s);
-    case ST_SET:    return cmd_set(s, st, d);
-    case ST_HELP:   return help_show(s, st->name, &st->name_loc, d);
-    case ST_QUIT:   s->quit = 1; return E_OK;
-    case ST_LOAD:   return cmd_run_file(s, st->file, &st->loc);
-    case ST_SAVE:   return cmd_save(s, st, d);
-    case ST_TRACE:  return cmd_trace(s, st, d);
-    case ST_GRAPH:
-    case ST_DOT:    return cmd_draw(s, st, d);
-    case ST_SWEEP:  return cmd_sweep(s, st, d);
-    case ST_STEP:   return cmd_step(s, st, d);
-    case ST_TRAIN:  return cmd_train(s, st, d);
-    case ST_CHECK:  return cmd_check(s, st, d);
-    }
-    return E_OK;
-}
-
-int cmd_run_text(Session *s, const char *name, const char *text, size_t len,
-                 int first_line, int allow_incomplete)
-{
-    Source *src = src_new(name, text, len, first_line);
-    Stmt *list;
-    Diag pd = { 0 };
-    int prc = parse_source(src, &list, &pd);
-    if (prc && pd.kind == E_INCOMPLETE && allow_incomplete) {
-        src_free(src);
-        return E_INCOMPLETE;
-    }
-    session_adopt(s, src);
-    for (Stmt *st = list; st && !s->quit; st = st->next) {
-        Diag d = { 0 };
-        int rc = cmd_exec(s, st, &d);
-        if (rc) {
-            if (rc != E_INCLUDED)   /* a load's errors are reported inside it */
-                report_error(s, &d);
-            fflush(s->out);
-            return rc;
-        }
-    }
-    if (prc) {
-        if (pd.kind == E_INCOMPLETE) pd.kind = E_SYNTAX;
-        report_error(s, &pd);
-        return pd.kind;
-    }
-    fflush(s->out);
-    return E_OK;
 }

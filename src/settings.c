@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 #include "cmdutil.h"
+#include "commands.h"
 #include "help.h"
 #include "report.h"
 #include "suggest.h"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmdutil.h"
+#include "commands.h"
 #include "kernels.h"
 #include "numdiff.h"
 #include "ops.h"

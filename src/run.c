@@ -1,0 +1,137 @@
+/* run.c: the driver.  Text to statements (the parser), each statement to
+ * its command, and files to text: run_text, run_file, and `load`, which is
+ * run_file inside a session.  Above every command module: they never call
+ * it (a command that needs a statement run is a sign it belongs here). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "run.h"
+#include "commands.h"
+#include "help.h"
+#include "parse.h"
+#include "report.h"
+#include "xalloc.h"
+
+static int run_load(Session *s, const Stmt *st);
+
+/* Run one statement: its command.  Returns E_OK, or an error kind with d
+ * filled (the caller reports it).  A failed `check` returns E_OK but
+ * counts in s->failed_checks. */
+static int run_exec(Session *s, const Stmt *st, Diag *d)
+{
+    switch (st->kind) {
+    case ST_EXPR:   return cmd_expr(s, st, d);
+    case ST_DEFINE:
+    case ST_CONST:
+    case ST_FUNC:   return cmd_define(s, st, d);
+    case ST_UPDATE: return cmd_update(s, st, d);
+    case ST_GRAD:   return cmd_grad(s, st, d);
+    case ST_PRINT:  return cmd_print(s, st, d);
+    case ST_SHOW:   return cmd_show(s, st, d);
+    case ST_VARS:   return cmd_vars(s);
+    case ST_DELETE: return cmd_delete(s, st, d);
+    case ST_CLEAR:  return cmd_clear(s);
+    case ST_SET:    return cmd_set(s, st, d);
+    case ST_HELP:   return help_show(s, st->name, &st->name_loc, d);
+    case ST_QUIT:   s->quit = 1; return E_OK;
+    case ST_LOAD:   return run_load(s, st);
+    case ST_SAVE:   return cmd_save(s, st, d);
+    case ST_TRACE:  return cmd_trace(s, st, d);
+    case ST_GRAPH:
+    case ST_DOT:    return cmd_draw(s, st, d);
+    case ST_SWEEP:  return cmd_sweep(s, st, d);
+    case ST_STEP:   return cmd_step(s, st, d);
+    case ST_TRAIN:  return cmd_train(s, st, d);
+    case ST_CHECK:  return cmd_check(s, st, d);
+    }
+    return E_OK;
+}
+
+int run_text(Session *s, const char *name, const char *text, size_t len,
+                 int first_line, int allow_incomplete)
+{
+    Source *src = src_new(name, text, len, first_line);
+    Stmt *list;
+    Diag pd = { 0 };
+    int prc = parse_source(src, &list, &pd);
+    if (prc && pd.kind == E_INCOMPLETE && allow_incomplete) {
+        src_free(src);
+        return E_INCOMPLETE;
+    }
+    session_adopt(s, src);
+    for (Stmt *st = list; st && !s->quit; st = st->next) {
+        Diag d = { 0 };
+        int rc = run_exec(s, st, &d);
+        if (rc) {
+            if (rc != E_INCLUDED)   /* a load's errors are reported inside it */
+                report_error(s, &d);
+            fflush(s->out);
+            return rc;
+        }
+    }
+    if (prc) {
+        if (pd.kind == E_INCOMPLETE) pd.kind = E_SYNTAX;
+        report_error(s, &pd);
+        return pd.kind;
+    }
+    fflush(s->out);
+    return E_OK;
+}
+
+int run_file(Session *s, const char *given, const Loc *from)
+{
+    enum { MAX_LOAD_DEPTH = 64 };
+    Diag d = { 0 };
+    char path[4096];
+    session_resolve(from, given, path, sizeof path);
+    struct stat sb;
+    FILE *f = NULL;
+    if (stat(path, &sb) != 0)
+        diag_set(&d, E_IO, from, "cannot open %s: %s", path, strerror(errno));
+    else if (S_ISDIR(sb.st_mode))
+        diag_set(&d, E_IO, from, "cannot load %s: it is a directory", path);
+    else if (!S_ISREG(sb.st_mode))
+        diag_set(&d, E_IO, from, "cannot load %s: not a regular file", path);
+    else if (sb.st_size > 1L << 28)
+        diag_set(&d, E_IO, from, "cannot load %s: too large (more than 256 MiB)", path);
+    else if (s->nloading >= MAX_LOAD_DEPTH)
+        diag_set(&d, E_LIMIT, from, "load nested more than %d deep", MAX_LOAD_DEPTH);
+    else if (!(f = fopen(path, "rb")))
+        diag_set(&d, E_IO, from, "cannot open %s: %s", path, strerror(errno));
+    char *real = f ? realpath(path, NULL) : NULL;
+    for (int i = 0; f && real && i < s->nloading; i++)
+        if (strcmp(s->loading[i], real) == 0) {
+            diag_set(&d, E_USAGE, from, "%s loads itself (a load cycle): stopped", path);
+            fclose(f);
+            f = NULL;
+        }
+    if (!f) {
+        free(real);
+        report_error(s, &d);
+        return E_INCLUDED;
+    }
+    char *buf = xmalloc((size_t)sb.st_size + 1);
+    size_t len = fread(buf, 1, (size_t)sb.st_size, f);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        free(real);
+        diag_set(&d, E_IO, from, "cannot read %s: %s", path, strerror(errno));
+        report_error(s, &d);
+        return E_INCLUDED;
+    }
+    s->loading = xrealloc(s->loading, (size_t)(s->nloading + 1) * sizeof *s->loading);
+    s->loading[s->nloading++] = real ? real : xstrdup(path);
+    int rc = run_text(s, path, buf, len, 1, 0);
+    free(s->loading[--s->nloading]);
+    free(buf);
+    return rc ? E_INCLUDED : E_OK;
+}
+
+/* load "file": the file's statements in this session. */
+static int run_load(Session *s, const Stmt *st)
+{
+    return run_file(s, st->file, &st->loc);
+}

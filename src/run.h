@@ -1,0 +1,24 @@
+/* run.h: the driver: text and files to statements, statements to their
+ * commands.  main.c, repl.c and the tests call it; nothing in src/ below
+ * it does. */
+#ifndef BP_RUN_H
+#define BP_RUN_H
+
+#include "session.h"
+#include "diag.h"
+
+/* Parse and run text (a script, a -e argument, a REPL input) named `name`
+ * whose first line is numbered first_line.  Stops at the first error,
+ * which is reported, or at `quit`.  Returns E_OK or the error's kind
+ * (E_INCOMPLETE when the text ends inside a statement and
+ * allow_incomplete is set: then nothing was run or reported). */
+int run_text(Session *s, const char *name, const char *text, size_t len,
+             int first_line, int allow_incomplete);
+
+/* Run the file at path (a script on the command line; `load` inside a
+ * script, from: the load statement, resolving path beside its script).
+ * An error is reported inside: returns E_OK or E_INCLUDED.  A `quit` in
+ * the file sets s->quit (`load` then clears it: see run.c). */
+int run_file(Session *s, const char *path, const Loc *from);
+
+#endif
