@@ -130,8 +130,12 @@ int run_file(Session *s, const char *given, const Loc *from)
     return rc ? E_INCLUDED : E_OK;
 }
 
-/* load "file": the file's statements in this session. */
+/* load "file": the file's statements in this session.  A `quit` in it
+ * ends that script, not the session (SPEC section 2), nor the script
+ * that loaded it. */
 static int run_load(Session *s, const Stmt *st)
 {
-    return run_file(s, st->file, &st->loc);
+    int rc = run_file(s, st->file, &st->loc);
+    s->quit = 0;
+    return rc;
 }

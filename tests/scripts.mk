@@ -149,6 +149,9 @@ SCRIPT_TESTS = \
 	tests/scripts/lang_step.bp \
 	tests/scripts/lang_tensors.bp \
 	tests/scripts/lang_updates.bp \
+	tests/scripts/load_quit.bp \
+	tests/scripts/load_quit_cli.bp \
+	tests/scripts/load_quit_inner.bp \
 	tests/scripts/suggest_names.bp \
 	examples/chain_rule.bp \
 	examples/cost.bp \
@@ -311,6 +314,9 @@ SCRIPT_FILES = \
 	tests/scripts/lang_step.out \
 	tests/scripts/lang_tensors.out \
 	tests/scripts/lang_updates.out \
+	tests/scripts/load_quit.out \
+	tests/scripts/load_quit_cli.out \
+	tests/scripts/load_quit_inner.out \
 	tests/scripts/suggest_names.out \
 	tests/scripts/cli_bad_option.err \
 	tests/scripts/cli_eval_error.err \
@@ -582,6 +588,7 @@ SCRIPT_FILES = \
 	tests/scripts/cli_version.args \
 	tests/scripts/err_usage_missing_file.args \
 	tests/scripts/lang_json.args \
+	tests/scripts/load_quit_cli.args \
 	tests/scripts/cli_order.stdin \
 	tests/scripts/cli_stdin_error.stdin \
 	tests/scripts/err_csv_cell.csv \
