@@ -142,4 +142,9 @@ int eval_forward(Tape *t, int from, const char **msg);
  * pass first. */
 void backprop(Tape *t);
 
+/* One step of that pass: slot i's rule adds its gradient's share into
+ * its inputs' gradients (nothing when its gradient is zero or it has no
+ * inputs).  trace runs the pass with it, one slot at a time. */
+void backprop_slot(Tape *t, int i);
+
 #endif

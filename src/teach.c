@@ -7,7 +7,6 @@
 #include <string.h>
 #include "cmdutil.h"
 #include "commands.h"
-#include "kernels.h"
 #include "numdiff.h"
 #include "ops.h"
 #include "plot.h"
@@ -75,8 +74,9 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
     Contrib *cs = NULL;
     int *head = NULL, ncs = 0, ccap = 0;
 
-    /* Our own backward pass, recording each contribution: a slot's
-     * gradient is the sum of what its users send it (the chain rule). */
+    /* The backward pass, one backprop_slot at a time, recording each
+     * contribution: a slot's gradient is the sum of what its users send
+     * it (the chain rule). */
     tape_zero_grad(t);
     tape_grad(t, t->root)[0] = 1;
     snap = xmalloc((size_t)(t->nval ? t->nval : 1) * sizeof *snap);
@@ -132,12 +132,7 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
             int in = t->op[i] == OP_STACK ? t->args[t->a[i] + k] : ins[k];
             memcpy(snap + t->off[in], tape_grad(t, in), (size_t)tape_size(t, in) * sizeof *snap);
         }
-        if (o->kbwd) o->kbwd(t, i);
-        else if (tape_shape(t, i).rank == 0)
-            o->bwd(tape_grad(t, ins[0]), ins[1] >= 0 ? tape_grad(t, ins[1]) : NULL, g[0],
-                   tape_val(t, ins[0])[0], ins[1] >= 0 ? tape_val(t, ins[1])[0] : 0, tape_val(t, i)[0]);
-        else
-            k_elem_bwd(t, i);
+        backprop_slot(t, i);                      /* the backward pass's own step */
         /* local derivatives of a scalar op: its rule with upstream 1 */
         double la = 0, lb = 0;
         int scalar = tape_shape(t, i).rank == 0 && !o->kbwd && o->bwd;

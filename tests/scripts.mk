@@ -153,6 +153,7 @@ SCRIPT_TESTS = \
 	tests/scripts/load_quit_cli.bp \
 	tests/scripts/load_quit_inner.bp \
 	tests/scripts/suggest_names.bp \
+	tests/scripts/trace_all_rules.bp \
 	examples/chain_rule.bp \
 	examples/cost.bp \
 	examples/descent.bp \
@@ -318,6 +319,7 @@ SCRIPT_FILES = \
 	tests/scripts/load_quit_cli.out \
 	tests/scripts/load_quit_inner.out \
 	tests/scripts/suggest_names.out \
+	tests/scripts/trace_all_rules.out \
 	tests/scripts/cli_bad_option.err \
 	tests/scripts/cli_eval_error.err \
 	tests/scripts/cli_json.err \
