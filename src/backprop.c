@@ -13,46 +13,48 @@
 #include "kernels.h"
 #include "xalloc.h"
 
-void tape_zero_grad(Tape *t)
+/* Slot i's rule (backprop_slot), inlined into the loop below. */
+static inline void slot_step(Tape *t, int i)
 {
-    if (!t->grad)   /* evaluation alone never needs it */
-        t->grad = xmalloc((size_t)(t->valcap ? t->valcap : 1) * sizeof *t->grad);
-    memset(t->grad, 0, (size_t)t->nval * sizeof *t->grad);
+    const unsigned char *op = t->op;
+    const int *a = t->a, *b = t->b;
+    const long *off = t->off;
+    const double *v = t->val;
+    double *g = t->grad;
+    const OpInfo *o = &op_info[op[i]];
+    if (t->sid[i] == 0 && !o->kbwd) {
+        /* a scalar element-wise operation (or a leaf): the commonest
+         * rules inline, the others through the op table */
+        double gi = g[off[i]];
+        if (gi == 0 || o->arity == 0) return;   /* nothing to send, or no inputs */
+        double *ga = g + off[a[i]];
+        switch (op[i]) {
+        case OP_ADD: *ga += gi; g[off[b[i]]] += gi; break;
+        case OP_SUB: *ga += gi; g[off[b[i]]] -= gi; break;
+        case OP_MUL: *ga += gi * v[off[b[i]]]; g[off[b[i]]] += gi * v[off[a[i]]]; break;
+        case OP_NEG: *ga -= gi; break;
+        default:
+            if (o->arity == 2)
+                o->bwd(ga, g + off[b[i]], gi, v[off[a[i]]], v[off[b[i]]], v[off[i]]);
+            else
+                o->bwd(ga, NULL, gi, v[off[a[i]]], 0, v[off[i]]);
+        }
+    } else if (o->kbwd) {
+        o->kbwd(t, i);
+    } else if (o->arity > 0) {
+        k_elem_bwd(t, i, o);
+    }
+}
+
+void backprop_slot(Tape *t, int i)
+{
+    slot_step(t, i);
 }
 
 void backprop(Tape *t)
 {
-    const unsigned char *op = t->op;
-    const int *a = t->a, *b = t->b;
-    const unsigned *sid = t->sid;
-    const long *off = t->off;
-    const double *v = t->val;
     tape_zero_grad(t);
-    double *g = t->grad;
-    g[off[t->root]] = 1.0;                      /* seed: ∂f/∂f = 1 */
-    for (int i = t->root; i >= 0; i--) {
-        const OpInfo *o = &op_info[op[i]];
-        if (sid[i] == 0 && !o->kbwd) {
-            /* a scalar element-wise operation (or a leaf): the commonest
-             * rules inline, the others through the op table */
-            double gi = g[off[i]];
-            if (gi == 0 || o->arity == 0) continue;   /* nothing to send, or no inputs */
-            double *ga = g + off[a[i]];
-            switch (op[i]) {
-            case OP_ADD: *ga += gi; g[off[b[i]]] += gi; break;
-            case OP_SUB: *ga += gi; g[off[b[i]]] -= gi; break;
-            case OP_MUL: *ga += gi * v[off[b[i]]]; g[off[b[i]]] += gi * v[off[a[i]]]; break;
-            case OP_NEG: *ga -= gi; break;
-            default:
-                if (o->arity == 2)
-                    o->bwd(ga, g + off[b[i]], gi, v[off[a[i]]], v[off[b[i]]], v[off[i]]);
-                else
-                    o->bwd(ga, NULL, gi, v[off[a[i]]], 0, v[off[i]]);
-            }
-        } else if (o->kbwd) {
-            o->kbwd(t, i);
-        } else if (o->arity > 0) {
-            k_elem_bwd(t, i, o);
-        }
-    }
+    t->grad[t->off[t->root]] = 1.0;             /* seed: ∂f/∂f = 1 */
+    for (int i = t->root; i >= 0; i--)
+        slot_step(t, i);
 }

@@ -1,16 +1,31 @@
-/* cmdutil.h: what the command modules (commands.c, teach.c, train.c)
- * share: evaluating now, and naming things as the user wrote them. */
+/* cmdutil.h: what the command modules (commands.c, settings.c, teach.c,
+ * train.c) share, in cmdutil.c: evaluating now, the target of a command
+ * that differentiates, numeric arguments, naming things as the user wrote
+ * them, the interrupt flag. */
 #ifndef BP_CMDUTIL_H
 #define BP_CMDUTIL_H
 
+#include <signal.h>
 #include "tape.h"
 
+/* Set by Ctrl-C (repl.c); long commands check it and stop cleanly. */
+extern volatile sig_atomic_t bp_interrupted;
 
 /* The tape of expression e: the session's cached one when e names a
  * formula (*owned = 0), else a new one (*owned = 1: free it). */
 Tape *tape_for(Session *s, const Ast *e, int *owned, Diag *d);
 /* A forward pass; a domain error is reported in d with its caret. */
 int cmd_forward(Tape *t, Diag *d);
+/* The prologue of every command that differentiates its target (grad,
+ * trace, check f, sweep, step, train): the tape of e (as tape_for; text:
+ * e as written, for the messages), which must be a scalar (else an
+ * E_SHAPE error, not_scalar being its format, given text, the shape and
+ * text again) and must not use grad(...) (a second derivative: E_USAGE);
+ * then as many passes as asked.  Returns E_OK with *tp set, or the
+ * error's kind with d filled and *tp NULL (nothing to free). */
+enum { DIFF_NONE, DIFF_FORWARD, DIFF_BACKWARD };
+int diff_target(Session *s, const Ast *e, const char *text, const char *not_scalar,
+                int passes, Tape **tp, int *owned, Diag *d);
 /* Evaluate e now into *out (which it owns) / as a scalar. */
 int eval_now(Session *s, const Ast *e, Value *out, Diag *d);
 int eval_scalar(Session *s, const Ast *e, double *out, Diag *d);
@@ -20,14 +35,5 @@ int arg_number(Session *s, const Arg *a, double *v, Diag *d);
 int span_text(const Ast *e, char *buf, size_t n);
 /* "w", "b[2]", "W[0,1]": entry k of a value of shape sh named name. */
 void entry_name(char *buf, size_t n, const char *name, Shape sh, long k);
-
-/* The commands in settings.c, files.c, teach.c and train.c. */
-int cmd_set(Session *s, const Stmt *st, Diag *d);
-int cmd_save(Session *s, const Stmt *st, Diag *d);
-int cmd_trace(Session *s, const Stmt *st, Diag *d);
-int cmd_sweep(Session *s, const Stmt *st, Diag *d);
-int cmd_check(Session *s, const Stmt *st, Diag *d);
-int cmd_step(Session *s, const Stmt *st, Diag *d);
-int cmd_train(Session *s, const Stmt *st, Diag *d);
 
 #endif

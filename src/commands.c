@@ -1,115 +1,19 @@
-/* commands.c: statements applied to the session, one transaction each. */
-#include <errno.h>
+/* commands.c: the statements about names and values (define, update,
+ * expressions, grad, print, show, vars, delete, clear, graph, dot),
+ * applied to the session one transaction each.  run.c dispatches to them. */
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include "commands.h"
 #include "cmdutil.h"
 #include "draw.h"
 #include "help.h"
 #include "numdiff.h"
 #include "ops.h"
-#include "parse.h"
 #include "report.h"
+#include "suggest.h"
 #include "tape.h"
 #include "xalloc.h"
-
-volatile sig_atomic_t bp_interrupted;
-
-/* ---- evaluating ----------------------------------------------------- */
-
-/* The tape of expression e: the session's cached one when e is a bare
- * name, else a new one (*owned = 1: free it). */
-Tape *tape_for(Session *s, const Ast *e, int *owned, Diag *d)
-{
-    if (e->kind == AST_NAME) {
-        Entry *en = session_find(s, e->name);
-        if (en && en->kind == ENT_FORMULA) {
-            *owned = 0;
-            return compile_entry(s, en, d);
-        }
-    }
-    *owned = 1;
-    return compile_expr(s, e, NULL, d);
-}
-
-int cmd_forward(Tape *t, Diag *d)
-{
-    const char *msg = NULL;
-    int bad;
-    if (eval_forward(t, 0, &bad, &msg)) {
-        tape_diag(t, bad, msg, d);
-        return E_DOMAIN;
-    }
-    return E_OK;
-}
-
-/* Evaluate expression e now into *out (which it owns).
- *
- * Only the value is wanted, so formulas whose last value is still current
- * (no change since: s->world) are constants here, and every formula
- * computed on the way keeps its value for next time.  That is what makes a
- * spreadsheet-like session linear: x1 = x0 + 1, x1, x2 = x1 + 1, x2, ...
- * never recomputes the whole chain. */
-int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
-{
-    /* a number (w = 0.5, w = -3): no graph needed */
-    const Ast *num = e->kind == AST_NEG ? e->kid[0] : e;
-    if (num->kind == AST_NUM) {
-        double x = e->kind == AST_NEG ? -num->num : num->num;
-        value_set(out, (Shape){ 0, { 0, 0 } }, &x);
-        return E_OK;
-    }
-    if (e->kind == AST_NAME) {
-        Entry *en = session_find(s, e->name);
-        if (en && en->kind == ENT_FORMULA && en->vcache_world == s->world) {
-            value_set(out, en->vcache.shape, en->vcache.data);
-            return E_OK;
-        }
-    }
-    s->use_values = 1;
-    Tape *t = compile_expr(s, e, NULL, d);
-    s->use_values = 0;
-    if (!t) return d->kind;
-    int rc = cmd_forward(t, d);
-    if (!rc) {
-        value_set(out, tape_shape(t, t->root), tape_val(t, t->root));
-        for (int k = 0; k < t->nnamed; k++) {
-            Entry *f = t->named[k];
-            int slot = t->named_slot[k];
-            if (f->kind == ENT_FORMULA && f->vcache_world != s->world) {
-                value_set(&f->vcache, tape_shape(t, slot), tape_val(t, slot));
-                f->vcache_world = s->world;
-            }
-        }
-    }
-    tape_free(t);
-    return rc;
-}
-
-/* Evaluate e now; it must be a scalar. */
-int eval_scalar(Session *s, const Ast *e, double *out, Diag *d)
-{
-    Value v = { 0 };
-    int rc = eval_now(s, e, &v, d);
-    if (!rc && v.shape.rank != 0) {
-        char sh[48];
-        shape_str(v.shape, sh, sizeof sh);
-        rc = diag_set(d, E_SHAPE, &e->loc, "a number is needed here, not a tensor of shape %s", sh);
-    }
-    if (!rc) *out = v.data[0];
-    value_free(&v);
-    return rc;
-}
-
-/* For display: the text of e on one line (report_flat_text). */
-int span_text(const Ast *e, char *buf, size_t n)
-{
-    return report_flat_text(&e->loc, buf, n, n > 4 ? n - 4 : 0);
-}
 
 /* ---- names ---------------------------------------------------------- */
 
@@ -240,7 +144,7 @@ static void note_undefined(Session *s, const Ast *body, Entry **uses, int n)
             Entry *u = session_find(s, a->name);
             if (u && u->mark_epoch == todo) {
                 u->mark_epoch = done;
-                const char *near = help_suggest(s, u->name, 1);
+                const char *near = suggest_name(s, u->name);
                 if (near) report_note(s, &a->loc, "%s is not defined yet (did you mean %s?)", u->name, near);
                 else report_note(s, &a->loc, "%s is not defined yet", u->name);
             }
@@ -361,7 +265,7 @@ static void define_value(Session *s, Entry *e, EntKind kind, Value *v, const Loc
     session_changed(s, e);
 }
 
-static int cmd_define(Session *s, const Stmt *st, Diag *d)
+int cmd_define(Session *s, const Stmt *st, Diag *d)
 {
     if (check_name(s, st->name, &st->name_loc, d)) return d->kind;
     Entry *e = session_intern(s, st->name);
@@ -384,7 +288,7 @@ static int cmd_define(Session *s, const Stmt *st, Diag *d)
 }
 
 /* names := values, name op= value: evaluate everything, then assign. */
-static int cmd_update(Session *s, const Stmt *st, Diag *d)
+int cmd_update(Session *s, const Stmt *st, Diag *d)
 {
     int n = st->nnames;
     Value *v = xcalloc(n ? n : 1, sizeof *v);
@@ -440,7 +344,7 @@ static int cmd_update(Session *s, const Stmt *st, Diag *d)
     return rc;
 }
 
-static int cmd_expr(Session *s, const Stmt *st, Diag *d)
+int cmd_expr(Session *s, const Stmt *st, Diag *d)
 {
     Value v = { 0 };
     if (eval_now(s, st->e[0], &v, d)) { value_free(&v); return d->kind; }
@@ -452,45 +356,23 @@ static int cmd_expr(Session *s, const Stmt *st, Diag *d)
 
 /* ---- grad ------------------------------------------------------------ */
 
-/* "w", "b[2]", "W[0,1]" */
-void entry_name(char *buf, size_t n, const char *name, Shape sh, long k)
-{
-    if (sh.rank == 0) snprintf(buf, n, "%s", name);
-    else if (sh.rank == 1) snprintf(buf, n, "%s[%ld]", name, k);
-    else snprintf(buf, n, "%s[%ld,%ld]", name, k / sh.d[1], k % sh.d[1]);
-}
-
 typedef struct Wrt { Entry *e; int slot; } Wrt;
 
-static int cmd_grad(Session *s, const Stmt *st, Diag *d)
+int cmd_grad(Session *s, const Stmt *st, Diag *d)
 {
     const Ast *target = st->e[0];
     int owned;
-    Tape *t = tape_for(s, target, &owned, d);
-    if (!t) return d->kind;
-    int rc = E_OK;
+    Tape *t;
+    char text[256], def[256];
+    span_text(target, text, sizeof text);
+    int rc = diff_target(s, target, text, "grad needs a scalar, but %s has shape %s: try grad sum(%s)",
+                         DIFF_BACKWARD, &t, &owned, d);
+    if (rc) return rc;
     GradRow *rows = NULL;
     Wrt *wrt = NULL;
     double *scratch = NULL;
-    char text[256], def[256];
     GradReport g = { 0 };
     int nw = 0, wcap = 0, n = 0, cap = 0;
-
-    span_text(target, text, sizeof text);
-    if (t->ngradof) {
-        rc = diag_set(d, E_USAGE, &target->loc,
-                      "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", text);
-        goto out;
-    }
-    if (tape_shape(t, t->root).rank != 0) {
-        char sh[48];
-        shape_str(tape_shape(t, t->root), sh, sizeof sh);
-        rc = diag_set(d, E_SHAPE, &target->loc,
-                      "grad needs a scalar, but %s has shape %s: try grad sum(%s)", text, sh, text);
-        goto out;
-    }
-    if ((rc = cmd_forward(t, d))) goto out;
-    backprop(t);
     t->graded = 1;
 
     /* the names to differentiate by */
@@ -618,7 +500,7 @@ out:
 
 /* ---- print, show, vars, delete, clear ------------------------------- */
 
-static int cmd_print(Session *s, const Stmt *st, Diag *d)
+int cmd_print(Session *s, const Stmt *st, Diag *d)
 {
     char *line = NULL;
     size_t len = 0;
@@ -692,7 +574,7 @@ static char *describe(Session *s, Entry *e, int full)
     return out;
 }
 
-static int cmd_show(Session *s, const Stmt *st, Diag *d)
+int cmd_show(Session *s, const Stmt *st, Diag *d)
 {
     Entry *e = session_find(s, st->name);
     if (!e || e->kind == ENT_UNDEF)
@@ -703,7 +585,7 @@ static int cmd_show(Session *s, const Stmt *st, Diag *d)
     return E_OK;
 }
 
-static int cmd_vars(Session *s)
+int cmd_vars(Session *s)
 {
     if (!s->first) report_text(s, "(no names defined)");
     for (Entry *e = s->first; e; e = e->next) {
@@ -714,7 +596,7 @@ static int cmd_vars(Session *s)
     return E_OK;
 }
 
-static int cmd_delete(Session *s, const Stmt *st, Diag *d)
+int cmd_delete(Session *s, const Stmt *st, Diag *d)
 {
     /* Check all, then delete: a refused delete changes nothing.  The names
      * deleted together are marked, so that users among them do not count;
@@ -758,7 +640,7 @@ static int cmd_delete(Session *s, const Stmt *st, Diag *d)
     return E_OK;
 }
 
-static int cmd_clear(Session *s)
+int cmd_clear(Session *s)
 {
     while (s->first)
         session_undefine(s, s->first);
@@ -768,7 +650,7 @@ static int cmd_clear(Session *s)
 /* ---- graph, dot ------------------------------------------------------ */
 
 /* The graph with its values, and its gradients once `grad` has run on it. */
-static int cmd_draw(Session *s, const Stmt *st, Diag *d)
+int cmd_draw(Session *s, const Stmt *st, Diag *d)
 {
     int owned;
     Tape *t = tape_for(s, st->e[0], &owned, d);
@@ -781,87 +663,4 @@ static int cmd_draw(Session *s, const Stmt *st, Diag *d)
     if (rc && !d->loc.src && st->kind == ST_DOT) d->loc = st->loc;
     if (owned) tape_free(t);
     return rc;
-}
-
-/* ---- dispatch -------------------------------------------------------- */
-
-int cmd_exec(Session *s, const Stmt *st, Diag *d)
-{
-    switch (st->kind) {
-    case ST_EXPR:   return cmd_expr(s, st, d);
-    case ST_DEFINE:
-    case ST_CONST:
-    case ST_FUNC:   return cmd_define(s, st, d);
-    case ST_UPDATE: return cmd_update(s, st, d);
-    case ST_GRAD:   return cmd_grad(s, st, d);
-    case ST_PRINT:  return cmd_print(s, st, d);
-    case ST_SHOW:   return cmd_show(s, st, d);
-    case ST_VARS:   return cmd_vars(s);
-    case ST_DELETE: return cmd_delete(s, st, d);
-    case ST_CLEAR:  return cmd_clear(s);
-    case ST_SET:    return cmd_set(s, st, d);
-    case ST_HELP:   return help_show(s, st->name, &st->name_loc, d);
-    case ST_QUIT:   s->quit = 1; return E_OK;
-    case ST_LOAD: {
-        int rc = cmd_run_file(s, st->file, &st->loc);
-        if (rc) {   /* the file's own run reported it: keep its kind */
-            d->kind = rc;
-            d->reported = 1;
-        }
-        return rc;
-    }
-    case ST_SAVE:   return cmd_save(s, st, d);
-    case ST_TRACE:  return cmd_trace(s, st, d);
-    case ST_GRAPH:
-    case ST_DOT:    return cmd_draw(s, st, d);
-    case ST_SWEEP:  return cmd_sweep(s, st, d);
-    case ST_STEP:   return cmd_step(s, st, d);
-    case ST_TRAIN:  return cmd_train(s, st, d);
-    case ST_CHECK:  return cmd_check(s, st, d);
-    }
-    return E_OK;
-}
-
-/* The end of a run (rc: how it ended): flush the output.  A write error on
- * it ends bp (SPEC 5: exit 1 and a message), reported once. */
-static int run_end(Session *s, int rc)
-{
-    Diag d = { 0 };
-    if (!s->write_failed && diag_check_output(s->out, "standard output", &d)) {
-        report_error(s, &d);
-        s->write_failed = 1;
-        s->quit = 1;
-        if (!rc) rc = d.kind;
-    }
-    return rc;
-}
-
-int cmd_run_text(Session *s, const char *name, const char *text, size_t len,
-                 int first_line, int allow_incomplete)
-{
-    Source *src = src_new(name, text, len, first_line);
-    Stmt *list;
-    Diag pd = { 0 };
-    int prc = parse_source(src, &list, &pd);
-    if (prc && pd.incomplete && allow_incomplete) {
-        src_free(src);
-        return S_INCOMPLETE;
-    }
-    session_adopt(s, src);
-    for (Stmt *st = list; st && !s->quit; st = st->next) {
-        Diag d = { 0 };
-        int rc = cmd_exec(s, st, &d);
-        /* ferror: output that could not be written is seen as soon as a
-         * buffer's worth of it fails, not only at the end */
-        if (rc || ferror(s->out)) {
-            if (rc && !d.reported)   /* a load's errors are reported inside it */
-                report_error(s, &d);
-            return run_end(s, rc);
-        }
-    }
-    if (prc) {
-        report_error(s, &pd);
-        return run_end(s, pd.kind);
-    }
-    return run_end(s, E_OK);
 }

@@ -1,32 +1,50 @@
-/* commands.h: running statements against a session.
+/* commands.h: the commands, one function per kind of statement, which
+ * run.c dispatches to: commands.c (names and values, grad, graph, dot),
+ * settings.c (set), files.c (save), teach.c (trace, sweep, check),
+ * train.c (step, train); help.c's help_show is `help`.
  *
  * Each statement is a transaction: it is resolved and checked completely
  * (reserved words, cycles, evaluation of what must be evaluated now) before
- * the session changes, so a failed statement leaves the session as it was. */
+ * the session changes, so a failed statement leaves the session as it was.
+ * Each returns E_OK, or an error kind with d filled (run.c reports it). */
 #ifndef BP_COMMANDS_H
 #define BP_COMMANDS_H
 
 #include "session.h"
 #include "diag.h"
+#include "run.h"
 
-/* Run one statement.  Returns E_OK, or an error kind with d filled (the
- * caller reports it unless d->reported: a `load` whose file failed has
- * reported its error already).  A failed `check` returns E_OK but counts
- * in s->failed_checks. */
-int cmd_exec(Session *s, const Stmt *st, Diag *d);
+/* commands.c */
+int cmd_expr(Session *s, const Stmt *st, Diag *d);     /* expr: print it, keep it as ans */
+int cmd_define(Session *s, const Stmt *st, Diag *d);   /* name = e, const name = e, f(x) = e */
+int cmd_update(Session *s, const Stmt *st, Diag *d);   /* a, b := e1, e2; name op= e */
+int cmd_grad(Session *s, const Stmt *st, Diag *d);     /* grad f [wrt ...] */
+int cmd_print(Session *s, const Stmt *st, Diag *d);
+int cmd_show(Session *s, const Stmt *st, Diag *d);
+int cmd_vars(Session *s);
+int cmd_delete(Session *s, const Stmt *st, Diag *d);
+int cmd_clear(Session *s);
+int cmd_draw(Session *s, const Stmt *st, Diag *d);     /* graph f, dot f ["file"] */
+/* settings.c, files.c, teach.c, train.c */
+int cmd_set(Session *s, const Stmt *st, Diag *d);
+int cmd_save(Session *s, const Stmt *st, Diag *d);
+int cmd_trace(Session *s, const Stmt *st, Diag *d);
+int cmd_sweep(Session *s, const Stmt *st, Diag *d);
+int cmd_check(Session *s, const Stmt *st, Diag *d);    /* a failed check: E_OK, counted
+                                                          in s->failed_checks */
+int cmd_step(Session *s, const Stmt *st, Diag *d);
+int cmd_train(Session *s, const Stmt *st, Diag *d);
 
-/* Parse and run text (a script, a -e argument, a REPL input) named `name`
- * whose first line is numbered first_line.  Stops at the first error,
- * which is reported.  Returns E_OK or the error's kind (S_INCOMPLETE when
- * the text ends inside a statement and allow_incomplete is set: then
- * nothing was run or reported).  A write error on s->out is an E_IO error
- * that ends the session (s->write_failed, s->quit). */
-int cmd_run_text(Session *s, const char *name, const char *text, size_t len,
-                 int first_line, int allow_incomplete);
-
-/* Run the file at path (load, or a script on the command line).  Reports
- * its errors itself (one that stops the file, or a file that cannot be
- * read); returns E_OK or that error's kind. */
-int cmd_run_file(Session *s, const char *path, const Loc *from);
+/* The driver's old names (it is run.h's now), kept for main.c, repl.c
+ * and the unit tests until they say run_text and run_file. */
+static inline int cmd_run_text(Session *s, const char *name, const char *text, size_t len,
+                               int first_line, int allow_incomplete)
+{
+    return run_text(s, name, text, len, first_line, allow_incomplete);
+}
+static inline int cmd_run_file(Session *s, const char *path, const Loc *from)
+{
+    return run_file(s, path, from);
+}
 
 #endif

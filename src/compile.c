@@ -15,7 +15,7 @@
 #include "ops.h"
 #include "kernels.h"
 #include "csv.h"
-#include "help.h"
+#include "suggest.h"
 #include "xalloc.h"
 
 /* ---- a small map Entry* -> int, private to one compile ------------- */
@@ -61,78 +61,6 @@ static int *map_slot(PtrMap *m, const void *key, int create)
 
 static void map_free(PtrMap *m) { free(m->k); free(m->v); }
 
-/* ---- tapes ---------------------------------------------------------- */
-
-void tape_free(Tape *t)
-{
-    if (!t) return;
-    for (int i = 0; i < t->ngradof; i++)
-        tape_free(t->gradof[i].sub);
-    free(t->op); free(t->a); free(t->b); free(t->off);
-    free(t->val); free(t->grad); free(t->im); free(t->args); free(t->index); free(t->valdeps);
-    free(t->src); free(t->sid); free(t->shapes); free(t->run_start); free(t->run_owner);
-    free(t->slot_name); free(t->leaves); free(t->leafent);
-    free(t->gradof); free(t->deps); free(t->dep_stamps);
-    free(t->named); free(t->named_slot);
-    free(t);
-}
-
-int tape_stale(const Tape *t)
-{
-    for (int i = 0; i < t->ndeps; i++)
-        if (t->deps[i]->stamp != t->dep_stamps[i])
-            return 1;
-    /* a parameter may have been given another shape (W := zeros(3, 3)) */
-    for (int i = 0; i < t->nleaves; i++) {
-        int s = t->leaves[i];
-        if (!shape_eq(t->leafent[i]->val.shape, tape_shape(t, s)))
-            return 1;
-    }
-    for (int i = 0; i < t->nvaldeps; i++) {
-        const Entry *e = t->valdeps[i].e;
-        if (!e->val.data || e->val.data[0] != t->valdeps[i].v)
-            return 1;
-    }
-    for (int i = 0; i < t->ngradof; i++)
-        if (tape_stale(t->gradof[i].sub))
-            return 1;
-    return 0;
-}
-
-Entry *tape_name(const Tape *t, int slot)
-{
-    if (!t->slot_name) {
-        /* built once, on the first question (only display asks); the
-         * first name given to a slot wins: a leaf's own name, or the
-         * innermost formula of an alias chain */
-        Tape *m = (Tape *)t;
-        m->slot_name = xcalloc((size_t)(t->n ? t->n : 1), sizeof *m->slot_name);
-        for (int k = 0; k < t->nnamed; k++)
-            if (!m->slot_name[t->named_slot[k]])
-                m->slot_name[t->named_slot[k]] = t->named[k];
-    }
-    return t->slot_name[slot];
-}
-
-Entry *tape_owner(const Tape *t, int slot)
-{
-    int lo = 0, hi = t->nruns - 1;      /* the last run starting at or before slot */
-    while (lo < hi) {
-        int mid = (lo + hi + 1) / 2;
-        if (t->run_start[mid] <= slot) lo = mid;
-        else hi = mid - 1;
-    }
-    return t->nruns && t->run_start[lo] <= slot ? t->run_owner[lo] : NULL;
-}
-
-int tape_slot_of(const Tape *t, const Entry *e)
-{
-    for (int i = 0; i < t->nnamed; i++)
-        if (t->named[i] == e)
-            return t->named_slot[i];
-    return -1;
-}
-
 typedef struct Env {
     const char **names;
     int *slots;
@@ -160,6 +88,7 @@ typedef struct Compiler {
     PtrMap deps;         /* Entry* -> 1 */
     int ndeps_cap, named_cap, leaves_cap, gradof_cap;
     PtrMap shapes;       /* shape key -> index in t->shapes + 1 */
+    CompileOpts opt;
 } Compiler;
 
 enum { MAX_CALL_DEPTH = 10000, IN_PROGRESS = -2 };
@@ -204,16 +133,7 @@ static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner,
                 const Shape *shape)
 {
     Tape *t = c->t;
-    if (t->n == t->cap) {
-        int nc = t->cap ? 2 * t->cap : 64;
-        t->op = xrealloc(t->op, nc * sizeof *t->op);
-        t->a = xrealloc(t->a, nc * sizeof *t->a);
-        t->b = xrealloc(t->b, nc * sizeof *t->b);
-        t->sid = xrealloc(t->sid, nc * sizeof *t->sid);
-        t->off = xrealloc(t->off, nc * sizeof *t->off);
-        t->src = xrealloc(t->src, nc * sizeof *t->src);
-        t->cap = nc;
-    }
+    tape_reserve_slot(t);
     int i = t->n;
     t->op[i] = (unsigned char)op;
     t->a[i] = a;
@@ -240,12 +160,7 @@ static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner,
                  "%ld MiB of memory (the limit: set maxmem)", c->s->set.maxmem);
         return fail_at(c, src, owner, E_LIMIT, msg);
     }
-    if (t->nval + size > t->valcap) {
-        long nc = t->valcap ? 2 * t->valcap : 256;
-        while (nc < t->nval + size) nc *= 2;
-        t->val = xrealloc(t->val, (size_t)nc * sizeof *t->val);
-        t->valcap = nc;
-    }
+    tape_reserve_values(t, size);
     t->off[i] = t->nval;
     memset(t->val + t->nval, 0, (size_t)size * sizeof *t->val);
     t->nval += size;
@@ -271,29 +186,43 @@ static void unemit(Compiler *c, int k)
     while (t->nruns && t->run_start[t->nruns - 1] >= t->n) t->nruns--;
 }
 
+/* A scalar constant slot holding y.  Returns the slot, or -1 (a limit). */
+static int emit_num(Compiler *c, double y, const Ast *src, Entry *owner)
+{
+    int slot = emit(c, OP_NUM, -1, -1, src, owner, &(Shape){ 0, { 0, 0 } });
+    if (slot >= 0) tape_val(c->t, slot)[0] = y;
+    return slot;
+}
+
 /* Fold: an element-wise operation on literal scalars is computed now,
  * like Lua's constant folding (a 10 MB line of 1+1+...+1 is one slot).
  * A domain error is not folded: it stays, to fail with its caret when run.
- * Returns the slot, or -1 when this operation cannot be folded. */
-static int fold(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner)
+ * Returns 1 with the value in *y when op(a, b) can be folded (its inputs
+ * are then the last slots, for the caller to drop), else 0. */
+static int foldable(Compiler *c, int op, int a, int b, double *y)
 {
     Tape *t = c->t;
     const OpInfo *o = &op_info[op];
     int k = o->arity;
-    if (!o->fwd || o->kfwd || k < 1 || t->n < k) return -1;
+    if (!o->fwd || o->kfwd || k < 1 || t->n < k) return 0;
     int ins[2] = { a, b };
     for (int j = 0; j < k; j++)
         if (ins[j] != t->n - k + j || t->op[ins[j]] != OP_NUM ||
             tape_shape(t, ins[j]).rank != 0 ||
             (t->src[ins[j]] && t->src[ins[j]]->kind == AST_NAME))   /* a named value */
-            return -1;
+            return 0;
+    return !o->fwd(tape_val(t, a)[0], k == 2 ? tape_val(t, b)[0] : 0, y) && isfinite(*y);
+}
+
+/* Slot op(a, b) (b = -1 for a unary op), folded to a constant when it can
+ * be.  Returns the slot, or -1 with the error in c->d. */
+static int emit_op(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner)
+{
     double y;
-    if (o->fwd(tape_val(t, a)[0], k == 2 ? tape_val(t, b)[0] : 0, &y) || !isfinite(y))
-        return -1;
-    unemit(c, k);
-    int slot = emit(c, OP_NUM, -1, -1, src, owner, &(Shape){ 0, { 0, 0 } });
-    if (slot >= 0) tape_val(t, slot)[0] = y;
-    return slot;
+    if (!foldable(c, op, a, b, &y))
+        return emit(c, op, a, b, src, owner, NULL);
+    unemit(c, op_info[op].arity);
+    return emit_num(c, y, src, owner);
 }
 
 static void add_dep(Compiler *c, Entry *e, unsigned long stamp)
@@ -351,7 +280,7 @@ static int const_eval(Compiler *c, const Frame *f, const Ast *e, double *out)
             return fail_at(c, e, f->owner, E_USAGE,
                            "a dimension or index must not depend on a function's parameter");
     }
-    Tape *sub = compile_expr(c->s, e, f->owner, c->d);
+    Tape *sub = compile_expr(c->s, e, f->owner, &c->opt, c->d);
     if (!sub) return -1;
     const char *msg = NULL;
     int bad;
@@ -391,16 +320,13 @@ static int compile_gradof(Compiler *c, const Frame *f)
                  we && we->kind == ENT_FUNC ? "a value (it is a function)" : "defined");
         return fail_at(c, w, f->owner, E_NAME, msg);
     }
-    if (c->s->gradof_depth > 0)
+    if (c->opt.gradof_depth > 0)
         return fail_at(c, a, f->owner, E_USAGE,
                        "grad(...) of something that uses grad(...) itself: second derivatives "
                        "are not supported yet");
-    c->s->gradof_depth++;
-    int values = c->s->use_values;
-    c->s->use_values = 0;      /* a gradient needs the whole graph */
-    Tape *sub = compile_expr(c->s, a->kid[0], f->owner, c->d);
-    c->s->use_values = values;
-    c->s->gradof_depth--;
+    /* a gradient needs the whole graph: no formula's value stands in */
+    CompileOpts inner = { .use_values = 0, .gradof_depth = c->opt.gradof_depth + 1 };
+    Tape *sub = compile_expr(c->s, a->kid[0], f->owner, &inner, c->d);
     if (!sub) return -1;
     if (tape_shape(sub, sub->root).rank != 0) {
         char sh[48], msg[200];
@@ -525,12 +451,11 @@ static int compile_index(Compiler *c, const Frame *f, int base)
     return emit(c, OP_INDEX, base, t->nindex++, a, f->owner, NULL);
 }
 
-Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
+Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts *opt, Diag *d)
 {
     Compiler c = { .s = s, .d = d };
-    c.t = xcalloc(1, sizeof *c.t);
-    xgrow((void **)&c.t->shapes, &c.t->shapescap, 1, sizeof *c.t->shapes);
-    c.t->shapes[c.t->nshapes++] = (Shape){ 0, { 0, 0 } };   /* id 0: scalar */
+    if (opt) c.opt = *opt;
+    c.t = tape_new();
     Frame *fr = NULL;
     int nf = 0, fcap = 0, *vs = NULL, nv = 0, vcap = 0;
     int ok = 1;
@@ -545,9 +470,8 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
 
         switch (a->kind) {
         case AST_NUM:
-            result = emit(&c, OP_NUM, -1, -1, a, f->owner, &(Shape){ 0, { 0, 0 } });
-            if (result < 0) { ok = 0; continue; }   /* a limit: nothing to write into */
-            tape_val(c.t, result)[0] = a->num;
+            result = emit_num(&c, a->num, a, f->owner);
+            if (result < 0) { ok = 0; continue; }
             break;
 
         case AST_STR:
@@ -584,7 +508,7 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 result = *m - 1;
                 break;
             }
-            if (e && e->kind == ENT_FORMULA && s->use_values && e->vcache_world == s->world &&
+            if (e && e->kind == ENT_FORMULA && c.opt.use_values && e->vcache_world == s->world &&
                 f->formula != e) {
                 /* only the value is wanted, and it is current: a constant */
                 int *m = map_slot(&c.memo, e, 1);
@@ -635,13 +559,12 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 continue;
             }
             if (strcmp(a->name, "pi") == 0 || strcmp(a->name, "e") == 0) {
-                result = emit(&c, OP_NUM, -1, -1, a, f->owner, &(Shape){ 0, { 0, 0 } });
+                result = emit_num(&c, a->name[0] == 'p' ? M_PI : M_E, a, f->owner);
                 if (result < 0) { ok = 0; continue; }
-                tape_val(c.t, result)[0] = a->name[0] == 'p' ? M_PI : M_E;
                 break;
             }
             char msg[300];
-            const char *near = help_suggest(s, a->name, 1);
+            const char *near = suggest_name(s, a->name);
             if (near) snprintf(msg, sizeof msg, "%s is not defined; did you mean %s?", a->name, near);
             else snprintf(msg, sizeof msg, "%s is not defined", a->name);
             fail_at(&c, a, f->owner, E_NAME, msg);
@@ -670,9 +593,9 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                         char msg[300];
                         if (e && e->kind != ENT_UNDEF)
                             snprintf(msg, sizeof msg, "%s is not a function", a->name);
-                        else if (help_suggest(s, a->name, 1))
+                        else if (suggest_name(s, a->name))
                             snprintf(msg, sizeof msg, "unknown function %s; did you mean %s?",
-                                     a->name, help_suggest(s, a->name, 1));
+                                     a->name, suggest_name(s, a->name));
                         else
                             snprintf(msg, sizeof msg, "unknown function %s", a->name);
                         fail_at(&c, a, f->owner, E_NAME, msg);
@@ -708,12 +631,9 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, Diag *d)
                 continue;
             }
             if (a->kind == AST_NEG) {
-                result = fold(&c, OP_NEG, vs[nv - 1], -1, a, f->owner);
-                if (result < 0) result = emit(&c, OP_NEG, vs[nv - 1], -1, a, f->owner, NULL);
+                result = emit_op(&c, OP_NEG, vs[nv - 1], -1, a, f->owner);
             } else if (a->kind == AST_BIN) {
-                result = fold(&c, a->op, vs[nv - 2], vs[nv - 1], a, f->owner);
-                if (result < 0)
-                    result = emit(&c, a->op, vs[nv - 2], vs[nv - 1], a, f->owner, NULL);
+                result = emit_op(&c, a->op, vs[nv - 2], vs[nv - 1], a, f->owner);
             } else if (a->kind == AST_INDEX) {
                 result = compile_index(&c, f, vs[nv - 1]);
             } else if (a->kind == AST_LIST) {
@@ -798,7 +718,7 @@ Tape *compile_entry(Session *s, Entry *e, Diag *d)
     /* Compile the name itself, so that the formula's root is named. */
     Ast name = { .kind = AST_NAME, .name = e->name };
     name.loc = e->loc;
-    e->tape = compile_expr(s, &name, NULL, d);
+    e->tape = compile_expr(s, &name, NULL, NULL, d);
     if (!e->tape) return NULL;
     for (int i = 0; i < e->tape->n; i++)
         if (e->tape->src[i] == &name)

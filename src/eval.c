@@ -111,12 +111,3 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
     }
     return E_OK;
 }
-
-void tape_diag(const Tape *t, int slot, const char *msg, Diag *d)
-{
-    const Ast *src = t->src[slot];
-    diag_set(d, E_DOMAIN, src ? &src->loc : NULL, "%s", msg);
-    const Entry *o = tape_owner(t, slot);
-    if (o && o->loc.src)
-        diag_note(d, "while evaluating %s (line %d)", o->name, o->loc.line);
-}

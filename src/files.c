@@ -1,6 +1,6 @@
-/* files.c: scripts and session files: `load` (and scripts named on the
- * command line), `save`.  A file name in a script is looked up beside the
- * script first (session_resolve), by load and save alike. */
+/* files.c: `save`: the session as a script that `load` (run.c) reads
+ * back, or one value as CSV.  A file name in a script is looked up beside
+ * the script first (session_resolve), by load and save alike. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -321,57 +321,5 @@ int cmd_save(Session *s, const Stmt *st, Diag *d)
                     old.st_nlink > 2 ? "s" : "");
     free(target);
     value_free(&v);
-    return rc;
-}
-
-
-int cmd_run_file(Session *s, const char *given, const Loc *from)
-{
-    enum { MAX_LOAD_DEPTH = 64 };
-    Diag d = { 0 };
-    char path[4096];
-    session_resolve(from, given, path, sizeof path);
-    struct stat sb;
-    FILE *f = NULL;
-    if (stat(path, &sb) != 0)
-        diag_set(&d, E_IO, from, "cannot open %s: %s", path, strerror(errno));
-    else if (S_ISDIR(sb.st_mode))
-        diag_set(&d, E_IO, from, "cannot load %s: it is a directory", path);
-    else if (!S_ISREG(sb.st_mode))
-        diag_set(&d, E_IO, from, "cannot load %s: not a regular file", path);
-    else if (sb.st_size > 1L << 28)
-        diag_set(&d, E_IO, from, "cannot load %s: too large (more than 256 MiB)", path);
-    else if (s->nloading >= MAX_LOAD_DEPTH)
-        diag_set(&d, E_LIMIT, from, "load nested more than %d deep", MAX_LOAD_DEPTH);
-    else if (!(f = fopen(path, "rb")))
-        diag_set(&d, E_IO, from, "cannot open %s: %s", path, strerror(errno));
-    char *real = f ? realpath(path, NULL) : NULL;
-    for (int i = 0; f && real && i < s->nloading; i++)
-        if (strcmp(s->loading[i], real) == 0) {
-            diag_set(&d, E_USAGE, from, "%s loads itself (a load cycle): stopped", path);
-            fclose(f);
-            f = NULL;
-        }
-    if (!f) {
-        free(real);
-        report_error(s, &d);
-        return d.kind;
-    }
-    char *buf = xmalloc((size_t)sb.st_size + 1);
-    size_t len = fread(buf, 1, (size_t)sb.st_size, f);
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(buf);
-        free(real);
-        diag_set(&d, E_IO, from, "cannot read %s: %s", path, strerror(errno));
-        report_error(s, &d);
-        return d.kind;
-    }
-    s->loading = xrealloc(s->loading, (size_t)(s->nloading + 1) * sizeof *s->loading);
-    s->loading[s->nloading++] = real ? real : xstrdup(path);
-    int rc = cmd_run_text(s, path, buf, len, 1, 0);
-    free(s->loading[--s->nloading]);
-    free(buf);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include "help.h"
 #include "ops.h"
 #include "report.h"
+#include "suggest.h"
 
 const char *const help_commands[] = {
     "grad", "trace", "graph", "dot", "sweep", "step", "train", "check",
@@ -283,66 +284,13 @@ int help_show(Session *s, const char *topic, const Loc *loc, Diag *d)
         report_text(s, "%s: see `help` for its form.", topic);
         return E_OK;
     }
-    const char *near = help_suggest(s, topic, 4);
+    Suggest g = suggest_start(topic);
+    suggest_list(&g, help_commands);
+    for (int i = 0; topics[i].name; i++) suggest_word(&g, topics[i].name);
+    for (int i = 0; i < OP_COUNT; i++)
+        if (op_info[i].fname) suggest_word(&g, op_info[i].fname);
+    const char *near = g.best;
     if (near)
         return diag_set(d, E_USAGE, loc, "no help on %s; did you mean %s?", topic, near);
     return diag_set(d, E_USAGE, loc, "no help on %s (try help)", topic);
-}
-
-/* Edit distance with transpositions (optimal string alignment); words are short. */
-static int distance(const char *a, const char *b)
-{
-    int la = (int)strlen(a), lb = (int)strlen(b);
-    if (la > 30 || lb > 30) return 99;
-    int d[32][32];
-    for (int i = 0; i <= la; i++) d[i][0] = i;
-    for (int j = 0; j <= lb; j++) d[0][j] = j;
-    for (int i = 1; i <= la; i++)
-        for (int j = 1; j <= lb; j++) {
-            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < c)
-                c = d[i - 2][j - 2] + 1;   /* a transposition: tahn, tanh */
-            d[i][j] = c;
-        }
-    return d[la][lb];
-}
-
-static void consider(const char *word, const char *cand, const char **best, int *bd)
-{
-    if (strcmp(word, cand) == 0) return;
-    size_t len = strlen(word);
-    if (len <= 2) return;            /* x -> e helps nobody */
-    int dd = distance(word, cand);
-    int lim = len <= 4 ? 1 : 2;
-    /* on a tie, prefer the candidate as long as the word (tahn: tanh, not tan) */
-    if (dd <= lim && (dd < *bd || (dd == *bd && strlen(cand) == strlen(word) &&
-                                   strlen(*best) != strlen(word)))) {
-        *bd = dd;
-        *best = cand;
-    }
-}
-
-const char *help_suggest(Session *s, const char *word, int kinds)
-{
-    static const char *const extra[] = { "pi", "e", NULL };
-    const char *best = NULL;
-    int bd = 99;
-    if (kinds & 1) {
-        for (int i = 0; i < OP_COUNT; i++)
-            if (op_info[i].fname) consider(word, op_info[i].fname, &best, &bd);
-        for (int i = 0; extra[i]; i++) consider(word, extra[i], &best, &bd);
-        for (Entry *e = s ? s->first : NULL; e; e = e->next) consider(word, e->name, &best, &bd);
-    }
-    if (kinds & 2)
-        for (int i = 0; help_settings[i]; i++) consider(word, help_settings[i], &best, &bd);
-    if (kinds & 4) {
-        for (int i = 0; help_commands[i]; i++) consider(word, help_commands[i], &best, &bd);
-        for (int i = 0; topics[i].name; i++) consider(word, topics[i].name, &best, &bd);
-        for (int i = 0; i < OP_COUNT; i++)
-            if (op_info[i].fname) consider(word, op_info[i].fname, &best, &bd);
-    }
-    return best;
 }

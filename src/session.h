@@ -72,12 +72,9 @@ typedef struct Session {
     int line;                /* next REPL line number */
     Rng rng;                 /* randn's stream (set seed restarts it) */
     double value_bytes;      /* memory held by the values of all names */
-    int gradof_depth;        /* compiling inside grad(...): refuse another */
     long cached_slots;       /* slots in the formulas' cached tapes (an upper bound) */
     unsigned long world;     /* bumped by every change that can change a formula's
                                 value: formulas' cached values carry it */
-    int use_values;          /* compiling for a value only: formulas whose cached
-                                value is current become constants */
     char **loading;          /* the files being loaded, outermost first */
     int nloading;
 } Session;

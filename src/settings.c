@@ -1,21 +1,12 @@
 /* settings.c: `set`: the settings of SPEC section 2, checked before any
- * changes (a refused value leaves every setting as it was), and numeric
- * command arguments (a number, or a name with a scalar value). */
+ * changes (a refused value leaves every setting as it was). */
 #include <math.h>
 #include <string.h>
 #include "cmdutil.h"
+#include "commands.h"
 #include "help.h"
 #include "report.h"
-
-int arg_number(Session *s, const Arg *a, double *v, Diag *d)
-{
-    if (!a->is_word) { *v = a->num; return E_OK; }
-    Entry *e = session_find(s, a->word);
-    if (!e || e->kind == ENT_UNDEF)
-        return diag_set(d, E_NAME, &a->loc, "%s is not defined", a->word);
-    Ast name = { .kind = AST_NAME, .name = a->word, .loc = a->loc };
-    return eval_scalar(s, &name, v, d);
-}
+#include "suggest.h"
 
 static void show_settings(Session *s)
 {
@@ -105,7 +96,9 @@ int cmd_set(Session *s, const Stmt *st, Diag *d)
                 return diag_set(d, E_USAGE, &a->loc, "maxmem must be a whole number of MiB from 1 to 1000000000");
             t.maxmem = (long)v;
         } else {
-            const char *near = help_suggest(s, k, 2);
+            Suggest g = suggest_start(k);
+            suggest_list(&g, help_settings);
+            const char *near = g.best;
             if (near)
                 return diag_set(d, E_USAGE, &st->name_loc, "unknown setting %s; did you mean %s?", k, near);
             return diag_set(d, E_USAGE, &st->name_loc,

@@ -82,44 +82,69 @@ static inline double *tape_val(const Tape *t, int slot) { return t->val + t->off
 static inline double *tape_grad(const Tape *t, int slot) { return t->grad + t->off[slot]; }
 static inline long tape_size(const Tape *t, int slot) { return shape_size(tape_shape(t, slot)); }
 
+/* ---- tape.c: the tape's life and the questions asked of it ---- */
+
+/* A new tape with no slots (shape id 0, the scalar, already interned). */
+Tape *tape_new(void);
+/* Make room for slot t->n in every per-slot array (op, a, b, sid, off,
+ * src); does not add it. */
+void tape_reserve_slot(Tape *t);
+/* Make room for `size` more value entries after t->nval. */
+void tape_reserve_values(Tape *t, long size);
+
 /* The name of slot i (a parameter or const it reads, or a formula whose
  * value it is), or NULL. */
 Entry *tape_name(const Tape *t, int slot);
 /* The definition whose text holds slot i's node, or NULL. */
 Entry *tape_owner(const Tape *t, int slot);
+/* Is t stale (some definition it read changed)? */
+int tape_stale(const Tape *t);
+/* Free t and its sub-tapes (grad(f, w) inside it); NULL is fine. */
+void tape_free(Tape *t);
+/* The slot computing entry e in t (a leaf or a formula's root), or -1. */
+int tape_slot_of(const Tape *t, const Entry *e);
+/* Make room for the gradients (once), zeroed. */
+void tape_zero_grad(Tape *t);
+/* Fill d with the error of slot `slot` (message msg), pointing at the
+ * node, with `note: while evaluating f (line N)` when it lies in an
+ * earlier definition. */
+void tape_diag(const Tape *t, int slot, const char *msg, Diag *d);
+
+/* ---- compile.c ---- */
+
+/* How to compile: given to each compile, never kept on the session. */
+typedef struct CompileOpts {
+    int use_values;          /* only the value is wanted: a formula whose cached
+                                value is current becomes a constant slot */
+    int gradof_depth;        /* inside how many grad(...): one refuses another */
+} CompileOpts;
 
 /* Compile expression e (names resolved in s; owner: the definition e
- * belongs to, or NULL).  Returns NULL and fills d on an undefined name, a
- * cycle, a wrong call.  Iterative: graph depth never touches the C stack. */
-Tape *compile_expr(Session *s, const Ast *e, Entry *owner, Diag *d);
+ * belongs to, or NULL; opt: NULL for the whole graph, at depth 0).
+ * Returns NULL and fills d on an undefined name, a cycle, a wrong call.
+ * Iterative: graph depth never touches the C stack. */
+Tape *compile_expr(Session *s, const Ast *e, Entry *owner, const CompileOpts *opt, Diag *d);
 
 /* The tape of formula (or parameter) entry e, from its cache when still
  * valid.  The session owns it: do not free. */
 Tape *compile_entry(Session *s, Entry *e, Diag *d);
 
-/* Is t stale (some definition it read changed)? */
-int tape_stale(const Tape *t);
-
-void tape_free(Tape *t);
-
-/* The slot computing entry e in t (a leaf or a formula's root), or -1. */
-int tape_slot_of(const Tape *t, const Entry *e);
+/* ---- eval.c ---- */
 
 /* Run forward over slots [from, n).  Returns E_OK (*bad = -1), or
  * E_DOMAIN with *bad the slot that failed and *msg naming the error. */
 int eval_forward(Tape *t, int from, int *bad, const char **msg);
 
-/* Make room for the gradients (once), zeroed. */
-void tape_zero_grad(Tape *t);
+/* ---- backprop.c ---- */
 
 /* Backward pass: zero every gradient, seed ∂f/∂f = 1 at the root (which
  * must be a scalar), and run the rules in reverse order.  Needs a forward
  * pass first. */
 void backprop(Tape *t);
 
-/* Fill d with the error of slot `slot` (message msg), pointing at the
- * node, with `note: while evaluating f (line N)` when it lies in an
- * earlier definition. */
-void tape_diag(const Tape *t, int slot, const char *msg, Diag *d);
+/* One step of that pass: slot i's rule adds its gradient's share into
+ * its inputs' gradients (nothing when its gradient is zero or it has no
+ * inputs).  trace runs the pass with it, one slot at a time. */
+void backprop_slot(Tape *t, int i);
 
 #endif

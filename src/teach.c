@@ -5,16 +5,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include "cmdutil.h"
-#include "kernels.h"
+#include "commands.h"
 #include "numdiff.h"
 #include "ops.h"
 #include "plot.h"
 #include "report.h"
 #include "xalloc.h"
-
-extern volatile sig_atomic_t bp_interrupted;
 
 /* ---- naming slots ------------------------------------------------------ */
 
@@ -65,28 +62,21 @@ static void sum_text(const Contrib *cs, int head, int scalar, int digits, char *
 int cmd_trace(Session *s, const Stmt *st, Diag *d)
 {
     const Ast *target = st->e[0];
-    int owned, rc = E_OK;
-    Tape *t = tape_for(s, target, &owned, d);
-    if (!t) return d->kind;
+    int owned;
+    Tape *t;
     char fname[128], lab[256], lab2[256], p1[600], v1[256], v2[256];
     span_text(target, fname, sizeof fname);
+    int rc = diff_target(s, target, fname, "trace needs a scalar: try trace sum(%s)",
+                         DIFF_FORWARD, &t, &owned, d);
+    if (rc) return rc;
     int dg = s->set.digits < 6 ? s->set.digits : 6;
     double *snap = NULL;
     Contrib *cs = NULL;
     int *head = NULL, ncs = 0, ccap = 0;
 
-    if (t->ngradof) {
-        rc = diag_set(d, E_USAGE, &target->loc, "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", fname);
-        goto out;
-    }
-    if (tape_shape(t, t->root).rank != 0) {
-        rc = diag_set(d, E_SHAPE, &target->loc, "trace needs a scalar: try trace sum(%s)", fname);
-        goto out;
-    }
-    if ((rc = cmd_forward(t, d))) goto out;
-
-    /* Our own backward pass, recording each contribution: a slot's
-     * gradient is the sum of what its users send it (the chain rule). */
+    /* The backward pass, one backprop_slot at a time, recording each
+     * contribution: a slot's gradient is the sum of what its users send
+     * it (the chain rule). */
     tape_zero_grad(t);
     tape_grad(t, t->root)[0] = 1;
     snap = xmalloc((size_t)(t->nval ? t->nval : 1) * sizeof *snap);
@@ -142,12 +132,7 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
             int in = t->op[i] == OP_STACK ? t->args[t->a[i] + k] : ins[k];
             memcpy(snap + t->off[in], tape_grad(t, in), (size_t)tape_size(t, in) * sizeof *snap);
         }
-        if (o->kbwd) o->kbwd(t, i);
-        else if (tape_shape(t, i).rank == 0)
-            o->bwd(tape_grad(t, ins[0]), ins[1] >= 0 ? tape_grad(t, ins[1]) : NULL, g[0],
-                   tape_val(t, ins[0])[0], ins[1] >= 0 ? tape_val(t, ins[1])[0] : 0, tape_val(t, i)[0]);
-        else
-            k_elem_bwd(t, i, o);
+        backprop_slot(t, i);                      /* the backward pass's own step */
         /* local derivatives of a scalar op: its rule with upstream 1 */
         double la = 0, lb = 0;
         int scalar = tape_shape(t, i).rank == 0 && !o->kbwd && o->bwd;
@@ -215,11 +200,14 @@ out:
 int cmd_sweep(Session *s, const Stmt *st, Diag *d)
 {
     const Ast *target = st->e[0];
-    int owned, rc = E_OK;
-    Tape *t = tape_for(s, target, &owned, d);
-    if (!t) return d->kind;
-    char fname[128];
+    int owned;
+    Tape *t;
+    char fname[128], not_scalar[200];
     span_text(target, fname, sizeof fname);
+    /* (a name has no %: it is safe in a format) */
+    snprintf(not_scalar, sizeof not_scalar, "sweep needs a scalar %%s and a scalar %s", st->names[0]);
+    int rc = diff_target(s, target, fname, not_scalar, DIFF_BACKWARD, &t, &owned, d);
+    if (rc) return rc;
     double *scratch = NULL;
     Entry *e = session_find(s, st->names[0]);
     int slot = e ? tape_slot_of(t, e) : -1;
@@ -231,13 +219,11 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
         rc = diag_set(d, E_USAGE, &st->name_locs[0], "%s does not use %s", fname, e->name);
         goto out;
     }
-    if (tape_shape(t, t->root).rank != 0 || tape_shape(t, slot).rank != 0) {
+    if (tape_shape(t, slot).rank != 0) {
         rc = diag_set(d, E_SHAPE, &target->loc, "sweep needs a scalar %s and a scalar %s",
                       fname, e->name);
         goto out;
     }
-    if ((rc = cmd_forward(t, d))) goto out;
-    backprop(t);
     double bp = tape_grad(t, slot)[0], p = tape_val(t, slot)[0];
     scratch = xmalloc((size_t)t->nval * sizeof *scratch);
 
@@ -348,17 +334,13 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
     }
     /* check f: every partial of f against central differences */
     const Ast *target = st->e[0];
-    int owned, rc = E_OK;
-    Tape *t = tape_for(s, target, &owned, d);
-    if (!t) return d->kind;
+    int owned;
+    Tape *t;
     span_text(target, what, sizeof what);
-    double *scratch = NULL;
-    if (t->ngradof || tape_shape(t, t->root).rank != 0) {
-        rc = diag_set(d, E_USAGE, &target->loc, "check f needs a scalar f without grad(...)");
-        goto out;
-    }
-    if ((rc = cmd_forward(t, d))) goto out;
-    backprop(t);
+    int rc = diff_target(s, target, what, "check f needs a scalar f without grad(...)",
+                         DIFF_BACKWARD, &t, &owned, d);
+    if (rc) return rc;
+    double *scratch;
     scratch = xmalloc((size_t)t->nval * sizeof *scratch);
     Settings set = s->set;
     set.fd = FD_CENTRAL;
@@ -395,7 +377,6 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
         snprintf(detail, sizeof detail, "%ld of %ld partials disagree with central differences "
                  "(worst: %s, backprop %.6e, central %.6e)", bad, n, worstname, wbp, wc);
     check_result(s, what, bad == 0, worst, 0, tol, detail);
-out:
     free(scratch);
     if (owned) tape_free(t);
     return rc;

@@ -3,15 +3,13 @@
  * repeats it, showing the loss as it goes and plotting it at the end.
  * Each step is atomic: an error or Ctrl-C keeps the completed steps. */
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cmdutil.h"
+#include "commands.h"
 #include "plot.h"
 #include "report.h"
 #include "xalloc.h"
-
-extern volatile sig_atomic_t bp_interrupted;
 
 typedef struct Plan {
     Session *s;
@@ -47,15 +45,12 @@ static int plan(Session *s, const Stmt *st, int want_steps, Plan *p, Diag *d)
         p->steps = (long)n;
     }
     const Ast *target = st->e[0];
-    p->t = tape_for(s, target, &p->owned, d);
-    if (!p->t) return d->kind;
-    Tape *t = p->t;
     char text[128];
     span_text(target, text, sizeof text);
-    if (t->ngradof)
-        return diag_set(d, E_USAGE, &target->loc, "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", text);
-    if (tape_shape(t, t->root).rank != 0)
-        return diag_set(d, E_SHAPE, &target->loc, "gradient descent needs a scalar loss: try sum(%s)", text);
+    if (diff_target(s, target, text, "gradient descent needs a scalar loss: try sum(%s)",
+                    DIFF_NONE, &p->t, &p->owned, d))
+        return d->kind;
+    Tape *t = p->t;
     int cap = 0;
     if (st->has_wrt) {
         for (int i = 0; i < st->nnames; i++) {

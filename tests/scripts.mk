@@ -14,6 +14,8 @@ SCRIPT_TESTS = \
 	tests/scripts/cli_stop.bp \
 	tests/scripts/cli_stop_syntax.bp \
 	tests/scripts/cli_version.bp \
+	tests/scripts/err_check_second.bp \
+	tests/scripts/err_sweep_second.bp \
 	tests/scripts/lang_basics.bp \
 	tests/scripts/lang_check.bp \
 	tests/scripts/lang_complex_tensors.bp \
@@ -32,6 +34,11 @@ SCRIPT_TESTS = \
 	tests/scripts/lang_step.bp \
 	tests/scripts/lang_tensors.bp \
 	tests/scripts/lang_updates.bp \
+	tests/scripts/load_quit.bp \
+	tests/scripts/load_quit_cli.bp \
+	tests/scripts/load_quit_inner.bp \
+	tests/scripts/suggest_names.bp \
+	tests/scripts/trace_all_rules.bp \
 	examples/chain_rule.bp \
 	examples/cost.bp \
 	examples/descent.bp \
@@ -58,6 +65,8 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stop.out \
 	tests/scripts/cli_stop_syntax.out \
 	tests/scripts/cli_version.out \
+	tests/scripts/err_check_second.out \
+	tests/scripts/err_sweep_second.out \
 	tests/scripts/lang_basics.out \
 	tests/scripts/lang_check.out \
 	tests/scripts/lang_complex_tensors.out \
@@ -76,6 +85,11 @@ SCRIPT_FILES = \
 	tests/scripts/lang_step.out \
 	tests/scripts/lang_tensors.out \
 	tests/scripts/lang_updates.out \
+	tests/scripts/load_quit.out \
+	tests/scripts/load_quit_cli.out \
+	tests/scripts/load_quit_inner.out \
+	tests/scripts/suggest_names.out \
+	tests/scripts/trace_all_rules.out \
 	tests/scripts/cli_bad_option.err \
 	tests/scripts/cli_eval_error.err \
 	tests/scripts/cli_json.err \
@@ -83,11 +97,14 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stdin_error.err \
 	tests/scripts/cli_stop.err \
 	tests/scripts/cli_stop_syntax.err \
+	tests/scripts/err_check_second.err \
+	tests/scripts/err_sweep_second.err \
 	tests/scripts/lang_functions.err \
 	tests/scripts/lang_json.err \
 	tests/scripts/lang_live.err \
 	tests/scripts/lang_set.err \
 	tests/scripts/lang_updates.err \
+	tests/scripts/suggest_names.err \
 	tests/scripts/cli_bad_option.code \
 	tests/scripts/cli_eval_error.code \
 	tests/scripts/cli_json.code \
@@ -95,8 +112,11 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stdin_error.code \
 	tests/scripts/cli_stop.code \
 	tests/scripts/cli_stop_syntax.code \
+	tests/scripts/err_check_second.code \
+	tests/scripts/err_sweep_second.code \
 	tests/scripts/lang_check.code \
 	tests/scripts/lang_json.code \
+	tests/scripts/suggest_names.code \
 	tests/scripts/cli_bad_option.args \
 	tests/scripts/cli_eval_error.args \
 	tests/scripts/cli_help.args \
@@ -107,6 +127,7 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stdin_error.args \
 	tests/scripts/cli_version.args \
 	tests/scripts/lang_json.args \
+	tests/scripts/load_quit_cli.args \
 	tests/scripts/cli_order.stdin \
 	tests/scripts/cli_stdin_error.stdin \
 	tests/scripts/lang_csv.csv \

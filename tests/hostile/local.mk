@@ -40,6 +40,7 @@ HOSTILE_TESTS = \
 	tests/hostile/gradof-chain-20000.hostile \
 	tests/hostile/invalid-utf8.hostile \
 	tests/hostile/json-invalid-utf8.hostile \
+	tests/hostile/limit-while-compiling.hostile \
 	tests/hostile/line-10mb-error.hostile \
 	tests/hostile/line-10mb-expr.hostile \
 	tests/hostile/line-10mb-grad.hostile \

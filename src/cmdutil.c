@@ -1,0 +1,141 @@
+/* cmdutil.c: what the command modules share (cmdutil.h): evaluating
+ * now, the target of a command that differentiates, a command's numeric
+ * argument, naming things as the user wrote them, the interrupt flag.
+ * Below every command module; calls only the core (compile, eval,
+ * backprop, tape, session) and report. */
+#include <signal.h>
+#include <stdio.h>
+#include "cmdutil.h"
+#include "report.h"
+
+volatile sig_atomic_t bp_interrupted;
+
+/* The tape of expression e: the session's cached one when e is a bare
+ * name, else a new one (*owned = 1: free it). */
+Tape *tape_for(Session *s, const Ast *e, int *owned, Diag *d)
+{
+    if (e->kind == AST_NAME) {
+        Entry *en = session_find(s, e->name);
+        if (en && en->kind == ENT_FORMULA) {
+            *owned = 0;
+            return compile_entry(s, en, d);
+        }
+    }
+    *owned = 1;
+    return compile_expr(s, e, NULL, NULL, d);
+}
+
+int cmd_forward(Tape *t, Diag *d)
+{
+    const char *msg = NULL;
+    int bad;
+    if (eval_forward(t, 0, &bad, &msg)) {
+        tape_diag(t, bad, msg, d);
+        return E_DOMAIN;
+    }
+    return E_OK;
+}
+
+/* Evaluate expression e now into *out (which it owns).
+ *
+ * Only the value is wanted, so formulas whose last value is still current
+ * (no change since: s->world) are constants here, and every formula
+ * computed on the way keeps its value for next time.  That is what makes a
+ * spreadsheet-like session linear: x1 = x0 + 1, x1, x2 = x1 + 1, x2, ...
+ * never recomputes the whole chain. */
+int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
+{
+    /* a number (w = 0.5, w = -3): no graph needed */
+    const Ast *num = e->kind == AST_NEG ? e->kid[0] : e;
+    if (num->kind == AST_NUM) {
+        double x = e->kind == AST_NEG ? -num->num : num->num;
+        value_set(out, (Shape){ 0, { 0, 0 } }, &x);
+        return E_OK;
+    }
+    if (e->kind == AST_NAME) {
+        Entry *en = session_find(s, e->name);
+        if (en && en->kind == ENT_FORMULA && en->vcache_world == s->world) {
+            value_set(out, en->vcache.shape, en->vcache.data);
+            return E_OK;
+        }
+    }
+    Tape *t = compile_expr(s, e, NULL, &(CompileOpts){ .use_values = 1 }, d);
+    if (!t) return d->kind;
+    int rc = cmd_forward(t, d);
+    if (!rc) {
+        value_set(out, tape_shape(t, t->root), tape_val(t, t->root));
+        for (int k = 0; k < t->nnamed; k++) {
+            Entry *f = t->named[k];
+            int slot = t->named_slot[k];
+            if (f->kind == ENT_FORMULA && f->vcache_world != s->world) {
+                value_set(&f->vcache, tape_shape(t, slot), tape_val(t, slot));
+                f->vcache_world = s->world;
+            }
+        }
+    }
+    tape_free(t);
+    return rc;
+}
+
+/* Evaluate e now; it must be a scalar. */
+int eval_scalar(Session *s, const Ast *e, double *out, Diag *d)
+{
+    Value v = { 0 };
+    int rc = eval_now(s, e, &v, d);
+    if (!rc && v.shape.rank != 0) {
+        char sh[48];
+        shape_str(v.shape, sh, sizeof sh);
+        rc = diag_set(d, E_SHAPE, &e->loc, "a number is needed here, not a tensor of shape %s", sh);
+    }
+    if (!rc) *out = v.data[0];
+    value_free(&v);
+    return rc;
+}
+
+int diff_target(Session *s, const Ast *e, const char *text, const char *not_scalar,
+                int passes, Tape **tp, int *owned, Diag *d)
+{
+    Tape *t = *tp = tape_for(s, e, owned, d);
+    if (!t) return d->kind;
+    int rc = E_OK;
+    if (t->ngradof) {
+        rc = diag_set(d, E_USAGE, &e->loc, "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", text);
+    } else if (tape_shape(t, t->root).rank != 0) {
+        char sh[48];
+        shape_str(tape_shape(t, t->root), sh, sizeof sh);
+        rc = diag_set(d, E_SHAPE, &e->loc, not_scalar, text, sh, text);
+    } else if (passes >= DIFF_FORWARD) {
+        rc = cmd_forward(t, d);
+        if (!rc && passes >= DIFF_BACKWARD) backprop(t);
+    }
+    if (rc) {
+        if (*owned) tape_free(t);
+        *tp = NULL;
+        *owned = 0;
+    }
+    return rc;
+}
+
+/* For display: the text of e on one line (report_flat_text). */
+int span_text(const Ast *e, char *buf, size_t n)
+{
+    return report_flat_text(&e->loc, buf, n, n > 4 ? n - 4 : 0);
+}
+
+/* "w", "b[2]", "W[0,1]" */
+void entry_name(char *buf, size_t n, const char *name, Shape sh, long k)
+{
+    if (sh.rank == 0) snprintf(buf, n, "%s", name);
+    else if (sh.rank == 1) snprintf(buf, n, "%s[%ld]", name, k);
+    else snprintf(buf, n, "%s[%ld,%ld]", name, k / sh.d[1], k % sh.d[1]);
+}
+
+int arg_number(Session *s, const Arg *a, double *v, Diag *d)
+{
+    if (!a->is_word) { *v = a->num; return E_OK; }
+    Entry *e = session_find(s, a->word);
+    if (!e || e->kind == ENT_UNDEF)
+        return diag_set(d, E_NAME, &a->loc, "%s is not defined", a->word);
+    Ast name = { .kind = AST_NAME, .name = a->word, .loc = a->loc };
+    return eval_scalar(s, &name, v, d);
+}
