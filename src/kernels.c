@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "gemm.h"
 #include "kernels.h"
 #include "ops.h"
 #include "tape.h"
@@ -169,18 +170,17 @@ const char *k_matmul_fwd(Tape *t, int i)
     long m = 1, k = 1, n = 1;
     Shape out;
     mm_dims(tape_shape(t, t->a[i]), tape_shape(t, t->b[i]), &m, &k, &n, &out);
-    const double *A = X(t, t->a[i]), *B = X(t, t->b[i]);
-    double *C = X(t, i);
-    memset(C, 0, (size_t)(m * n) * sizeof *C);
-    for (long r = 0; r < m; r++)            /* i-k-j order: rows of B stream */
-        for (long q = 0; q < k; q++) {
-            double arq = A[r * k + q];
-            const double *brow = B + q * n;
-            double *crow = C + r * n;
-            for (long c = 0; c < n; c++)
-                crow[c] += arq * brow[c];
-        }
+    gemm_mul(0, 0, m, n, k, X(t, t->a[i]), X(t, t->b[i]), 0, X(t, i));
     return NULL;
+}
+
+/* Does input slot s want a gradient?  Not a literal, and not a const
+ * (data: no command shows or uses its gradient's product with a matrix).
+ * A needs-grad mark from the compiler would answer this for every slot. */
+static int mm_wants_grad(const Tape *t, int s)
+{
+    if (t->op[s] == OP_NUM) return 0;
+    return !(t->op[s] == OP_LEAF && t->leafent[t->a[s]]->kind == ENT_CONST);
 }
 
 /* dA = dC Bᵀ, dB = Aᵀ dC (the seed's δ aᵀ when B is a column) */
@@ -190,18 +190,8 @@ void k_matmul_bwd(Tape *t, int i)
     Shape out;
     mm_dims(tape_shape(t, t->a[i]), tape_shape(t, t->b[i]), &m, &k, &n, &out);
     const double *A = X(t, t->a[i]), *B = X(t, t->b[i]), *dC = G(t, i);
-    double *dA = G(t, t->a[i]), *dB = G(t, t->b[i]);
-    for (long r = 0; r < m; r++)
-        for (long q = 0; q < k; q++) {
-            const double *brow = B + q * n, *dcrow = dC + r * n;
-            double s = 0, arq = A[r * k + q];
-            double *dbrow = dB + q * n;
-            for (long c = 0; c < n; c++) {
-                s += dcrow[c] * brow[c];
-                dbrow[c] += arq * dcrow[c];
-            }
-            dA[r * k + q] += s;
-        }
+    if (mm_wants_grad(t, t->a[i])) gemm_mul(0, 1, m, k, n, dC, B, 1, G(t, t->a[i]));
+    if (mm_wants_grad(t, t->b[i])) gemm_mul(1, 0, k, n, m, A, dC, 1, G(t, t->b[i]));
 }
 
 /* ---- sum, mean -------------------------------------------------------- */
@@ -559,14 +549,8 @@ void k_matmul_im(Tape *t, int i)
     long m = 1, k = 1, n = 1;
     Shape out;
     mm_dims(tape_shape(t, t->a[i]), tape_shape(t, t->b[i]), &m, &k, &n, &out);
-    const double *A = X(t, t->a[i]), *B = X(t, t->b[i]);
-    const double *Ai = IM(t, t->a[i]), *Bi = IM(t, t->b[i]);
-    double *Ci = IM(t, i);
-    memset(Ci, 0, (size_t)(m * n) * sizeof *Ci);
-    for (long r = 0; r < m; r++)
-        for (long q = 0; q < k; q++)
-            for (long c = 0; c < n; c++)
-                Ci[r * n + c] += A[r * k + q] * Bi[q * n + c] + Ai[r * k + q] * B[q * n + c];
+    gemm_mul(0, 0, m, n, k, X(t, t->a[i]), IM(t, t->b[i]), 0, IM(t, i));
+    gemm_mul(0, 0, m, n, k, IM(t, t->a[i]), X(t, t->b[i]), 1, IM(t, i));
 }
 
 void k_sum_im(Tape *t, int i)
