@@ -174,24 +174,18 @@ const char *k_matmul_fwd(Tape *t, int i)
     return NULL;
 }
 
-/* Does input slot s want a gradient?  Not a literal, and not a const
- * (data: no command shows or uses its gradient's product with a matrix).
- * A needs-grad mark from the compiler would answer this for every slot. */
-static int mm_wants_grad(const Tape *t, int s)
-{
-    if (t->op[s] == OP_NUM) return 0;
-    return !(t->op[s] == OP_LEAF && t->leafent[t->a[s]]->kind == ENT_CONST);
-}
-
-/* dA = dC Bᵀ, dB = Aᵀ dC (the seed's δ aᵀ when B is a column) */
+/* dA = dC Bᵀ, dB = Aᵀ dC (the seed's δ aᵀ when B is a column).  Both are
+ * computed even for a const input: `grad f wrt X` and trace read a
+ * const's gradient, and a kernel cannot tell whether one was asked for.
+ * A compile-time needs-grad mark per slot would guard each product. */
 void k_matmul_bwd(Tape *t, int i)
 {
     long m = 1, k = 1, n = 1;
     Shape out;
     mm_dims(tape_shape(t, t->a[i]), tape_shape(t, t->b[i]), &m, &k, &n, &out);
     const double *A = X(t, t->a[i]), *B = X(t, t->b[i]), *dC = G(t, i);
-    if (mm_wants_grad(t, t->a[i])) gemm_mul(0, 1, m, k, n, dC, B, 1, G(t, t->a[i]));
-    if (mm_wants_grad(t, t->b[i])) gemm_mul(1, 0, k, n, m, A, dC, 1, G(t, t->b[i]));
+    gemm_mul(0, 1, m, k, n, dC, B, 1, G(t, t->a[i]));
+    gemm_mul(1, 0, k, n, m, A, dC, 1, G(t, t->b[i]));
 }
 
 /* ---- sum, mean -------------------------------------------------------- */
