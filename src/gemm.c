@@ -33,8 +33,9 @@ typedef double v4d __attribute__((vector_size(32)));
 typedef double v4du __attribute__((vector_size(32), aligned(8)));
 
 enum { MR = 6, NR = 8, KC = 256, MC = 96, NC = 1024 };
-/* below this many multiply-adds, packing costs more than it saves */
-#define SMALL 4096L
+/* below this many multiply-adds: c_small (packing would cost more than it
+ * saves up to about 4096; up to 32768 it keeps the old rounding, below) */
+#define SMALL 32768L
 
 INL long lmin(long a, long b) { return a < b ? a : b; }
 
@@ -177,19 +178,30 @@ INL void c_blocked(int ta, int tb, long M, long N, long K, const double *A,
     free(bp);
 }
 
-/* Small products: the plain i-p-j loop (rows of op(B) stream when tb = 0). */
-INL void c_small(int ta, int tb, long M, long N, long K, const double *A, const double *B,
+/* Small products: the loops bp had before CBLAS, in their order, so that
+ * small results round as they did (golden outputs print differences of
+ * forward passes, which show a last-bit change): C += op(A) B row by row
+ * in p order, and C += op(A) Bᵀ as a sum from 0 added at the end.  Called
+ * only from baseline code: no fused multiply-add. */
+static void c_small(int ta, int tb, long M, long N, long K, const double *A, const double *B,
                     double *C)
 {
-    for (long i = 0; i < M; i++)
+    for (long i = 0; i < M; i++) {
+        double *c = C + i * N;
+        if (tb) {
+            for (long j = 0; j < N; j++) {
+                double s = 0;
+                for (long p = 0; p < K; p++) s += (ta ? A[p * M + i] : A[i * K + p]) * B[j * K + p];
+                c[j] += s;
+            }
+            continue;
+        }
         for (long p = 0; p < K; p++) {
             double a = ta ? A[p * M + i] : A[i * K + p];
-            double *c = C + i * N;
-            if (!tb)
-                for (long j = 0; j < N; j++) c[j] += a * B[p * N + j];
-            else
-                for (long j = 0; j < N; j++) c[j] += a * B[j * K + p];
+            const double *b = B + p * N;
+            for (long j = 0; j < N; j++) c[j] += a * b[j];
         }
+    }
 }
 
 INL void mul_c(int ta, int tb, long M, long N, long K,
@@ -208,8 +220,7 @@ INL void mul_c(int ta, int tb, long M, long N, long K,
     } else if (N == 1) {
         if (ta) c_gemv_cols(K, M, A, B, C);
         else c_gemv_rows(M, K, A, B, C);
-    } else if (M * N * K < SMALL) c_small(ta, tb, M, N, K, A, B, C);
-    else c_blocked(ta, tb, M, N, K, A, B, C);
+    } else c_blocked(ta, tb, M, N, K, A, B, C);
 }
 
 static void mul_c_base(int ta, int tb, long M, long N, long K,
@@ -230,6 +241,11 @@ static void mul_c_avx2(int ta, int tb, long M, long N, long K,
 void gemm_mul_c(int ta, int tb, long M, long N, long K,
                 const double *A, const double *B, double beta, double *C)
 {
+    if (M > 0 && N > 0 && K > 0 && M * N * K < SMALL) {
+        if (beta == 0) memset(C, 0, (size_t)(M * N) * sizeof *C);
+        c_small(ta, tb, M, N, K, A, B, C);
+        return;
+    }
 #ifdef GEMM_AVX2
     static int avx2 = -1;     /* a benign race: every thread computes the same */
     if (avx2 < 0) {

@@ -4,7 +4,7 @@
  * gemm_mul (CBLAS, or the C kernel with --without-blas) and gemm_mul_c
  * (the C kernel, in every build) are compared with a plain triple loop
  * written here, on random shapes with dimensions of 1, sizes across the C
- * kernel's blocks (6 x 8 tiles, 96 x 256 x 1024 panels), every transpose
+ * kernel's paths and blocks (6 x 8 tiles, 96 x 256 x 1024 panels), every transpose
  * and both betas.  Not bit equality: each entry must lie within the
  * rounding bound 2 (K + 2) eps sum |a||b| of the exact value.
  *
@@ -81,11 +81,16 @@ static void check_one(GemmFn fn, const char *fname, int ta, int tb, long M, long
     free(A); free(B); free(C); free(C0);
 }
 
-static const long shapes[][3] = {   /* M, N, K */
+/* M, N, K: below 32768 multiply-adds the C kernel runs its small loop;
+ * above, its dot product, matrix-vector products, rank-1 update and
+ * blocked product, each reached by a row here */
+static const long shapes[][3] = {
     { 1, 1, 1 }, { 1, 1, 7 }, { 1, 1, 1000 }, { 1, 5, 1 }, { 5, 1, 1 }, { 4, 6, 1 },
-    { 1, 9, 13 }, { 13, 1, 9 }, { 1, 300, 37 }, { 300, 1, 37 }, { 3, 4, 5 }, { 2, 3, 1000 },
-    { 17, 23, 19 }, { 6, 8, 256 }, { 7, 9, 257 }, { 64, 64, 64 }, { 97, 13, 300 },
-    { 5, 1030, 3 }, { 12, 1033, 11 }, { 101, 37, 513 },
+    { 1, 9, 13 }, { 13, 1, 9 }, { 3, 4, 5 }, { 2, 3, 1000 }, { 17, 23, 19 },
+    { 1, 1, 40003 }, { 1, 601, 100 }, { 601, 1, 101 }, { 301, 203, 1 }, { 1, 33001, 1 },
+    { 1, 600, 100 }, { 600, 1, 104 },
+    { 64, 64, 64 }, { 13, 17, 257 }, { 97, 13, 300 }, { 5, 1030, 9 }, { 12, 1033, 11 },
+    { 101, 37, 513 },
 };
 
 static void check_all(GemmFn fn, const char *fname)
@@ -228,7 +233,7 @@ START_TEST(test_matmul_matrix_matrix)
     check_case(2, 2, 4, 3, 1, 0);      /* n x 1 result */
     check_case(2, 2, 4, 1, 3, 0);      /* k = 1: an outer product, gradients by dger/dot */
     check_case(2, 2, 1, 1, 1, 0);
-    check_case(2, 2, 20, 31, 25, 0);   /* the C kernel's blocked path */
+    check_case(2, 2, 40, 31, 30, 0);   /* the C kernel's blocked path */
     check_case(2, 2, 7, 300, 9, 1);    /* a const on the left still has its gradient */
 }
 END_TEST
@@ -238,13 +243,13 @@ START_TEST(test_matmul_vectors)
     check_case(2, 1, 3, 4, 1, 0);      /* matrix @ vector */
     check_case(2, 1, 1, 4, 1, 0);
     check_case(2, 1, 5, 1, 1, 0);
-    check_case(2, 1, 40, 70, 1, 1);
+    check_case(2, 1, 400, 90, 1, 1);
     check_case(1, 2, 1, 4, 3, 0);      /* vector @ matrix */
     check_case(1, 2, 1, 1, 6, 0);
-    check_case(1, 2, 1, 60, 33, 0);
+    check_case(1, 2, 1, 200, 200, 0);
     check_case(1, 1, 1, 7, 1, 0);      /* vector @ vector: the dot product */
     check_case(1, 1, 1, 1, 1, 0);
-    check_case(1, 1, 1, 500, 1, 1);
+    check_case(1, 1, 1, 40000, 1, 1);
 }
 END_TEST
 
