@@ -20,6 +20,7 @@ usage: blas_compare.py --bench PATH/bench_matmul [--quick]
 import argparse
 import ctypes
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -160,8 +161,8 @@ def mlp_torch(secs):
 def bp(bench, args):
     out = subprocess.run([bench] + args, capture_output=True, text=True, check=True).stdout
     line = [ln for ln in out.splitlines() if ln.startswith("RESULT ")][0]
-    kv = dict(f.split("=", 1) for f in line.split()[1:])
-    return float(kv["ms_per_step"]) / 1e3, float(kv["loss0"]), kv["backend"].strip('"')
+    kv = dict(f.split("=", 1) for f in shlex.split(line)[1:])
+    return float(kv["ms_per_step"]) / 1e3, float(kv["loss0"]), kv["backend"]
 
 
 def openblas_core():
