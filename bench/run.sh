@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 done
 BP=${BP:-$SRC/src/bp}
 BIN=${BIN:-$SRC/bench}
-for f in "$BP" "$BIN/bench_tape" "$BIN/bench_fd" "$BIN/bench_moons" "$BIN/timecmd"; do
+for f in "$BP" "$BIN/bench_tape" "$BIN/bench_fd" "$BIN/bench_moons" "$BIN/bench_matmul" "$BIN/timecmd"; do
     if [ ! -x "$f" ]; then
         echo "run.sh: $f is missing: run 'make bench' (it builds the benchmarks)" >&2
         exit 2
@@ -155,9 +155,14 @@ else
     row "moons: bp train L 0.1 N" "-" "n/a" "this bp has no train command: the in-process steps stand in"
 fi
 
-# PyTorch: the issue's own figure (0.3 ms/step) when it is not installed
-if command -v python3 > /dev/null 2>&1 &&
-    out=$(python3 "$SRC/bench/compare/torch_moons.py" --csv "$WORK/moons.csv" \
+# PyTorch: the issue's own figure (0.3 ms/step) when it is not installed;
+# the first python3 that has torch (Debian's python3-torch is in /usr/bin)
+PYT=python3
+for p in python3 /usr/bin/python3; do
+    if command -v "$p" > /dev/null 2>&1 && "$p" -c 'import torch' > /dev/null 2>&1; then PYT=$p; break; fi
+done
+if command -v "$PYT" > /dev/null 2>&1 &&
+    out=$(OPENBLAS_NUM_THREADS=1 "$PYT" "$SRC/bench/compare/torch_moons.py" --csv "$WORK/moons.csv" \
           --weights "$WORK/weights.jsonl" --steps "$STEPS" 2> "$WORK/err.txt"); then
     tms=$(echo "$out" | sed -n 's/.*ms_per_step=\([0-9.]*\).*/\1/p')
     eng=$(echo "$out" | sed -n 's/.*engine="\([^"]*\)".*/\1/p')
@@ -186,6 +191,24 @@ else
         why="python3 is missing"
     fi
     row "moons scalar: micrograd" "-" "skipped" "$why"
+fi
+
+# ---- matrix products: bp against NumPy and PyTorch --------------------
+# One thread everywhere; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset in
+# this command alone (the env note: they slow a current NumPy); the notes
+# say which OpenBLAS kernel NumPy then runs.
+say "matrix products and the 784-256-10 MLP: bp, NumPy, PyTorch (interleaved)"
+cbench env OPENBLAS_NUM_THREADS=1 "$BIN/bench_matmul" kernel
+PYNP=
+for p in python3 /usr/bin/python3; do
+    if command -v "$p" > /dev/null 2>&1 && "$p" -c 'import numpy' > /dev/null 2>&1; then PYNP=$p; break; fi
+done
+if [ -n "$PYNP" ]; then
+    qk=; [ "$QUICK" = 1 ] && qk=--quick
+    cbench env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 \
+        "$PYNP" "$SRC/bench/compare/blas_compare.py" --bench "$BIN/bench_matmul" $qk
+else
+    row "matmul, MLP: NumPy, PyTorch" "-" "skipped" "no python3 with numpy (apt-get install python3-numpy python3-torch)"
 fi
 
 # ---- the table -------------------------------------------------------

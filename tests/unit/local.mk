@@ -8,7 +8,8 @@ UNIT_TESTS = \
 	tests/unit/check_backprop \
 	tests/unit/check_tensor \
 	tests/unit/check_numdiff \
-	tests/unit/check_draw
+	tests/unit/check_draw \
+	tests/unit/check_gemm
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -45,3 +46,7 @@ tests_unit_check_numdiff_LDADD = $(UNIT_LDADD)
 tests_unit_check_draw_SOURCES = tests/unit/check_draw.c
 tests_unit_check_draw_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_draw_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_gemm_SOURCES = tests/unit/check_gemm.c $(UNIT_COMMON)
+tests_unit_check_gemm_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_gemm_LDADD = $(UNIT_LDADD)
