@@ -400,49 +400,54 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
     }
 
     scratch = xmalloc((size_t)(t->nval ? t->nval : 1) * sizeof *scratch);
+    /* Past maxcheck entries over all the parameters together (scalars and
+     * tensor entries alike): a reproducible random sample of them. */
+    long total = 0, pi = 0, gi = 0, *pick = NULL;
+    for (int w = 0; w < nw; w++)
+        if (wrt[w].slot >= 0) total += tape_size(t, wrt[w].slot);
+    g.entries = g.checked = total;
+    if (total > s->set.maxcheck) {
+        g.checked = s->set.maxcheck;
+        pick = xmalloc((size_t)g.checked * sizeof *pick);
+        numdiff_sample(total, g.checked, s->set.seed, pick);
+    }
     for (int w = 0; w < nw; w++) {
         Entry *e = wrt[w].e;
         int slot = wrt[w].slot;
         Shape sh = slot >= 0 ? tape_shape(t, slot) : e->val.shape;
         long size = shape_size(sh), check = size;
-        /* Past maxcheck entries: a reproducible random sample of them. */
-        long *pick = NULL;
-        if (size > s->set.maxcheck) {
-            check = s->set.maxcheck;
-            pick = xmalloc((size_t)size * sizeof *pick);
-            for (long k = 0; k < size; k++) pick[k] = k;
-            Rng r;
-            rng_seed(&r, s->set.seed ^ 0x5eedULL);
-            for (long k = 0; k < check; k++) {   /* partial Fisher-Yates */
-                double u = (rng_normal(&r) + 40) * 1e6;
-                long j = k + (long)fmod(fabs(u), (double)(size - k));
-                long tmp = pick[k]; pick[k] = pick[j]; pick[j] = tmp;
-            }
-            for (long a = 1; a < check; a++)      /* in order, for reading */
-                for (long b = a; b > 0 && pick[b - 1] > pick[b]; b--) {
-                    long tmp = pick[b]; pick[b] = pick[b - 1]; pick[b - 1] = tmp;
-                }
+        if (pick && slot >= 0) {
+            check = 0;
+            for (long q = pi; q < g.checked && pick[q] < gi + size; q++) check++;
+        }
+        struct GradSample *m = NULL;
+        if (check < size && sh.rank > 0) {
             g.samples = xrealloc(g.samples, (g.nsamples + 1) * sizeof *g.samples);
-            struct GradSample *m = &g.samples[g.nsamples++];
+            m = &g.samples[g.nsamples++];
             memset(m, 0, sizeof *m);
             snprintf(m->name, sizeof m->name, "%s", e->name);
             m->entries = size;
             m->checked = check;
-        }
-        if (!pick && sh.rank > 0 && slot >= 0) {
+        } else if (sh.rank > 0 && slot >= 0) {
             g.blocks = xrealloc(g.blocks, (size_t)(g.nblocks + 1) * sizeof *g.blocks);
             struct GradBlock *b = &g.blocks[g.nblocks++];
             snprintf(b->name, sizeof b->name, "%s", e->name);
             b->shape = sh;
             b->first = n;
         }
-        for (long c = 0; c < check; c++) {
+        for (long k = 0; k < size; k++) {
             if (bp_interrupted) {
                 free(pick);
                 rc = diag_set(d, E_INTERRUPT, &st->loc, "interrupted");
                 goto out;
             }
-            long k = pick ? pick[c] : c;
+            int checked = 1;
+            if (pick && slot >= 0) {
+                checked = pi < g.checked && pick[pi] == gi;
+                if (checked) pi++;
+                gi++;
+                if (!checked && sh.rank > 0) continue;   /* a tensor shows its checked rows */
+            }
             xgrow((void **)&rows, &cap, n + 1, sizeof *rows);
             GradRow *r = &rows[n++];
             memset(r, 0, sizeof *r);
@@ -460,9 +465,9 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
                 continue;
             }
             r->bp = tape_grad(t, slot)[k];
+            if (!checked) { r->unchecked = 1; continue; }
             numdiff_entry(t, slot, k, r->bp, &s->set, scratch, &r->fd, &g.cost);
-            if (pick) {
-                struct GradSample *m = &g.samples[g.nsamples - 1];
+            if (m) {
                 const FdEstimate *ref = r->fd.central.done ? &r->fd.central : r->fd.forward.done
                                       ? &r->fd.forward : r->fd.ridders.done ? &r->fd.ridders : &r->fd.cstep;
                 if (ref->done && !ref->failed && fabs(r->bp - ref->value) > m->max_err)
@@ -470,10 +475,10 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
                 m->mismatches += r->fd.disagree;
             }
         }
-        free(pick);
     }
+    free(pick);
     /* forward differences also use f(p), the forward pass backprop ran */
-    if ((s->set.fd & FD_FORWARD) && n > 0) g.cost.forward++;
+    if ((s->set.fd & FD_FORWARD) && g.checked > 0) g.cost.forward++;
 
     g.target = text;
     if (target->kind == AST_NAME) {

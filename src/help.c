@@ -13,7 +13,7 @@ const char *const help_commands[] = {
 };
 
 const char *const help_settings[] = {
-    "eps", "fd", "digits", "tol", "lr", "seed", "maxcheck", "maxnodes", "maxmem", NULL
+    "eps", "fd", "digits", "tol", "atol", "lr", "seed", "maxcheck", "maxnodes", "maxmem", NULL
 };
 
 static const char overview[] =
@@ -37,14 +37,14 @@ static const char overview[] =
 "  graph f   dot f [\"file.dot|svg|png\"]    the graph, in the terminal / Graphviz\n"
 "  sweep f wrt w         finite-difference error against the step size\n"
 "  step f [wrt p] [lr]   one gradient-descent step; train f [wrt p] [lr [steps]]\n"
-"  check a, b [tol]      PASS/FAIL; check f: every partial against central diff\n"
+"  check a, b [tol [atol]]  PASS/FAIL; check f: every partial against central\n"
 "  print e, \"text\"  show name  vars  delete a, b  clear  load/save \"f.bp\"\n"
 "  save \"w.csv\" W      one tensor as CSV (load_csv reads it back exactly)\n"
 "  set [name value]  help [topic]  quit\n"
 "Operators: < <= > >= == !=   + -   * / @   unary -   ^ (right-assoc)\n";
 /* then the functions of the op list (overview_functions), then: */
 static const char overview_tail[] =
-"Settings:  eps fd digits tol lr seed maxcheck maxnodes maxmem    (help set)\n"
+"Settings:  eps fd digits tol atol lr seed maxcheck maxnodes maxmem (help set)\n"
 "Topics: help grad, help trace, help tensors, help fd, help set, help syntax.\n";
 
 typedef struct Topic { const char *name; const char *text; } Topic;
@@ -57,7 +57,11 @@ static const Topic topics[] = {
 "  that parameter alone: central (f(p+h) - f(p-h)) / (p+h - (p-h)) with\n"
 "  h = cbrt(u)*max(1,|p|), forward (f(p+h) - f(p)) / (p+h - p) with\n"
 "  h = sqrt(u)*max(1,|p|), u = 2.2e-16 (or set eps H).  A row is marked\n"
-"  MISMATCH when |bp - c| > tol*max(|bp|,|c|) + 10*u*max(|f+|,|f-|)/h.\n"
+"  MISMATCH when |bp - c| > tol*max(|bp|,|c|) + 10*u*F/h + T (F: the size of\n"
+"  f(p+-h) or of the numbers f is computed from; T = |c(2h) - c(h)|/3, the\n"
+"  truncation error, computed only when the row would otherwise disagree).\n"
+"  A row is never ok when backprop or the estimate is not finite; it says\n"
+"  why: step lost, overflow, not differentiable here (the node and cause).\n"
 "  The cost line counts the passes each method ran: backprop 1 + 1, central\n"
 "  2 per parameter, forward 1 per parameter + 1.\n"
 "  Without wrt: every non-const parameter f uses, in order of appearance.\n"
@@ -92,9 +96,10 @@ static const Topic topics[] = {
 "It says what it will update, shows the loss as it goes and plots it at the\n"
 "end.  Each step is atomic: Ctrl-C or an error keeps the completed steps.\n" },
 { "check",
-"check a, b [tol]: PASS when every entry of a and b agrees within tol\n"
-"(relative; default set tol).  check f: every partial derivative of f by\n"
-"backprop against central differences.  A script with a failed check runs\n"
+"check a, b [tol [atol]]: PASS when every entry has |a - b| <= atol + tol*|b|\n"
+"(NumPy's allclose; defaults set tol 1e-6, set atol 1e-12); a NaN never\n"
+"passes, and a tensor's FAIL names its worst entry (W[1,1]).  check f: every\n"
+"partial derivative of f by backprop against central differences.  A script with a failed check runs\n"
 "to its end and exits with status 1 (for autograding).\n" },
 { "tensors",
 "Vectors and matrices; rows are samples.  [1, 2, 3], [[1, 2], [3, 4]],\n"
@@ -108,25 +113,29 @@ static const Topic topics[] = {
 "entries), transpose, softmax (last axis), mse(pred, target) (mean of squared\n"
 "differences), cross_entropy(logits, target) (softmax + log loss per row,\n"
 "mean over rows).  grad shows a tensor parameter entry by entry; past set\n"
-"maxcheck entries it checks a reproducible random sample.\n" },
+"maxcheck entries (over all parameters) it checks a reproducible sample.\n" },
 { "fd",
 "The estimates beside backprop (set fd LIST):\n"
 "  central   (f(p+h) - f(p-h)) / (p+h - (p-h)),  h = cbrt(u)*max(1,|p|)\n"
 "  forward   (f(p+h) - f(p)) / (p+h - p),        h = sqrt(u)*max(1,|p|)\n"
 "  ridders   Richardson extrapolation from h = 0.1*max(1,|p|), shrinking by 1.4\n"
 "  complex   Im f(p + ih)/h with h = 1e-20: exact to rounding, no subtraction\n"
-"At a domain edge the valid side is used (one-sided).  At a kink (relu abs\n"
-"min max comparisons) the step shrinks by 10 up to 3 times; then the row\n"
-"says kink and shows the left and right slopes.\n" },
+"When a step leaves the domain on one side, h shrinks until both sides fit,\n"
+"then 1000 times more (or, at the edge itself, the valid side alone is used).\n"
+"At a kink (relu abs min max comparisons) the step shrinks by 10 up to 3\n"
+"times; then the row shows the left and right slopes, or, when they agree,\n"
+"is judged as any other (y*abs(y) at 0); a jump ((x >= 0) at 0) says jump.\n" },
 { "set",
 "set                 list the settings\n"
 "set eps auto|H      finite-difference step: auto (scaled to |p|) or absolute H\n"
 "set fd LIST | off   estimates grad shows: central, forward, ridders, complex\n"
 "set digits N        significant digits in values (1-17, default 10)\n"
-"set tol T           relative tolerance of the mismatch mark (default 1e-6)\n"
+"set tol T           relative tolerance of the mismatch mark and check (1e-6)\n"
+"set atol A          absolute tolerance of check a, b (default 1e-12)\n"
 "set lr R            learning rate for step/train (default 0.1)\n"
 "set seed N          seed of random numbers (default 42)\n"
-"set maxcheck N      entries checked by FD per tensor (default 200)\n"
+"set maxcheck N      entries checked by FD in one grad or check, over all\n"
+"                    parameters together (a seeded sample; default 200)\n"
 "set maxnodes N      the most nodes one graph may have (default 10000000)\n"
 "set maxmem MIB      the most memory for the names' values, and for one\n"
 "                    graph's values and gradients (default 2048 MiB)\n" },

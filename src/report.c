@@ -279,6 +279,16 @@ static const FdEstimate *reference(const FdResult *r, int *m)
     return NULL;
 }
 
+void report_fd_why(char *buf, size_t n, const FdResult *r)
+{
+    if (!r->why) { snprintf(buf, n, "%s", ""); return; }
+    if (!r->cause[0]) { snprintf(buf, n, "%s", r->why); return; }
+    char node[64] = "";
+    if (r->why_node) report_flat_text(&r->why_node->loc, node, sizeof node, 40);
+    if (node[0]) snprintf(buf, n, "%s: %s in %s", r->why, r->cause, node);
+    else snprintf(buf, n, "%s: %s", r->why, r->cause);
+}
+
 static void grad_json(Session *s, const GradReport *g)
 {
     FILE *f = s->out;
@@ -292,6 +302,12 @@ static void grad_json(Session *s, const GradReport *g)
         fputs(i ? ", {\"wrt\": " : "{\"wrt\": ", f);
         report_json_string(f, r->wrt);
         json_num(f, "backprop", r->bp);
+        if (r->unchecked) {
+            for (int m = 0; m < NMETHODS; m++)
+                if (g->fd & methods[m].bit) fprintf(f, ", \"%s\": null", methods[m].key);
+            fputs(", \"checked\": false}", f);
+            continue;
+        }
         for (int m = 0; m < NMETHODS; m++) {
             const FdEstimate *e = method(&r->fd, m);
             if (!e->done) continue;
@@ -303,15 +319,24 @@ static void grad_json(Session *s, const GradReport *g)
             json_num(f, "abs_err", fabs(r->bp - ref->value));
             if (ref->one_sided)
                 fprintf(f, ", \"one_sided\": %s", ref->one_sided > 0 ? "\"+\"" : "\"-\"");
-            if (ref->kink) {
-                fputs(", \"kink\": {\"left\": ", f);
-                report_fmt_json(buf, sizeof buf, ref->left);
+            if (ref->kink || ref->jump) {
+                /* a kink's one-sided slopes; a jump's values on each side */
+                fprintf(f, ", \"%s\": {\"left\": ", ref->jump ? "jump" : "kink");
+                report_fmt_json(buf, sizeof buf, ref->jump ? ref->fminus : ref->left);
                 fprintf(f, "%s, \"right\": ", buf);
-                report_fmt_json(buf, sizeof buf, ref->right);
+                report_fmt_json(buf, sizeof buf, ref->jump ? ref->fplus : ref->right);
                 fprintf(f, "%s}", buf);
             }
+            if (r->fd.trunc > 0) json_num(f, "trunc", r->fd.trunc);
         }
-        fprintf(f, ", \"ok\": %s}", r->fd.disagree ? "false" : "true");
+        fprintf(f, ", \"ok\": %s", r->fd.disagree ? "false" : "true");
+        if (r->fd.why) {
+            char why[200];
+            report_fd_why(why, sizeof why, &r->fd);
+            fputs(", \"why\": ", f);
+            report_json_string(f, why);
+        }
+        fputs("}", f);
     }
     fputs("]", f);
     if (g->nsamples) {
@@ -326,6 +351,8 @@ static void grad_json(Session *s, const GradReport *g)
         }
         fputs("]", f);
     }
+    if (g->checked < g->entries)
+        fprintf(f, ", \"entries\": %ld, \"checked\": %ld", g->entries, g->checked);
     fputs(", \"cost\": {\"backprop\": {\"forward\": 1, \"backward\": 1}", f);
     for (int m = 0; m < NMETHODS; m++)
         if (g->fd & methods[m].bit)
@@ -381,6 +408,12 @@ void report_grad(Session *s, const GradReport *g)
         if (isfinite(r->bp)) snprintf(b, sizeof b, "%.6e", r->bp);
         else report_fmt_value(b, sizeof b, r->bp, 6);
         fprintf(f, "  %-*s  %14s", w, r->wrt, b);
+        if (r->unchecked) {
+            for (int m = 0; m < NMETHODS; m++)
+                if (g->fd & methods[m].bit) fprintf(f, "  %14s", "");
+            fprintf(f, "  %14s  (not checked: set maxcheck)\n", "");
+            continue;
+        }
         for (int m = 0; m < NMETHODS; m++) {
             if (!(g->fd & methods[m].bit)) continue;
             cell(c, sizeof c, method(&r->fd, m));
@@ -388,17 +421,28 @@ void report_grad(Session *s, const GradReport *g)
         }
         const FdEstimate *ref = reference(&r->fd, NULL);
         if (ref) {
-            if (ref->failed) snprintf(d, sizeof d, "%s", "-");
-            else snprintf(d, sizeof d, "%.1e", fabs(r->bp - ref->value));
+            double diff = fabs(r->bp - ref->value);
+            if (ref->failed || !isfinite(diff)) snprintf(d, sizeof d, "%s", "-");
+            else snprintf(d, sizeof d, "%.1e", diff);
             fprintf(f, "  %14s", d);
-            if (r->fd.disagree) fprintf(f, "  %s<-- MISMATCH%s", red, off);
+            if (r->fd.why) {
+                char why[200];
+                report_fd_why(why, sizeof why, &r->fd);
+                fprintf(f, "  %s<-- not ok: %s%s", red, why, off);
+            } else if (r->fd.disagree) {
+                fprintf(f, "  %s<-- MISMATCH%s", red, off);
+            }
             if (ref->kink)
                 fprintf(f, "  kink: left slope %.6g, right slope %.6g", ref->left, ref->right);
+            if (ref->jump)
+                fprintf(f, "  jump: f = %.6g on the left, %.6g on the right", ref->fminus, ref->fplus);
             if (ref->one_sided)
                 fprintf(f, "  (one-sided: p %c h is outside the domain)",
                         ref->one_sided > 0 ? '-' : '+');
-            if (ref->failed)
-                fprintf(f, "  (%s)", ref->why ? ref->why : "p + h and p - h are both outside the domain");
+            if (ref->edge_h > 0)
+                fprintf(f, "  (a step of %.1e leaves the domain: h shrunk to %.1e)", ref->edge_h, ref->h);
+            if (r->fd.trunc > 0 && !r->fd.disagree)
+                fprintf(f, "  (within its truncation error ~%.1e)", r->fd.trunc);
         }
         if (r->fd.ridders.done && !r->fd.ridders.failed)
             fprintf(f, "  (ridders error ~%.1e)", r->fd.ridders.err);
@@ -433,10 +477,15 @@ void report_grad(Session *s, const GradReport *g)
                    "max |bp - estimate| = %.1e%s\n", m->name, m->entries, m->checked, m->max_err,
                 m->mismatches ? "  <-- MISMATCH" : "");
     }
+    if (g->checked < g->entries && !(g->nsamples == 1 && g->samples[0].entries == g->entries))
+        fprintf(f, "  %ld entries, %ld checked by finite differences (a random sample, seeded: "
+                   "set maxcheck, set seed)\n", g->entries, g->checked);
     fprintf(f, "cost: backprop 1 forward + 1 backward");
     static const char *const cname[] = { "central diff", "forward diff", "ridders", "complex step" };
     for (int m = 0; m < NMETHODS; m++)
         if (g->fd & methods[m].bit)
             fprintf(f, "; %s %ld forward", cname[m], method_cost(&g->cost, m));
+    if (g->checked < g->entries)
+        fprintf(f, " (%ld of %ld entries checked)", g->checked, g->entries);
     fputc('\n', f);
 }

@@ -42,6 +42,7 @@ typedef struct GradRow {
     double bp;
     FdResult fd;
     int unused;              /* the target does not use this name */
+    int unchecked;           /* past maxcheck: backprop only, no estimate */
 } GradRow;
 
 typedef struct GradReport {
@@ -52,6 +53,7 @@ typedef struct GradReport {
     int nrows;
     FdCost cost;
     unsigned fd;             /* the methods that ran */
+    long entries, checked;   /* checked < entries: maxcheck took a sample */
     /* tensors with more entries than maxcheck: one line each */
     struct GradSample {
         char name[64];
@@ -70,6 +72,10 @@ typedef struct GradReport {
 } GradReport;
 
 void report_grad(Session *s, const GradReport *g);
+
+/* Why a row is not ok, in words ("step lost: ...", "not differentiable
+ * here: sqrt at 0 in sqrt(x^2)"); "" when nothing is non-finite. */
+void report_fd_why(char *buf, size_t n, const FdResult *r);
 
 /* The text of a node's span in its source. */
 int report_span(const Loc *loc, const char **text);

@@ -13,6 +13,7 @@ void settings_default(Settings *set)
     set->fd = FD_CENTRAL | FD_FORWARD;
     set->digits = 10;
     set->tol = 1e-6;
+    set->atol = 1e-12;
     set->lr = 0.1;
     set->seed = 42;
     set->maxcheck = 200;

@@ -47,6 +47,7 @@ typedef struct Settings {
     unsigned fd;             /* FD_* bits; 0 = off */
     int digits;
     double tol;
+    double atol;             /* check a, b: the absolute part of allclose's bound */
     double lr;
     unsigned long seed;
     int maxcheck;

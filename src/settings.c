@@ -23,6 +23,7 @@ static void show_settings(Session *s)
     report_text(s, "fd        %s", fd[0] ? fd : "off");
     report_text(s, "digits    %d", t->digits);
     report_text(s, "tol       %g", t->tol);
+    report_text(s, "atol      %g", t->atol);
     report_text(s, "lr        %g", t->lr);
     report_text(s, "seed      %lu", t->seed);
     report_text(s, "maxcheck  %d", t->maxcheck);
@@ -74,6 +75,10 @@ int cmd_set(Session *s, const Stmt *st, Diag *d)
             if (!(v > 0) || !isfinite(v))
                 return diag_set(d, E_USAGE, &a->loc, "tol must be a positive number");
             t.tol = v;
+        } else if (strcmp(k, "atol") == 0) {
+            if (!(v >= 0) || !isfinite(v))
+                return diag_set(d, E_USAGE, &a->loc, "atol must be zero or a positive number");
+            t.atol = v;
         } else if (strcmp(k, "lr") == 0) {
             if (!isfinite(v))
                 return diag_set(d, E_USAGE, &a->loc, "lr must be a finite number");
@@ -102,7 +107,7 @@ int cmd_set(Session *s, const Stmt *st, Diag *d)
             if (near)
                 return diag_set(d, E_USAGE, &st->name_loc, "unknown setting %s; did you mean %s?", k, near);
             return diag_set(d, E_USAGE, &st->name_loc,
-                            "unknown setting %s (settings: eps, fd, digits, tol, lr, seed, maxcheck, "
+                            "unknown setting %s (settings: eps, fd, digits, tol, atol, lr, seed, maxcheck, "
                             "maxnodes, maxmem)", k);
         }
     }

@@ -270,8 +270,10 @@ out:
 
 /* ---- check -------------------------------------------------------------- */
 
+/* One check's verdict.  worst: the entry named (a tensor's worst), or
+ * NULL; atol < 0: check f (no absolute tolerance). */
 static void check_result(Session *s, const char *what, int pass, double got, double want,
-                         double tol, const char *detail)
+                         double tol, double atol, const char *worst, const char *detail)
 {
     if (!pass) s->failed_checks++;
     if (s->json) {
@@ -281,57 +283,94 @@ static void check_result(Session *s, const char *what, int pass, double got, dou
         report_fmt_json(tl, sizeof tl, tol);
         fputs("{\"check\": ", s->out);
         report_json_string(s->out, what);
-        fprintf(s->out, ", \"pass\": %s, \"got\": %s, \"want\": %s, \"tol\": %s}\n",
+        fprintf(s->out, ", \"pass\": %s, \"got\": %s, \"want\": %s, \"tol\": %s",
                 pass ? "true" : "false", g, w, tl);
+        if (atol >= 0) {
+            report_fmt_json(tl, sizeof tl, atol);
+            fprintf(s->out, ", \"atol\": %s", tl);
+        }
+        if (worst) {
+            fputs(", \"worst\": ", s->out);
+            report_json_string(s->out, worst);
+        }
+        fputs("}\n", s->out);
         return;
     }
     const char *on = s->color ? (pass ? "\033[1;32m" : "\033[1;31m") : "", *off = s->color ? "\033[0m" : "";
     report_text(s, "%s%s%s: check %s: %s", on, pass ? "PASS" : "FAIL", off, what, detail);
 }
 
+/* check a, b [tol [atol]]: every entry passes when |a − b| <= atol +
+ * tol·|b| (NumPy's allclose), written so that NaN fails. */
+static int check_values(Session *s, const Stmt *st, double tol, double atol, Diag *d)
+{
+    char what[300], detail[600];
+    Value a = { 0 }, b = { 0 };
+    int rc = eval_now(s, st->e[0], &a, d);
+    if (!rc) rc = eval_now(s, st->e[1], &b, d);
+    if (!rc && !shape_eq(a.shape, b.shape)) {
+        char sa[48], sb[48];
+        shape_str(a.shape, sa, sizeof sa);
+        shape_str(b.shape, sb, sizeof sb);
+        rc = diag_set(d, E_SHAPE, &st->loc, "check: shapes %s and %s differ", sa, sb);
+    }
+    if (rc) { value_free(&a); value_free(&b); return rc; }
+    /* the worst entry: the largest |a − b| against its bound (NaN worst of all) */
+    double ratio = -1;
+    long worst = 0;
+    int pass = 1;
+    for (long k = 0, n = shape_size(a.shape); k < n; k++) {
+        double x = a.data[k], y = b.data[k], diff = fabs(x - y), bound = atol + tol * fabs(y);
+        if (!(diff <= bound)) pass = 0;
+        double q = x == y ? 0 : isnan(diff) || isinf(diff) ? INFINITY : bound > 0 ? diff / bound : INFINITY;
+        if (q > ratio) { ratio = q; worst = k; }
+    }
+    double ga = a.data[worst], gb = b.data[worst];
+    char ta[140], tb[140], x[64], y[64], wa[180] = "", wb[180];
+    span_text(st->e[0], ta, sizeof ta);
+    span_text(st->e[1], tb, sizeof tb);
+    snprintf(what, sizeof what, "%s, %s", ta, tb);
+    report_fmt_value(x, sizeof x, ga, s->set.digits);
+    report_fmt_value(y, sizeof y, gb, s->set.digits);
+    if (a.shape.rank > 0) {
+        /* W[1,1]; (W + 1)[1,1] for an operator's result */
+        char pa[150], pb[150];
+        snprintf(pa, sizeof pa, st->e[0]->kind == AST_BIN || st->e[0]->kind == AST_NEG ? "(%s)" : "%s", ta);
+        snprintf(pb, sizeof pb, st->e[1]->kind == AST_BIN || st->e[1]->kind == AST_NEG ? "(%s)" : "%s", tb);
+        entry_name(wa, sizeof wa, pa, a.shape, worst);
+        entry_name(wb, sizeof wb, pb, b.shape, worst);
+    } else {
+        snprintf(wa, sizeof wa, "%s", ta);
+        snprintf(wb, sizeof wb, "%s", tb);
+    }
+    snprintf(detail, sizeof detail, "%s%s = %s, %s = %s (|a - b| %.1e, allowed atol + tol*|b| = %.1e)",
+             a.shape.rank > 0 ? "worst entry " : "", wa, x, wb, y, fabs(ga - gb),
+             atol + tol * fabs(gb));
+    check_result(s, what, pass, ga, gb, tol, atol, a.shape.rank > 0 ? wa : NULL, detail);
+    value_free(&a);
+    value_free(&b);
+    return E_OK;
+}
+
 int cmd_check(Session *s, const Stmt *st, Diag *d)
 {
     char what[300], detail[600];
-    double tol = s->set.tol;
-    if (st->nargs > 1)
-        return diag_set(d, E_USAGE, &st->args[1].loc, "check takes at most one tolerance");
-    if (st->nargs == 1) {
+    double tol = s->set.tol, atol = s->set.atol;
+    if (st->nargs > 2)
+        return diag_set(d, E_USAGE, &st->args[2].loc, "check takes at most two tolerances (tol, then atol)");
+    if (st->nargs >= 1) {
         if (arg_number(s, &st->args[0], &tol, d)) return d->kind;
         if (!(tol > 0)) return diag_set(d, E_USAGE, &st->args[0].loc, "the tolerance must be positive");
     }
-    if (st->ne == 2) {
-        /* check a, b [tol]: every entry within tol, relative */
-        Value a = { 0 }, b = { 0 };
-        int rc = eval_now(s, st->e[0], &a, d);
-        if (!rc) rc = eval_now(s, st->e[1], &b, d);
-        if (!rc && !shape_eq(a.shape, b.shape)) {
-            char sa[48], sb[48];
-            shape_str(a.shape, sa, sizeof sa);
-            shape_str(b.shape, sb, sizeof sb);
-            rc = diag_set(d, E_SHAPE, &st->loc, "check: shapes %s and %s differ", sa, sb);
-        }
-        if (rc) { value_free(&a); value_free(&b); return rc; }
-        double worst = 0, ga = a.data[0], gb = b.data[0];
-        int pass = 1;
-        for (long k = 0, n = shape_size(a.shape); k < n; k++) {
-            double x = a.data[k], y = b.data[k], err = fabs(x - y);
-            double rel = err == 0 ? 0 : err / fmax(fabs(x), fabs(y));
-            if (!(rel <= tol)) pass = 0;
-            if (!(rel <= worst)) { worst = rel; ga = x; gb = y; }
-        }
-        char ta[140], tb[140], x[64], y[64];
-        span_text(st->e[0], ta, sizeof ta);
-        span_text(st->e[1], tb, sizeof tb);
-        snprintf(what, sizeof what, "%s, %s", ta, tb);
-        report_fmt_value(x, sizeof x, ga, s->set.digits);
-        report_fmt_value(y, sizeof y, gb, s->set.digits);
-        snprintf(detail, sizeof detail, "%s = %s, %s = %s (relative difference %.1e, tol %g)",
-                 ta, x, tb, y, worst, tol);
-        check_result(s, what, pass, ga, gb, tol, detail);
-        value_free(&a);
-        value_free(&b);
-        return E_OK;
+    if (st->nargs == 2) {
+        if (st->ne != 2)
+            return diag_set(d, E_USAGE, &st->args[1].loc, "check f takes one tolerance (atol is for check a, b)");
+        if (arg_number(s, &st->args[1], &atol, d)) return d->kind;
+        if (!(atol >= 0) || !isfinite(atol))
+            return diag_set(d, E_USAGE, &st->args[1].loc, "atol must be zero or a positive number");
     }
+    if (st->ne == 2)
+        return check_values(s, st, tol, atol, d);
     /* check f: every partial of f against central differences */
     const Ast *target = st->e[0];
     int owned;
@@ -340,44 +379,68 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
     int rc = diff_target(s, target, what, "check f needs a scalar f without grad(...)",
                          DIFF_BACKWARD, &t, &owned, d);
     if (rc) return rc;
-    double *scratch;
+    double *scratch = NULL;
+    long *pick = NULL;
     scratch = xmalloc((size_t)t->nval * sizeof *scratch);
     Settings set = s->set;
     set.fd = FD_CENTRAL;
     set.tol = tol;
     FdCost cost = { 0 };
-    long n = 0, bad = 0;
-    double worst = 0, wbp = 0, wc = 0;
-    char worstname[96] = "";
+    /* past maxcheck entries over all parameters: the sample grad takes */
+    long total = 0, n = 0, bad = 0, gi = 0;
+    for (int l = 0; l < t->nleaves; l++)
+        if (tape_name(t, t->leaves[l])->kind == ENT_PARAM) total += tape_size(t, t->leaves[l]);
+    long want = total > s->set.maxcheck ? s->set.maxcheck : total;
+    if (want < total) {
+        pick = xmalloc((size_t)want * sizeof *pick);
+        numdiff_sample(total, want, s->set.seed, pick);
+    }
+    double worst = -1, wbp = 0, wc = 0, maxerr = 0;
+    char worstname[96] = "", worstwhy[200] = "";
     for (int l = 0; l < t->nleaves; l++) {
         int slot = t->leaves[l];
         Entry *e = tape_name(t, slot);
         if (e->kind != ENT_PARAM) continue;
-        for (long k = 0, m = tape_size(t, slot); k < m && k < s->set.maxcheck; k++) {
+        for (long k = 0, m = tape_size(t, slot); k < m; k++, gi++) {
+            if (pick && !(n < want && pick[n] == gi)) continue;
+            if (bp_interrupted) {
+                rc = diag_set(d, E_INTERRUPT, &st->loc, "interrupted");
+                goto out;
+            }
             FdResult r;
             double bp = tape_grad(t, slot)[k];
             numdiff_entry(t, slot, k, bp, &set, scratch, &r, &cost);
             n++;
             bad += r.disagree;
             double err = fabs(bp - r.central.value);
-            if (r.disagree || (err > worst && !worstname[0]) || err > worst) {
-                if (err > worst || r.disagree) {
-                    worst = err; wbp = bp; wc = r.central.value;
-                    entry_name(worstname, sizeof worstname, e->name, tape_shape(t, slot), k);
-                }
+            if (!isfinite(err)) err = INFINITY;
+            if (!r.disagree && err > maxerr) maxerr = err;
+            /* the worst: a disagreeing row first, then the largest error */
+            double score = (r.disagree ? 2 : 0) + (err == INFINITY ? 1 : err / (1 + err));
+            if (score > worst) {
+                worst = score; wbp = bp; wc = r.central.value;
+                entry_name(worstname, sizeof worstname, e->name, tape_shape(t, slot), k);
+                report_fd_why(worstwhy, sizeof worstwhy, &r);
             }
         }
     }
+    char sample[96] = "";
+    if (pick) snprintf(sample, sizeof sample, "; %ld of %ld entries checked, a random sample (set maxcheck)", n, total);
     if (n == 0)
         snprintf(detail, sizeof detail, "%s depends on no parameters", what);
     else if (bad == 0)
         snprintf(detail, sizeof detail, "%ld partial%s agree with central differences "
-                 "(max |bp - central| = %.1e, tol %g)", n, n == 1 ? "" : "s", worst, tol);
+                 "(max |bp - central| = %.1e, tol %g%s)", n, n == 1 ? "" : "s", maxerr, tol, sample);
+    else if (worstwhy[0])
+        snprintf(detail, sizeof detail, "%ld of %ld partials disagree with central differences "
+                 "(worst: %s, %.200s%s)", bad, n, worstname, worstwhy, sample);
     else
         snprintf(detail, sizeof detail, "%ld of %ld partials disagree with central differences "
-                 "(worst: %s, backprop %.6e, central %.6e)", bad, n, worstname, wbp, wc);
-    check_result(s, what, bad == 0, worst, 0, tol, detail);
+                 "(worst: %s, backprop %.6e, central %.6e%s)", bad, n, worstname, wbp, wc, sample);
+    check_result(s, what, bad == 0, bad ? fabs(wbp - wc) : maxerr, 0, tol, -1, bad ? worstname : NULL, detail);
+out:
     free(scratch);
+    free(pick);
     if (owned) tape_free(t);
     return rc;
 }

@@ -18,6 +18,9 @@ SCRIPT_TESTS = \
 	tests/scripts/err_sweep_second.bp \
 	tests/scripts/lang_basics.bp \
 	tests/scripts/lang_check.bp \
+	tests/scripts/lang_check_allclose.bp \
+	tests/scripts/lang_check_f_fail.bp \
+	tests/scripts/lang_check_json.bp \
 	tests/scripts/lang_complex_tensors.bp \
 	tests/scripts/lang_const.bp \
 	tests/scripts/lang_constructor_notes.bp \
@@ -25,10 +28,16 @@ SCRIPT_TESTS = \
 	tests/scripts/lang_fd_methods.bp \
 	tests/scripts/lang_functions.bp \
 	tests/scripts/lang_grad.bp \
+	tests/scripts/lang_grad_mark.bp \
+	tests/scripts/lang_grad_not_ok.bp \
+	tests/scripts/lang_grad_not_ok_json.bp \
 	tests/scripts/lang_json.bp \
 	tests/scripts/lang_live.bp \
 	tests/scripts/lang_maxcheck.bp \
+	tests/scripts/lang_maxcheck_all.bp \
 	tests/scripts/lang_more_functions.bp \
+	tests/scripts/lang_mse_target.bp \
+	tests/scripts/lang_pow_base0.bp \
 	tests/scripts/lang_print_show_vars.bp \
 	tests/scripts/lang_set.bp \
 	tests/scripts/lang_step.bp \
@@ -69,6 +78,9 @@ SCRIPT_FILES = \
 	tests/scripts/err_sweep_second.out \
 	tests/scripts/lang_basics.out \
 	tests/scripts/lang_check.out \
+	tests/scripts/lang_check_allclose.out \
+	tests/scripts/lang_check_f_fail.out \
+	tests/scripts/lang_check_json.out \
 	tests/scripts/lang_complex_tensors.out \
 	tests/scripts/lang_const.out \
 	tests/scripts/lang_constructor_notes.out \
@@ -76,10 +88,16 @@ SCRIPT_FILES = \
 	tests/scripts/lang_fd_methods.out \
 	tests/scripts/lang_functions.out \
 	tests/scripts/lang_grad.out \
+	tests/scripts/lang_grad_mark.out \
+	tests/scripts/lang_grad_not_ok.out \
+	tests/scripts/lang_grad_not_ok_json.out \
 	tests/scripts/lang_json.out \
 	tests/scripts/lang_live.out \
 	tests/scripts/lang_maxcheck.out \
+	tests/scripts/lang_maxcheck_all.out \
 	tests/scripts/lang_more_functions.out \
+	tests/scripts/lang_mse_target.out \
+	tests/scripts/lang_pow_base0.out \
 	tests/scripts/lang_print_show_vars.out \
 	tests/scripts/lang_set.out \
 	tests/scripts/lang_step.out \
@@ -115,6 +133,10 @@ SCRIPT_FILES = \
 	tests/scripts/err_check_second.code \
 	tests/scripts/err_sweep_second.code \
 	tests/scripts/lang_check.code \
+	tests/scripts/lang_check_allclose.code \
+	tests/scripts/lang_check_f_fail.code \
+	tests/scripts/lang_check_json.code \
+	tests/scripts/lang_grad_mark.code \
 	tests/scripts/lang_json.code \
 	tests/scripts/suggest_names.code \
 	tests/scripts/cli_bad_option.args \
@@ -126,6 +148,8 @@ SCRIPT_FILES = \
 	tests/scripts/cli_quiet.args \
 	tests/scripts/cli_stdin_error.args \
 	tests/scripts/cli_version.args \
+	tests/scripts/lang_check_json.args \
+	tests/scripts/lang_grad_not_ok_json.args \
 	tests/scripts/lang_json.args \
 	tests/scripts/load_quit_cli.args \
 	tests/scripts/cli_order.stdin \

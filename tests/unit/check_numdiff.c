@@ -114,8 +114,10 @@ START_TEST(test_step_as_stored)
 }
 END_TEST
 
-/* SPEC 4: a step outside the domain uses the one-sided difference on the
- * valid side. */
+/* SPEC 4 and issue 14: a step that leaves the domain on one side is shrunk
+ * until both sides fit, then 1000 times more, so that the edge is far away
+ * compared with h: at sqrt(1e-9), a one-sided step of 6e-6 gave 401 for
+ * the true 15811. */
 START_TEST(test_domain_edge)
 {
     Fx x = setup("w = 1e-9; f = sqrt(w)", "f", "w");
@@ -123,11 +125,16 @@ START_TEST(test_domain_edge)
     FdCost cost;
     run(&x, &r, &cost);
     ck_assert(!r.central.failed);
-    ck_assert_int_eq(r.central.one_sided, +1);
-    double p = 1e-9;
-    volatile double h = cbrt(DBL_EPSILON), pp = p + h;
-    TU_CLOSE(r.central.value, (sqrt(pp) - sqrt(p)) / (pp - p), 1e-13, 0);
-    ck_assert(isfinite(r.central.value) && r.central.value > 0);
+    ck_assert_int_eq(r.central.one_sided, 0);
+    double p = 1e-9, want = 0.5 / sqrt(p);
+    volatile double h = cbrt(DBL_EPSILON);
+    ck_assert(r.central.edge_h == h);
+    ck_assert_msg(r.central.h <= p / 1000, "h %g is not far inside the domain", r.central.h);
+    TU_CLOSE(r.central.value, want, 1e-7, 0);
+    ck_assert(!r.disagree);
+    /* a wrong value is still marked: the truncation estimate is small */
+    numdiff_entry(x.tape, x.slot, 0, want * (1 + 1e-3), &x.t->s->set, x.scratch, &r, &cost);
+    ck_assert(r.disagree);
     /* the forward difference only needs p + h */
     ck_assert_int_eq(r.forward.one_sided, 0);
     ck_assert(!r.forward.failed);
@@ -136,14 +143,23 @@ START_TEST(test_domain_edge)
     /* the other side: only p - h is valid */
     x = setup("w = -1e-9; f = sqrt(-w)", "f", "w");
     run(&x, &r, &cost);
-    ck_assert_int_eq(r.central.one_sided, -1);
-    p = -1e-9;
-    volatile double pm = p - h;
-    TU_CLOSE(r.central.value, (sqrt(-p) - sqrt(-pm)) / (p - pm), 1e-13, 0);
-    ck_assert(r.central.value < 0);
+    ck_assert_int_eq(r.central.one_sided, 0);
+    ck_assert(r.central.edge_h == h);
+    TU_CLOSE(r.central.value, -want, 1e-7, 0);
+    ck_assert(!r.disagree);
     /* forward falls back to the backward difference */
     ck_assert_int_eq(r.forward.one_sided, -1);
     ck_assert(!r.forward.failed && r.forward.value < 0);
+    teardown(&x);
+
+    /* the edge at p itself: no two-sided step fits, so the one-sided
+     * difference on the valid side with the first h */
+    x = setup("w = 0; f = w^1.5", "f", "w");
+    run(&x, &r, &cost);
+    ck_assert_int_eq(r.central.one_sided, +1);
+    ck_assert(r.central.edge_h == 0);
+    volatile double pp = 0 + h;
+    TU_CLOSE(r.central.value, pow(pp, 1.5) / pp, 1e-13, 0);
     teardown(&x);
 
     /* log at a point whose both steps are valid: no one-sided */
@@ -480,6 +496,204 @@ START_TEST(test_cost_line)
 }
 END_TEST
 
+/* ---- issue 14: never ok when not finite; T; kinks that are smooth; jumps;
+ * the complex step's own mark; the maxcheck sample ---------------------- */
+
+START_TEST(test_not_finite_never_ok)
+{
+    /* x^y at x < 0: dx^y/dy is NaN; the row names the node and the cause */
+    Fx x = setup("a = -2; b = 2; f = a^b", "f", "b");
+    FdResult r;
+    FdCost cost;
+    run(&x, &r, &cost);
+    ck_assert(isnan(x.bp));
+    ck_assert(r.disagree);
+    ck_assert_str_eq(r.why, "not differentiable here");
+    ck_assert_str_eq(r.cause, "x^y with x < 0");
+    ck_assert_ptr_nonnull(r.why_node);
+    teardown(&x);
+
+    /* sqrt(x^2) at 0: 0·inf */
+    x = setup("w = 0; f = sqrt(w^2)", "f", "w");
+    run(&x, &r, &cost);
+    ck_assert(r.disagree);
+    ck_assert_msg(strstr(r.cause, "0·∞") && strstr(r.cause, "sqrt at 0"), "%s", r.cause);
+    teardown(&x);
+
+    /* an infinite backprop against a finite estimate, with every method */
+    static const char *const fds[] = { "central", "forward", "ridders", "complex" };
+    for (int i = 0; i < 4; i++) {
+        char set[40];
+        x = setup("s = 0; f = sqrt(s)", "f", "s");
+        snprintf(set, sizeof set, "set fd %s", fds[i]);
+        tu_ok(x.t, set);
+        run(&x, &r, &cost);
+        ck_assert(isinf(x.bp));
+        ck_assert_msg(r.disagree, "%s: an infinite backprop is ok", fds[i]);
+        ck_assert_msg(r.why && strstr(r.cause, "sqrt at 0"), "%s", fds[i]);
+        teardown(&x);
+    }
+
+    /* the step lost: p + h == p */
+    x = setup("w = 2; f = w^2", "f", "w");
+    tu_ok(x.t, "set eps 1e-30");
+    run(&x, &r, &cost);
+    ck_assert(r.central.failed && r.forward.failed);
+    ck_assert(r.disagree);
+    ck_assert_msg(strncmp(r.why, "step lost", 9) == 0, "%s", r.why);
+    ck_assert_int_eq(cost.central + cost.forward, 0);   /* nothing ran */
+    teardown(&x);
+
+    /* overflow: exp(p + h) is past 1.8e308 */
+    x = setup("w = 709.78; f = exp(w)", "f", "w");
+    tu_ok(x.t, "set fd central");
+    run(&x, &r, &cost);
+    ck_assert(isfinite(x.bp));
+    ck_assert(r.disagree);
+    ck_assert_msg(strncmp(r.why, "overflow", 8) == 0, "%s", r.why);
+    teardown(&x);
+}
+END_TEST
+
+/* T: the truncation estimate from 2h keeps right rows from false alarms
+ * and still lets a wrong value show; its passes are counted. */
+START_TEST(test_mark_truncation)
+{
+    static const double ps[] = { 0, 0.001 };
+    for (int i = 0; i < 2; i++) {
+        char defs[64];
+        snprintf(defs, sizeof defs, "w = %g; f = w^3", ps[i]);
+        Fx x = setup(defs, "f", "w");
+        tu_ok(x.t, "set fd central");
+        FdResult r;
+        FdCost cost;
+        run(&x, &r, &cost);
+        double h = cbrt(DBL_EPSILON);
+        TU_CLOSE(r.central.value - x.bp, h * h, 1e-3, 0);   /* central's error is h² */
+        ck_assert(!r.disagree);
+        TU_CLOSE(r.trunc, h * h, 1e-3, 0);                  /* |4h² − h²|/3 */
+        ck_assert_int_eq(cost.central, 4);                  /* 2 more for 2h */
+        /* wrong by 1e-3 relative (or by 1e-9 at 0): still marked */
+        double wrong = x.bp == 0 ? 1e-9 : x.bp * (1 + 1e-3);
+        numdiff_entry(x.tape, x.slot, 0, wrong, &x.t->s->set, x.scratch, &r, &cost);
+        ck_assert(r.disagree);
+        teardown(&x);
+    }
+    /* a row that agrees at once does not pay for T */
+    Fx x = setup("w = 1; f = exp(w)", "f", "w");
+    tu_ok(x.t, "set fd central");
+    FdResult r;
+    FdCost cost;
+    run(&x, &r, &cost);
+    ck_assert(!r.disagree && r.trunc == 0);
+    ck_assert_int_eq(cost.central, 2);
+    teardown(&x);
+
+    /* f = 0 computed from numbers near 645: the floor is at their scale */
+    x = setup("z = [[645, 0]]; y = [[1, 0]]; f = cross_entropy(z, y)", "f", "z");
+    tu_ok(x.t, "set fd central");
+    double bp = tape_grad(x.tape, x.slot)[1];
+    ck_assert(bp > 0 && bp < 1e-270);
+    memset(&cost, 0, sizeof cost);
+    numdiff_entry(x.tape, x.slot, 1, bp, &x.t->s->set, x.scratch, &r, &cost);
+    ck_assert(r.central.value == 0);
+    ck_assert(!r.disagree);
+    numdiff_entry(x.tape, x.slot, 1, 1e-3, &x.t->s->set, x.scratch, &r, &cost);
+    ck_assert(r.disagree);                                  /* a real error still shows */
+    teardown(&x);
+}
+END_TEST
+
+/* After the retries, equal one-sided slopes mean f is smooth there; a
+ * value that steps is a jump, never a kink. */
+START_TEST(test_smooth_kink_and_jump)
+{
+    Fx x = setup("w = 0; f = w*abs(w)", "f", "w");
+    FdResult r;
+    FdCost cost;
+    run(&x, &r, &cost);
+    ck_assert(r.central.flipped);
+    ck_assert(!r.central.kink && !r.central.jump);
+    ck_assert(!r.disagree);
+    numdiff_entry(x.tape, x.slot, 0, 0.01, &x.t->s->set, x.scratch, &r, &cost);
+    ck_assert(r.disagree);
+    teardown(&x);
+
+    x = setup("r = 1; f = (abs(r) <= 1)*r^2/2 + (abs(r) > 1)*(abs(r) - 0.5)", "f", "r");
+    run(&x, &r, &cost);
+    ck_assert(x.bp == 1);
+    ck_assert(!r.central.kink && !r.central.jump);
+    ck_assert(!r.disagree);
+    teardown(&x);
+
+    x = setup("w = 0; f = (w >= 0) + 0*w", "f", "w");
+    run(&x, &r, &cost);
+    ck_assert(r.central.jump);
+    ck_assert(!r.central.kink);
+    ck_assert(r.central.fminus == 0 && r.central.fplus == 1);
+    teardown(&x);
+
+    /* relu stays a kink: slopes 0 and 3 */
+    x = setup("w = 0; f = relu(w) * 3", "f", "w");
+    run(&x, &r, &cost);
+    ck_assert(r.central.kink && !r.central.jump);
+    teardown(&x);
+}
+END_TEST
+
+/* The complex step's mark catches a wrong value (its tolerance is tol,
+ * relative: 1e-6, not a loose one). */
+START_TEST(test_complex_step_mismatch)
+{
+    Fx x = setup("w = 0.7; f = sin(w) * exp(w)", "f", "w");
+    tu_ok(x.t, "set fd complex");
+    FdResult r;
+    FdCost cost;
+    double want = (cos(0.7) + sin(0.7)) * exp(0.7);
+    run(&x, &r, &cost);
+    ck_assert(!r.disagree);
+    static const double rel[] = { 1e-5, 0.5, -0.9 };
+    for (int i = 0; i < 3; i++) {
+        numdiff_entry(x.tape, x.slot, 0, want * (1 + rel[i]), &x.t->s->set, x.scratch, &r, &cost);
+        ck_assert_msg(r.disagree, "backprop off by %g is not marked", rel[i]);
+    }
+    numdiff_entry(x.tape, x.slot, 0, want * (1 + 1e-9), &x.t->s->set, x.scratch, &r, &cost);
+    ck_assert(!r.disagree);
+    teardown(&x);
+}
+END_TEST
+
+/* The maxcheck sample: m distinct indices in order, the same for the same
+ * seed, different for another, every index reachable. */
+START_TEST(test_sample)
+{
+    long a[50], b[50], c[50];
+    numdiff_sample(1000, 50, 42, a);
+    numdiff_sample(1000, 50, 42, b);
+    numdiff_sample(1000, 50, 7, c);
+    int same = 1, diff = 0;
+    for (int i = 0; i < 50; i++) {
+        ck_assert(a[i] >= 0 && a[i] < 1000);
+        if (i) ck_assert(a[i] > a[i - 1]);
+        same &= a[i] == b[i];
+        diff |= a[i] != c[i];
+    }
+    ck_assert(same && diff);
+    long all[10];
+    numdiff_sample(10, 10, 1, all);                  /* m = n: every index */
+    for (int i = 0; i < 10; i++) ck_assert_int_eq(all[i], i);
+    /* roughly uniform: over many seeds, each of 10 indices picked ~ 3/10 */
+    int hits[10] = { 0 };
+    for (unsigned long long sd = 0; sd < 2000; sd++) {
+        long p[3];
+        numdiff_sample(10, 3, sd, p);
+        for (int i = 0; i < 3; i++) hits[p[i]]++;
+    }
+    for (int i = 0; i < 10; i++)
+        ck_assert_msg(hits[i] > 500 && hits[i] < 700, "index %d picked %d times of 2000", i, hits[i]);
+}
+END_TEST
+
 static Suite *numdiff_suite(void)
 {
     Suite *s = suite_create("numdiff");
@@ -501,6 +715,11 @@ static Suite *numdiff_suite(void)
     tc = tcase_create("mark");
     tcase_add_test(tc, test_disagree_marked);
     tcase_add_test(tc, test_disagree_formula);
+    tcase_add_test(tc, test_not_finite_never_ok);
+    tcase_add_test(tc, test_mark_truncation);
+    tcase_add_test(tc, test_smooth_kink_and_jump);
+    tcase_add_test(tc, test_complex_step_mismatch);
+    tcase_add_test(tc, test_sample);
     suite_add_tcase(s, tc);
     return s;
 }
