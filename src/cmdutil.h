@@ -21,7 +21,7 @@ int span_text(const Ast *e, char *buf, size_t n);
 /* "w", "b[2]", "W[0,1]": entry k of a value of shape sh named name. */
 void entry_name(char *buf, size_t n, const char *name, Shape sh, long k);
 
-/* The commands in settings.c, files.c, teach.c and train.c. */
+/* The commands in settings.c, files.c, teach.c, train.c and diff.c. */
 int cmd_set(Session *s, const Stmt *st, Diag *d);
 int cmd_save(Session *s, const Stmt *st, Diag *d);
 int cmd_trace(Session *s, const Stmt *st, Diag *d);
@@ -29,5 +29,7 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d);
 int cmd_check(Session *s, const Stmt *st, Diag *d);
 int cmd_step(Session *s, const Stmt *st, Diag *d);
 int cmd_train(Session *s, const Stmt *st, Diag *d);
+/* diff.c */
+int cmd_diff(Session *s, const Stmt *st, Diag *d);
 
 #endif

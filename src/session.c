@@ -18,6 +18,7 @@ void settings_default(Settings *set)
     set->maxcheck = 200;
     set->maxnodes = 10000000;
     set->maxmem = 2048;
+    set->format = 0;
 }
 
 Session *session_new(void)
@@ -239,7 +240,7 @@ void session_adopt(Session *s, Source *src)
 
 /* Sorted (checked by the unit tests): binary search. */
 static const char *const reserved_words[] = {
-    "check", "clear", "const", "cross_entropy", "delete", "dot", "exit",
+    "check", "clear", "const", "cross_entropy", "delete", "diff", "dot", "exit",
     "grad", "graph", "help", "load", "load_csv", "mean", "mse", "ones",
     "outer", "pow", "print", "quit", "randn", "save", "set", "show",
     "softmax", "step", "sum", "sweep", "trace", "train", "transpose", "vars",

@@ -7,7 +7,8 @@ UNIT_TESTS = \
 	tests/unit/check_eval \
 	tests/unit/check_backprop \
 	tests/unit/check_tensor \
-	tests/unit/check_numdiff
+	tests/unit/check_numdiff \
+	tests/unit/check_expr
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -39,3 +40,7 @@ tests_unit_check_tensor_LDADD = $(UNIT_LDADD)
 tests_unit_check_numdiff_SOURCES = tests/unit/check_numdiff.c $(UNIT_COMMON)
 tests_unit_check_numdiff_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_numdiff_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_expr_SOURCES = tests/unit/check_expr.c $(UNIT_COMMON)
+tests_unit_check_expr_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_expr_LDADD = $(UNIT_LDADD)
