@@ -175,7 +175,7 @@ static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
 %token GRAD "grad" TRACE "trace" GRAPH "graph" DOT "dot" SWEEP "sweep"
 %token STEP "step" TRAIN "train" CHECK "check" PRINT "print" SHOW "show"
 %token VARS "vars" DELETE "delete" CLEAR "clear" LOAD "load" SAVE "save"
-%token SET "set" HELP "help" QUIT "quit" EXIT "exit" CONST "const" WRT "wrt"
+%token SET "set" HELP "help" QUIT "quit" EXIT "exit" CONST "const" DIFF "diff" WRT "wrt"
 %token INVALID "invalid token"
 
 %nonassoc '<' '>' LE GE EQ NE
@@ -289,6 +289,11 @@ stmt:
   | CONST '=' expr               { reserved(ctx, &@1, "const"); YYABORT; }
   | CONST ":=" expr              { reserved(ctx, &@1, "const"); YYABORT; }
   | CONST opeq expr              { reserved(ctx, &@1, "const"); YYABORT; }
+  | DIFF expr                   { $$ = command(ctx, ST_DIFF, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
+  | DIFF expr WRT NAME opt_args {   /* diff f wrt x [latex] */
+        NameVec nv = names_push(ctx, (NameVec){0}, $4, @4);
+        $$ = command(ctx, ST_DIFF, @$, $2, 1, nv, $5);
+    }
   | HELP                        { $$ = stmt(ctx, ST_HELP, @$); }
   | HELP word                   { $$ = stmt(ctx, ST_HELP, @$); $$->name = $2; $$->name_loc = @2; }
   | QUIT                        { $$ = stmt(ctx, ST_QUIT, @$); }
@@ -354,7 +359,7 @@ cmdword:
   | SHOW { $$ = "show"; } | VARS { $$ = "vars"; } | DELETE { $$ = "delete"; }
   | CLEAR { $$ = "clear"; } | LOAD { $$ = "load"; } | SAVE { $$ = "save"; }
   | SET { $$ = "set"; } | HELP { $$ = "help"; } | QUIT { $$ = "quit"; }
-  | EXIT { $$ = "exit"; } | WRT { $$ = "wrt"; }
+  | EXIT { $$ = "exit"; } | DIFF { $$ = "diff"; } | WRT { $$ = "wrt"; }
   ;
 
 print_items:

@@ -61,6 +61,7 @@ typedef enum {
     ST_LOAD, ST_SAVE,
     ST_SET,         /* set [name [args]] */
     ST_HELP,        /* help [name] */
+    ST_DIFF,        /* diff e[0] wrt names[0] [latex|text] */
     ST_QUIT
 } StmtKind;
 

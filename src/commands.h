@@ -34,6 +34,8 @@ int cmd_check(Session *s, const Stmt *st, Diag *d);    /* a failed check: E_OK, 
                                                           in s->failed_checks */
 int cmd_step(Session *s, const Stmt *st, Diag *d);
 int cmd_train(Session *s, const Stmt *st, Diag *d);
+/* diff.c */
+int cmd_diff(Session *s, const Stmt *st, Diag *d);     /* diff f wrt x [latex] */
 
 /* The driver's old names (it is run.h's now), kept for main.c, repl.c
  * and the unit tests until they say run_text and run_file. */

@@ -9,11 +9,11 @@
 const char *const help_commands[] = {
     "grad", "trace", "graph", "dot", "sweep", "step", "train", "check",
     "print", "show", "vars", "delete", "clear", "load", "save", "set",
-    "help", "quit", "exit", "const", "wrt", NULL
+    "help", "quit", "exit", "const", "diff", "wrt", NULL
 };
 
 const char *const help_settings[] = {
-    "eps", "fd", "digits", "tol", "atol", "lr", "seed", "maxcheck", "maxnodes", "maxmem", NULL
+    "eps", "fd", "digits", "tol", "atol", "lr", "seed", "maxcheck", "maxnodes", "maxmem", "format", NULL
 };
 
 static const char overview[] =
@@ -36,6 +36,7 @@ static const char overview[] =
 "  trace f               the backward pass step by step (the chain rule)\n"
 "  graph f   dot f [\"file.dot|svg|png\"]    the graph, in the terminal / Graphviz\n"
 "  sweep f wrt w         finite-difference error against the step size\n"
+"  diff f wrt x [latex]  the derivative df/dx written as a formula (or LaTeX)\n"
 "  step f [wrt p] [lr]   one gradient-descent step; train f [wrt p] [lr [steps]]\n"
 "  check a, b [tol [atol]]  PASS/FAIL; check f: every partial against central\n"
 "  print e, \"text\"  show name  vars  delete a, b  clear  load/save \"f.bp\"\n"
@@ -44,7 +45,8 @@ static const char overview[] =
 "Operators: < <= > >= == !=   + -   * / @   unary -   ^ (right-assoc)\n";
 /* then the functions of the op list (overview_functions), then: */
 static const char overview_tail[] =
-"Settings:  eps fd digits tol atol lr seed maxcheck maxnodes maxmem (help set)\n"
+"Settings:  eps fd digits tol atol lr seed maxcheck maxnodes maxmem format\n"
+"           (help set)\n"
 "Topics: help grad, help trace, help tensors, help fd, help set, help syntax.\n";
 
 typedef struct Topic { const char *name; const char *text; } Topic;
@@ -87,6 +89,15 @@ static const Topic topics[] = {
 "steps eps = 1e-1 ... 1e-15 (h = eps*max(1,|w|), made exactly representable),\n"
 "as a table and a log-log plot: truncation error falls as eps shrinks, then\n"
 "round-off error rises.  Rows where w + h == w say \"step lost\".\n" },
+{ "diff",
+"diff f wrt x [latex|text]: df/dx written as a formula in bp's syntax, so it\n"
+"pastes back (df/dw = x*(1 - tanh(w*x + b)^2)), or in LaTeX for slides\n"
+"(latex, or set format latex).  Simplified: no *1, +0, 0*, ^1, -(-x);\n"
+"numbers folded.  A part used twice is named once (where t = ...); other\n"
+"formulas appear by name.  x is a scalar parameter or const; f a scalar\n"
+"formula of scalars (+ - * / ^, functions of one number, min, max,\n"
+"comparisons); tensors and grad(...) inside f are refused.  A long line\n"
+"breaks after an operator, so it still pastes back as one statement.\n" },
 { "step",
 "step f [wrt p, q] [lr]: one gradient-descent update of every non-const\n"
 "parameter of f (or those listed), all at once: p := p - lr*df/dp.\n"
@@ -138,7 +149,8 @@ static const Topic topics[] = {
 "                    parameters together (a seeded sample; default 200)\n"
 "set maxnodes N      the most nodes one graph may have (default 10000000)\n"
 "set maxmem MIB      the most memory for the names' values, and for one\n"
-"                    graph's values and gradients (default 2048 MiB)\n" },
+"                    graph's values and gradients (default 2048 MiB)\n"
+"set format text|latex  how diff writes a derivative (default text)\n" },
 { "syntax",
 "Statements end at a newline or ;.  A newline does not end a statement when\n"
 "a ( or [ is open, or the line ends with a binary operator, =, :=, +=, ,\n"

@@ -19,6 +19,7 @@ void settings_default(Settings *set)
     set->maxcheck = 200;
     set->maxnodes = 10000000;
     set->maxmem = 2048;
+    set->format = 0;
 }
 
 Session *session_new(void)
@@ -241,7 +242,7 @@ void session_adopt(Session *s, Source *src)
 /* The command words, sorted for binary search (the built-in functions
  * come from the op list, through op_lookup_function). */
 static const char *const reserved_words[] = {
-    "check", "clear", "const", "delete", "dot", "exit", "grad", "graph",
+    "check", "clear", "const", "delete", "diff", "dot", "exit", "grad", "graph",
     "help", "load", "print", "quit", "save", "set", "show", "step", "sweep",
     "trace", "train", "vars", "wrt",
 };

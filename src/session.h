@@ -54,6 +54,7 @@ typedef struct Settings {
     /* limits (issue: hostile input must get an error, not exhaust memory) */
     long maxnodes;           /* slots in one tape */
     long maxmem;             /* MiB: for the session's values, and for one tape's */
+    int format;              /* diff's output: 0 bp syntax, 1 LaTeX (set format) */
 } Settings;
 
 typedef struct Session {

@@ -29,6 +29,7 @@ static void show_settings(Session *s)
     report_text(s, "maxcheck  %d", t->maxcheck);
     report_text(s, "maxnodes  %ld", t->maxnodes);
     report_text(s, "maxmem    %ld    (MiB)", t->maxmem);
+    report_text(s, "format    %s", t->format ? "latex" : "text");
 }
 
 int cmd_set(Session *s, const Stmt *st, Diag *d)
@@ -65,6 +66,10 @@ int cmd_set(Session *s, const Stmt *st, Diag *d)
         else if (!(v > 0) || !isfinite(v))
             return diag_set(d, E_USAGE, &a->loc, "eps must be auto or a positive step");
         else t.eps = v;
+    } else if (strcmp(k, "format") == 0) {
+        if (a->is_word && strcmp(a->word, "latex") == 0) t.format = 1;
+        else if (a->is_word && strcmp(a->word, "text") == 0) t.format = 0;
+        else return diag_set(d, E_USAGE, &a->loc, "format is text (bp syntax) or latex (how diff writes)");
     } else {
         if (arg_number(s, a, &v, d)) return d->kind;
         if (strcmp(k, "digits") == 0) {
@@ -108,7 +113,7 @@ int cmd_set(Session *s, const Stmt *st, Diag *d)
                 return diag_set(d, E_USAGE, &st->name_loc, "unknown setting %s; did you mean %s?", k, near);
             return diag_set(d, E_USAGE, &st->name_loc,
                             "unknown setting %s (settings: eps, fd, digits, tol, atol, lr, seed, maxcheck, "
-                            "maxnodes, maxmem)", k);
+                            "maxnodes, maxmem, format)", k);
         }
     }
     s->set = t;

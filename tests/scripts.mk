@@ -14,6 +14,19 @@ SCRIPT_TESTS = \
 	tests/scripts/cli_stop.bp \
 	tests/scripts/cli_stop_syntax.bp \
 	tests/scripts/cli_version.bp \
+	tests/scripts/diff_basic.bp \
+	tests/scripts/diff_err_format.bp \
+	tests/scripts/diff_err_gradof.bp \
+	tests/scripts/diff_err_no_wrt.bp \
+	tests/scripts/diff_err_reserved.bp \
+	tests/scripts/diff_err_tensor.bp \
+	tests/scripts/diff_err_tensor_inside.bp \
+	tests/scripts/diff_err_unknown.bp \
+	tests/scripts/diff_err_word.bp \
+	tests/scripts/diff_err_wrt_formula.bp \
+	tests/scripts/diff_err_wrt_unknown.bp \
+	tests/scripts/diff_json.bp \
+	tests/scripts/diff_latex.bp \
 	tests/scripts/err_check_second.bp \
 	tests/scripts/err_sweep_second.bp \
 	tests/scripts/lang_basics.bp \
@@ -74,6 +87,19 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stop.out \
 	tests/scripts/cli_stop_syntax.out \
 	tests/scripts/cli_version.out \
+	tests/scripts/diff_basic.out \
+	tests/scripts/diff_err_format.out \
+	tests/scripts/diff_err_gradof.out \
+	tests/scripts/diff_err_no_wrt.out \
+	tests/scripts/diff_err_reserved.out \
+	tests/scripts/diff_err_tensor.out \
+	tests/scripts/diff_err_tensor_inside.out \
+	tests/scripts/diff_err_unknown.out \
+	tests/scripts/diff_err_word.out \
+	tests/scripts/diff_err_wrt_formula.out \
+	tests/scripts/diff_err_wrt_unknown.out \
+	tests/scripts/diff_json.out \
+	tests/scripts/diff_latex.out \
 	tests/scripts/err_check_second.out \
 	tests/scripts/err_sweep_second.out \
 	tests/scripts/lang_basics.out \
@@ -115,6 +141,16 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stdin_error.err \
 	tests/scripts/cli_stop.err \
 	tests/scripts/cli_stop_syntax.err \
+	tests/scripts/diff_err_format.err \
+	tests/scripts/diff_err_gradof.err \
+	tests/scripts/diff_err_no_wrt.err \
+	tests/scripts/diff_err_reserved.err \
+	tests/scripts/diff_err_tensor.err \
+	tests/scripts/diff_err_tensor_inside.err \
+	tests/scripts/diff_err_unknown.err \
+	tests/scripts/diff_err_word.err \
+	tests/scripts/diff_err_wrt_formula.err \
+	tests/scripts/diff_err_wrt_unknown.err \
 	tests/scripts/err_check_second.err \
 	tests/scripts/err_sweep_second.err \
 	tests/scripts/lang_functions.err \
@@ -130,6 +166,16 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stdin_error.code \
 	tests/scripts/cli_stop.code \
 	tests/scripts/cli_stop_syntax.code \
+	tests/scripts/diff_err_format.code \
+	tests/scripts/diff_err_gradof.code \
+	tests/scripts/diff_err_no_wrt.code \
+	tests/scripts/diff_err_reserved.code \
+	tests/scripts/diff_err_tensor.code \
+	tests/scripts/diff_err_tensor_inside.code \
+	tests/scripts/diff_err_unknown.code \
+	tests/scripts/diff_err_word.code \
+	tests/scripts/diff_err_wrt_formula.code \
+	tests/scripts/diff_err_wrt_unknown.code \
 	tests/scripts/err_check_second.code \
 	tests/scripts/err_sweep_second.code \
 	tests/scripts/lang_check.code \
@@ -148,6 +194,7 @@ SCRIPT_FILES = \
 	tests/scripts/cli_quiet.args \
 	tests/scripts/cli_stdin_error.args \
 	tests/scripts/cli_version.args \
+	tests/scripts/diff_json.args \
 	tests/scripts/lang_check_json.args \
 	tests/scripts/lang_grad_not_ok_json.args \
 	tests/scripts/lang_json.args \

@@ -9,7 +9,8 @@ UNIT_TESTS = \
 	tests/unit/check_tensor \
 	tests/unit/check_numdiff \
 	tests/unit/check_draw \
-	tests/unit/check_gemm
+	tests/unit/check_gemm \
+	tests/unit/check_expr
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -50,3 +51,7 @@ tests_unit_check_draw_LDADD = $(UNIT_LDADD)
 tests_unit_check_gemm_SOURCES = tests/unit/check_gemm.c $(UNIT_COMMON)
 tests_unit_check_gemm_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_gemm_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_expr_SOURCES = tests/unit/check_expr.c $(UNIT_COMMON)
+tests_unit_check_expr_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_expr_LDADD = $(UNIT_LDADD)
