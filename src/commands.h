@@ -12,7 +12,6 @@
 
 #include "session.h"
 #include "diag.h"
-#include "run.h"
 
 /* commands.c */
 int cmd_expr(Session *s, const Stmt *st, Diag *d);     /* expr: print it, keep it as ans */
@@ -36,17 +35,5 @@ int cmd_step(Session *s, const Stmt *st, Diag *d);
 int cmd_train(Session *s, const Stmt *st, Diag *d);
 /* diff.c */
 int cmd_diff(Session *s, const Stmt *st, Diag *d);     /* diff f wrt x [latex] */
-
-/* The driver's old names (it is run.h's now), kept for main.c, repl.c
- * and the unit tests until they say run_text and run_file. */
-static inline int cmd_run_text(Session *s, const char *name, const char *text, size_t len,
-                               int first_line, int allow_incomplete)
-{
-    return run_text(s, name, text, len, first_line, allow_incomplete);
-}
-static inline int cmd_run_file(Session *s, const char *path, const Loc *from)
-{
-    return run_file(s, path, from);
-}
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
+#include "run.h"
 #include "repl.h"
 #include "report.h"
 #include "session.h"
@@ -69,7 +70,7 @@ static int run_stdin(Session *s)
         k = fread(buf + len, 1, cap - len, stdin);
         len += k;
     } while (k > 0);
-    int rc = cmd_run_text(s, "<stdin>", buf, len, 1, 0);
+    int rc = run_text(s, "<stdin>", buf, len, 1, 0);
     free(buf);
     return rc;
 }
@@ -182,7 +183,7 @@ int main(int argc, char **argv)
     while (!failed && !s->quit &&
            (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         if (c == 'e') {
-            failed = cmd_run_text(s, "-e", optarg, strlen(optarg), 1, 0);
+            failed = run_text(s, "-e", optarg, strlen(optarg), 1, 0);
         } else if (c == 1 && strcmp(optarg, "-") == 0) {
             failed = run_stdin(s);
         } else if (c == 1) {
@@ -196,7 +197,7 @@ int main(int argc, char **argv)
                 session_free(s);
                 return leave(EXIT_CMDLINE, 0);
             }
-            failed = cmd_run_file(s, optarg, NULL);
+            failed = run_file(s, optarg, NULL);
         }
     }
 

@@ -21,6 +21,7 @@
 #include <readline/history.h>
 #include "repl.h"
 #include "commands.h"
+#include "run.h"
 #include "help.h"
 #include "report.h"
 #include "ops.h"
@@ -103,7 +104,7 @@ static int feed(Session *s, Pending *p, const char *line, size_t n, int *failed)
     if (open_after(line, n, &p->depth))
         return 1;               /* surely incomplete: no need to parse yet */
     bp_interrupted = 0;         /* a Ctrl-C that stopped the last statement is spent */
-    int rc = cmd_run_text(s, "<stdin>", p->buf, p->len, p->first_line, 1);
+    int rc = run_text(s, "<stdin>", p->buf, p->len, p->first_line, 1);
     if (rc == S_INCOMPLETE)
         return 1;
     if (rc && !*failed) *failed = rc;
@@ -369,7 +370,7 @@ static int plain_loop(Session *s, int prompts)
         if (s->quit) break;
     }
     if (more && !s->quit) {   /* the input ended inside a statement */
-        int rc = cmd_run_text(s, "<stdin>", pend.buf, pend.len, pend.first_line, 0);
+        int rc = run_text(s, "<stdin>", pend.buf, pend.len, pend.first_line, 0);
         if (!failed) failed = rc ? rc : E_SYNTAX;
     }
     free(line);

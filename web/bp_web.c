@@ -2,7 +2,7 @@
  *
  * The page (web/term.js) does the line editing; it hands over one line at
  * a time to web_line, which runs the same statement loop as the REPL's
- * plain loop: the line joins the pending text, cmd_run_text parses it with
+ * plain loop: the line joins the pending text, run_text parses it with
  * allow_incomplete, and E_INCOMPLETE means "show the continuation prompt
  * and read on".  Output goes to stdout/stderr as in the terminal; the page
  * receives the bytes (web/pre.js).
@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "commands.h"
+#include "run.h"
 #include "help.h"
 #include "session.h"
 #include "xalloc.h"
@@ -161,7 +162,7 @@ int web_line(const char *line)
     web_last_yield = web_last_check = emscripten_get_now();
     web_calls = 0;
     web_every = 1;
-    int rc = cmd_run_text(web_sess, "<stdin>", pend, pend_len, pend_first, 1);
+    int rc = run_text(web_sess, "<stdin>", pend, pend_len, pend_first, 1);
     web_flag_value = 0;
     fflush(stdout);
     fflush(stderr);

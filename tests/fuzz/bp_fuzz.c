@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "run.h"
 #include "session.h"
 
 extern volatile sig_atomic_t bp_interrupted;
@@ -77,13 +78,13 @@ static void run_repl(Session *s, const char *text, size_t len)
         p += n;
         line++;
         bp_interrupted = 0;
-        if (cmd_run_text(s, "<stdin>", pend, plen, first, 1) == E_INCOMPLETE)
+        if (run_text(s, "<stdin>", pend, plen, first, 1) == S_INCOMPLETE)
             continue;
         plen = 0;
         first = line;
     }
     if (plen && !s->quit)
-        cmd_run_text(s, "<stdin>", pend, plen, first, 0);
+        run_text(s, "<stdin>", pend, plen, first, 0);
     free(pend);
 }
 
@@ -104,14 +105,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s->out = devnull;
     s->err = devnull;
     bp_interrupted = 0;
-    cmd_run_text(s, "<limits>", SESSION_LIMITS, sizeof SESSION_LIMITS - 1, 1, 0);
+    run_text(s, "<limits>", SESSION_LIMITS, sizeof SESSION_LIMITS - 1, 1, 0);
     s->json = starts_with(data, size, "#!json");
 
     if (starts_with(data, size, "#!repl")) {
         if (size > MAX_REPL_INPUT) { session_free(s); return -1; }
         run_repl(s, (const char *)data, size);
     } else {
-        cmd_run_text(s, "<fuzz>", (const char *)data, size, 1, 0);
+        run_text(s, "<fuzz>", (const char *)data, size, 1, 0);
     }
 
     /* Differentiate and show the last names defined (a deleted name is
@@ -124,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char cmd[300];
         int n = snprintf(cmd, sizeof cmd, "grad %s\nshow %s\n", e->name, e->name);
         if (n > 0 && (size_t)n < sizeof cmd)
-            cmd_run_text(s, "<fuzz-grad>", cmd, (size_t)n, 1, 0);
+            run_text(s, "<fuzz-grad>", cmd, (size_t)n, 1, 0);
     }
     session_free(s);
     return 0;

@@ -419,7 +419,7 @@ START_TEST(test_deep_chain)
     for (int i = 0; i < N; i++)
         len += (size_t)sprintf(text + len, "x%d = x%d * 1.000001\n", i + 1, i);
     Tu *t = tu_new();
-    ck_assert_int_eq(cmd_run_text(t->s, "chain", text, len, 1, 0), E_OK);
+    ck_assert_int_eq(run_text(t->s, "chain", text, len, 1, 0), E_OK);
     free(text);
     char last[32];
     snprintf(last, sizeof last, "x%d", N);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
+#include "run.h"
 #include "draw.h"
 #include "plot.h"
 #include "session.h"
@@ -40,7 +41,7 @@ static char *release(Session *s)
 /* Run text in s, then compile `target`, run it forward and backward. */
 static Tape *tape_of(Session *s, const char *text, const char *target)
 {
-    int rc = cmd_run_text(s, "t", text, strlen(text), 1, 0);
+    int rc = run_text(s, "t", text, strlen(text), 1, 0);
     ck_assert_int_eq(rc, E_OK);
     Diag d = { 0 };
     Entry *e = session_find(s, target);

@@ -627,14 +627,14 @@ START_TEST(test_incomplete)
         src_free(p.src);
     }
 
-    /* cmd_run_text: with allow_incomplete nothing runs; without, the
+    /* run_text: with allow_incomplete nothing runs; without, the
      * complete statements run and the end is a syntax error. */
     Tu *t = tu_new();
     const char *text = "a = 1\nb = (2 +";
-    ck_assert_int_eq(cmd_run_text(t->s, "t", text, strlen(text), 1, 1), S_INCOMPLETE);
+    ck_assert_int_eq(run_text(t->s, "t", text, strlen(text), 1, 1), S_INCOMPLETE);
     ck_assert(session_find(t->s, "a") == NULL || session_find(t->s, "a")->kind == ENT_UNDEF);
     ck_assert_str_eq(tu_err(t), "");
-    ck_assert_int_eq(cmd_run_text(t->s, "t", text, strlen(text), 1, 0), E_SYNTAX);
+    ck_assert_int_eq(run_text(t->s, "t", text, strlen(text), 1, 0), E_SYNTAX);
     ck_assert_int_eq(tu_entry(t, "a")->kind, ENT_PARAM);
     ck_assert_msg(strstr(tu_err(t), "t:2:") != NULL, "stderr: %s", tu_err(t));
     tu_free(t);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
+#include "run.h"
 
 static void open_streams(Tu *t)
 {
@@ -48,7 +49,7 @@ void tu_free(Tu *t)
 
 int tu_run(Tu *t, const char *text)
 {
-    return cmd_run_text(t->s, "t", text, strlen(text), 1, 0);
+    return run_text(t->s, "t", text, strlen(text), 1, 0);
 }
 
 static char *vfmt(const char *fmt, va_list ap)

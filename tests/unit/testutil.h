@@ -11,6 +11,7 @@
 #include <check.h>
 #include "session.h"
 #include "commands.h"
+#include "run.h"
 
 typedef struct Tu {
     Session *s;
@@ -23,7 +24,7 @@ typedef struct Tu {
 Tu *tu_new(void);
 void tu_free(Tu *t);
 
-/* Run text (source name "t", first line 1) and return cmd_run_text's
+/* Run text (source name "t", first line 1) and return run_text's
  * status (E_OK or an ErrKind). */
 int tu_run(Tu *t, const char *text);
 /* The same, printf-style. */
