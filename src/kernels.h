@@ -30,6 +30,17 @@ KERNEL(mse)
 KERNEL(xent)
 KERNEL(index)
 KERNEL(stack)
+/* kernels_reduce.c */
+KERNEL(sum_axis)
+KERNEL(mean_axis)
+KERNEL(amax)
+KERNEL(amin)
+KERNEL(logsumexp)
+KERNEL(argmax)
+KERNEL(log_softmax)
+KERNEL(one_hot)
+KERNEL(reshape)
+KERNEL(xent_idx)
 #undef KERNEL
 
 /* Complex step, element-wise: t->im of slot i from its inputs' values
@@ -49,5 +60,11 @@ const char *k_outer_shape(struct Tape *t, int i, const char *name);
 const char *k_pair_reduce_shape(struct Tape *t, int i, const char *name);
 const char *k_index_shape(struct Tape *t, int i, const char *name);
 const char *k_stack_shape(struct Tape *t, int i, const char *name);
+/* kernels_reduce.c: b holds the axis (-1: all entries), one_hot's k,
+ * reshape's columns (0: a vector); xent_idx checks the class indices' shape. */
+const char *k_axis_shape(struct Tape *t, int i, const char *name);
+const char *k_one_hot_shape(struct Tape *t, int i, const char *name);
+const char *k_reshape_shape(struct Tape *t, int i, const char *name);
+const char *k_xent_idx_shape(struct Tape *t, int i, const char *name);
 
 #endif

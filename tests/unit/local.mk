@@ -8,6 +8,7 @@ UNIT_TESTS = \
 	tests/unit/check_backprop \
 	tests/unit/check_tensor \
 	tests/unit/check_numdiff \
+	tests/unit/check_reduce \
 	tests/unit/check_draw
 
 check_PROGRAMS += $(UNIT_TESTS)
@@ -40,6 +41,10 @@ tests_unit_check_tensor_LDADD = $(UNIT_LDADD)
 tests_unit_check_numdiff_SOURCES = tests/unit/check_numdiff.c $(UNIT_COMMON)
 tests_unit_check_numdiff_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_numdiff_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_reduce_SOURCES = tests/unit/check_reduce.c $(UNIT_COMMON)
+tests_unit_check_reduce_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_reduce_LDADD = $(UNIT_LDADD)
 
 # The drawing suite does not use testutil.
 tests_unit_check_draw_SOURCES = tests/unit/check_draw.c
