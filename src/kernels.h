@@ -52,6 +52,11 @@ const char *k_elem_im(struct Tape *t, int i, const OpInfo *o);
  * of the value arena from the unperturbed pass)? */
 int k_branch_flipped(const struct Tape *t, int i, const OpInfo *o, const double *saved);
 
+/* Kinks of max(X), min(X), argmax (kernels_reduce.c): does some group of
+ * slot i have another set of winners (entries equal to its extreme) with
+ * the current values than with `saved`? */
+int k_ties_flipped(const struct Tape *t, int i, const double *saved);
+
 const char *k_matmul_shape(struct Tape *t, int i, const char *name);
 const char *k_reduce_shape(struct Tape *t, int i, const char *name);
 const char *k_transpose_shape(struct Tape *t, int i, const char *name);

@@ -271,8 +271,9 @@ void k_log_softmax_im(Tape *t, int i)
 
 /* ---- class indices: one_hot and cross_entropy's y --------------------- */
 
-/* Is v a class index below k?  NULL, or why not in t->errbuf (`what`
- * names the function, `where` the entry: "entry 2", "row 2" or ""). */
+/* Is v (a `kind` of function `what`) a class index below k?  NULL, or
+ * why not in t->errbuf, naming where it is (`unit` at, "row 2") when there
+ * are n > 1 of them. */
 static const char *class_err(Tape *t, const char *what, const char *kind, double v, long k,
                              const char *unit, long at, long n)
 {
@@ -398,4 +399,33 @@ void k_reshape_bwd(Tape *t, int i)
 void k_reshape_im(Tape *t, int i)
 {
     memcpy(IM(t, i), IM(t, t->a[i]), (size_t)tape_size(t, i) * sizeof(double));
+}
+
+/* ---- kinks of max, min and argmax --------------------------------------
+ * Where two entries tie for the extreme, the reduction is not
+ * differentiable: a finite difference whose points have other winners
+ * than the unperturbed pass straddles that kink (numdiff.c then shrinks
+ * the step and reports one-sided slopes). */
+
+static double group_extreme(const double *x, Groups q, long g, int sign)
+{
+    double m = x[AT(q, g, 0)];
+    for (long j = 1; j < q.len; j++) {
+        double v = x[AT(q, g, j)];
+        if (sign > 0 ? v > m : v < m) m = v;
+    }
+    return m;
+}
+
+int k_ties_flipped(const Tape *t, int i, const double *saved)
+{
+    Groups q = groups_of(t, i);
+    int sign = t->op[i] == OP_AMIN ? -1 : 1;
+    const double *x = X(t, t->a[i]), *x0 = saved + t->off[t->a[i]];
+    for (long g = 0; g < q.n; g++) {
+        double m = group_extreme(x, q, g, sign), m0 = group_extreme(x0, q, g, sign);
+        for (long j = 0; j < q.len; j++)
+            if ((x[AT(q, g, j)] == m) != (x0[AT(q, g, j)] == m0)) return 1;
+    }
+    return 0;
 }

@@ -18,6 +18,8 @@
  *                             p_c complex step (a block in ops.c)
  *             KINK(p)         ELEM(p) and p_k, the branch (kink) test
  *             CMP(p)          a comparison: p_f, p_c, derivative 0
+ *             KERNEL_KINK(p, s)  KERNEL(p, s) whose winner can change (max(X),
+ *                             argmax): the kink test is k_ties_flipped
  *             KERNEL(p, s)    tensor kernels k_p_fwd, k_p_bwd, k_p_im and
  *                             the shape rule k_s_shape (kernels.c)
  *   deriv   the local derivative, for help and trace
@@ -100,16 +102,16 @@ OP(SUM_AXIS,  "sum",  NULL, 1, OPF_KERNEL | OPF_FORM | OPF_AXIS, KERNEL(sum_axis
 OP(MEAN_AXIS, "mean", NULL, 1, OPF_KERNEL | OPF_FORM | OPF_AXIS, KERNEL(mean_axis, axis),
    "1/n for each of the n entries of its column or row",
    "mean(X, axis) or mean(X, axis=K): of each column (axis 0) or row (axis 1)", NULL)
-OP(AMAX,      "max",  NULL, 1, OPF_KERNEL | OPF_FORM | OPF_AXIS, KERNEL(amax, axis),
+OP(AMAX,      "max",  NULL, 1, OPF_KERNEL | OPF_FORM | OPF_AXIS, KERNEL_KINK(amax, axis),
    "1 to the largest entry (1/k to each of a k-way tie)",
    "max(X) or max(X, axis=K): the largest (of each column/row); k tied: 1/k each", NULL)
-OP(AMIN,      "min",  NULL, 1, OPF_KERNEL | OPF_FORM | OPF_AXIS, KERNEL(amin, axis),
+OP(AMIN,      "min",  NULL, 1, OPF_KERNEL | OPF_FORM | OPF_AXIS, KERNEL_KINK(amin, axis),
    "1 to the smallest entry (1/k to each of a k-way tie)",
    "min(X) or min(X, axis=K): the smallest (of each column/row); k tied: 1/k each", NULL)
 OP(LOGSUMEXP, "logsumexp", "logsumexp", 1, OPF_KERNEL | OPF_AXIS, KERNEL(logsumexp, axis),
    "softmax(x) over the entries reduced",
    "logsumexp(X[, axis]): log(sum(exp(X))), all entries or along an axis; stable", NULL)
-OP(ARGMAX,    "argmax", "argmax", 1, OPF_KERNEL | OPF_AXIS, KERNEL(argmax, axis),
+OP(ARGMAX,    "argmax", "argmax", 1, OPF_KERNEL | OPF_AXIS, KERNEL_KINK(argmax, axis),
    "0: an index has no gradient",
    "argmax(X[, axis]): the index of the largest entry (the first of a tie); no grad", NULL)
 OP(LOG_SOFTMAX, "log_softmax", "log_softmax", 1, OPF_KERNEL, KERNEL(log_softmax, same),

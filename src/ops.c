@@ -235,6 +235,8 @@ COMPARISON(eq, ==) COMPARISON(ne, !=)
 #define CMP(p) .fwd = p##_f, .bwd = cmp_b, .cfwd = p##_c, .branch = cmp_k
 #define KERNEL(p, s) .kfwd = k_##p##_fwd, .kbwd = k_##p##_bwd, .kim = k_##p##_im, \
                      .kshape = k_##s##_shape
+/* .branch only marks it: k_branch_flipped asks k_ties_flipped for kernels */
+#define KERNEL_KINK(p, s) KERNEL(p, s), .branch = cmp_k
 
 /* tape.h keeps a slot's op in an unsigned char. */
 _Static_assert(OP_COUNT <= 256, "too many operations for Tape.op");

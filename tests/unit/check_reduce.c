@@ -91,6 +91,12 @@ START_TEST(test_sum_mean_axis)
     value_is(t, "sum([1, 2, 3], 0)", &v6, 1, 0);      /* a vector: axis 0 is all of it */
     value_is(t, "sum(X[0] + X[1], axis=0)", &all, 1, 0);
     value_is(t, "mean([1, 2, 3], axis=0)", (double[]){ 2 }, 1, 0);
+    /* the keyword is told by the '=' after the name: a name axis is a
+     * positional argument, and axis = 1 a definition, as before */
+    tu_ok(t, "axis = 1");
+    value_is(t, "sum(X, axis)", r, 2, 1);
+    value_is(t, "sum(X, axis = 0)", c, 3, 1);
+    value_is(t, "sum(X, axis=axis)", r, 2, 1);
 
     /* d/dX sum(sum(X, 0) * u) = u in every row; of mean: u / rows */
     tu_ok(t, "L0 = sum(sum(X, 0) * u); L1 = sum(sum(X, axis=1) * v); "
@@ -139,6 +145,27 @@ START_TEST(test_max_min)
     double half[6] = { 0, 0.5, 0.5, 1, 0, 0 };
     for (int k = 0; k < 6; k++) TU_CLOSE(g.data[k], half[k], 1e-15, 0);
     value_free(&g);
+    /* at a tie the finite difference sees the kink (k_ties_flipped): one-
+     * sided slopes 0 and 1, and backprop's 1/3 between them is no mismatch */
+    tu_ok(t, "TM = max(T)");
+    Diag d = { 0 };
+    Tape *tape = compile_entry(t->s, tu_entry(t, "TM"), &d);
+    ck_assert_msg(tape != NULL, "%s", d.msg);
+    const char *msg;
+    int bad;
+    ck_assert_int_eq(eval_forward(tape, 0, &bad, &msg), E_OK);
+    double *scratch = malloc((size_t)tape->nval * sizeof *scratch);
+    FdResult r;
+    FdCost cost = { 0 };
+    numdiff_entry(tape, tape_slot_of(tape, tu_entry(t, "T")), 1, 1.0 / 3, &t->s->set, scratch,
+                  &r, &cost);
+    ck_assert(r.central.kink);
+    ck_assert(fmin(r.central.left, r.central.right) == 0 && fmax(r.central.left, r.central.right) == 1);
+    ck_assert(!r.disagree);
+    /* away from the tie: no kink */
+    numdiff_entry(tape, tape_slot_of(tape, tu_entry(t, "T")), 0, 0, &t->s->set, scratch, &r, &cost);
+    ck_assert(!r.central.kink && !r.disagree);
+    free(scratch);
     tu_ok(t, "a2 = 7; b2 = 7");
     TU_CLOSE(tu_num(t, "grad(max(a2, b2), a2)"), 0.5, 0, 0);   /* the scalar rule agrees */
     tu_free(t);
