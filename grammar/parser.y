@@ -184,9 +184,9 @@ static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
 %precedence UMINUS
 %right '^'
 
-%type <ast> expr primary postfix index
+%type <ast> expr primary postfix index call_arg
 %type <stmt> stmt
-%type <exprs> exprs opt_exprs print_items indices
+%type <exprs> exprs print_items indices call_args opt_call_args
 %type <names> names opt_wrt
 %type <args> opt_args args set_args
 %type <arg> arg set_arg
@@ -372,9 +372,26 @@ exprs:
   | exprs ',' expr  { $$ = $1; VEC_PUSH(ctx, $$, $3); }
   ;
 
-opt_exprs:
-    %empty          { $$ = (ExprVec){0}; }
-  | exprs
+/* A call's arguments: expressions, or keywords NAME '=' expr (axis=0),
+ * told apart by the token after NAME (SPEC section 6).  Which keywords a
+ * function takes, and where, is the compiler's to check. */
+opt_call_args:
+    %empty                      { $$ = (ExprVec){0}; }
+  | call_args
+  ;
+
+call_args:
+    call_arg                    { $$ = (ExprVec){0}; VEC_PUSH(ctx, $$, $1); }
+  | call_args ',' call_arg      { $$ = $1; VEC_PUSH(ctx, $$, $3); }
+  ;
+
+call_arg:
+    expr
+  | NAME '=' expr {
+        $$ = node(ctx, AST_KWARG, @$, 1);
+        $$->name = $1;
+        $$->kid[0] = $3;
+    }
   ;
 
 expr:
@@ -430,7 +447,7 @@ primary:
         $$->kid = $2.v;
         $$->nkids = $2.n;
     }
-  | NAME '(' opt_exprs ')' {
+  | NAME '(' opt_call_args ')' {
         $$ = node(ctx, AST_CALL, @$, 0);
         $$->name = $1;
         $$->kid = $3.v;

@@ -31,8 +31,9 @@ typedef enum {
     AST_STR,     /* "text" (print, file names) */
     AST_LIST,    /* [kid[0], kid[1], ...] */
     AST_INDEX,   /* kid[0][kid[1], ...]; each index an expression or a slice */
-    AST_SLICE    /* lo:hi inside an index; op bit 1: lo given, bit 2: hi
+    AST_SLICE,   /* lo:hi inside an index; op bit 1: lo given, bit 2: hi
                     given; the given ones are the kids, in order */
+    AST_KWARG    /* name=kid[0], a keyword argument of a call (axis=0) */
 } AstKind;
 
 typedef struct Ast {

@@ -167,10 +167,16 @@ static int check_calls(Session *s, const Ast *body, Diag *d)
     while (n > 0 && !rc) {
         const Ast *a = stack[--n];
         if (a->kind == AST_CALL) {
-            int arity = -1;
-            if (op_lookup_function(a->name, &arity) < 0) {
+            int arity = -1, op = op_lookup_function(a->name, &arity), nkw = 0, nin;
+            char msg[300];
+            if (op < 0) {
                 Entry *e = session_find(s, a->name);
                 arity = e && e->kind == ENT_FUNC ? e->nparams : -1;
+            } else if (arity >= 0) {   /* optional and keyword arguments: ops.c */
+                for (int k = 0; k < a->nkids; k++) nkw += a->kid[k]->kind == AST_KWARG;
+                if (op_call_form(op, a->nkids - nkw, nkw, &nin, msg, sizeof msg) < 0)
+                    rc = diag_set(d, E_ARITY, &a->loc, "%s", msg);
+                arity = -1;
             }
             if (arity >= 0 && arity != a->nkids)
                 rc = diag_set(d, E_ARITY, &a->loc, "%s takes %d argument%s, not %d", a->name,

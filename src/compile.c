@@ -76,6 +76,7 @@ typedef struct Frame {
     int state;           /* kids compiled so far */
     int base;            /* value stack height when the frame started */
     int fn;              /* AST_CALL: OpCode, or -1 for a user function */
+    int nin;             /* AST_CALL: how many arguments are inputs (slots) */
     Entry *func;
     struct Env *callenv; /* the parameters of the call being expanded here */
 } Frame;
@@ -391,6 +392,117 @@ static int compile_constructor(Compiler *c, const Frame *f, int op)
     return slot;
 }
 
+/* A built-in call's arguments (f->node): which op they choose (into
+ * f->fn, sum(X, 0) choosing sum's axis form) and how many are inputs,
+ * or -1.  A keyword must be axis=, and the last argument. */
+static int call_form(Compiler *c, Frame *f)
+{
+    const Ast *a = f->node;
+    int nkw = 0, nin;
+    char msg[300];
+    for (int k = 0; k < a->nkids; k++) {
+        const Ast *kw = a->kid[k];
+        if (kw->kind != AST_KWARG) continue;
+        if (strcmp(kw->name, "axis") != 0) {
+            snprintf(msg, sizeof msg, "unknown keyword %s: the one keyword is axis (sum(X, axis=0))",
+                     kw->name);
+            return fail_at(c, kw, f->owner, E_USAGE, msg);
+        }
+        if (k != a->nkids - 1)
+            return fail_at(c, kw, f->owner, E_USAGE, "axis=K must be the last argument");
+        nkw++;
+    }
+    int op = op_call_form(f->fn, a->nkids - nkw, nkw, &nin, msg, sizeof msg);
+    if (op < 0) return fail_at(c, a, f->owner, E_ARITY, msg);
+    f->fn = op;
+    return nin;
+}
+
+/* A whole number argument (an axis, a count) now; -1 with the error at e. */
+static int whole_arg(Compiler *c, const Frame *f, const Ast *e, const char *what, double *v)
+{
+    if (e->kind == AST_KWARG) e = e->kid[0];
+    if (const_eval(c, f, e, v)) return -1;
+    if (*v != floor(*v) || fabs(*v) > 1e15) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "%s: %s must be a whole number, not %g", f->node->name, what, *v);
+        return fail_at(c, e, f->owner, E_USAGE, msg);
+    }
+    return 0;
+}
+
+/* Emit a built-in call whose inputs are the slots in[] (f->fn from
+ * call_form): the numbers after them (an axis, one_hot's k, reshape's
+ * shape) are read now and checked against the input's shape. */
+static int emit_call(Compiler *c, const Frame *f, const int *in)
+{
+    const Ast *a = f->node;
+    int op = f->fn;
+    const OpInfo *o = &op_info[op];
+    Shape s = tape_shape(c->t, in[0]);
+    char msg[300], sh[48], sh2[48];
+    shape_str(s, sh, sizeof sh);
+    if (op == OP_XENT) {
+        /* a target of class indices, one per row, instead of rows */
+        Shape y = tape_shape(c->t, in[1]);
+        if ((s.rank == 2 && y.rank == 1) || (s.rank == 1 && y.rank == 0)) op = OP_XENT_IDX;
+    }
+    if (o->flags & OPF_AXIS) {
+        double v = -1;
+        if (a->nkids > 1) {
+            if (whole_arg(c, f, a->kid[1], "the axis", &v)) return -1;
+            if (v < -s.rank || v >= s.rank) {
+                snprintf(msg, sizeof msg, "%s: axis %g is out of range for %s%s", a->name, v,
+                         s.rank ? "shape " : "a ", sh);
+                if (s.rank)
+                    snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " (axes 0%s, or -1 from the end)",
+                             s.rank == 2 ? " and 1" : "");
+                return fail_at(c, a->kid[1], f->owner, E_SHAPE, msg);
+            }
+            if (v < 0) v += s.rank;
+            if (s.rank == 1) v = -1;   /* a vector's axis 0 is all of it */
+        }
+        return emit(c, op, in[0], (int)v, a, f->owner, NULL);
+    }
+    if (o->flags & OPF_COUNT) {
+        double d[2] = { 0, 0 };
+        int nd = a->nkids - 1;
+        for (int k = 0; k < nd; k++) {
+            if (whole_arg(c, f, a->kid[1 + k], op == OP_ONE_HOT ? "k" : "a dimension", &d[k]))
+                return -1;
+            if (d[k] < 1) {
+                snprintf(msg, sizeof msg, "%s: %s must be at least 1, not %g", a->name,
+                         op == OP_ONE_HOT ? "the number of classes k" : "a dimension", d[k]);
+                return fail_at(c, a->kid[1 + k], f->owner, E_SHAPE, msg);
+            }
+        }
+        Shape out;
+        const char *err;
+        if (op == OP_ONE_HOT) {
+            if (s.rank == 2) {
+                snprintf(msg, sizeof msg, "one_hot takes a vector of class indices, not shape %s", sh);
+                return fail_at(c, a->kid[0], f->owner, E_SHAPE, msg);
+            }
+            err = shape_check(s.rank ? (double)s.d[0] : d[0], d[0], s.rank + 1,
+                              (double)c->s->set.maxmem * 1048576, &out);
+        } else {
+            err = shape_check(d[0], d[1], nd, (double)c->s->set.maxmem * 1048576, &out);
+            if (!err && shape_size(out) != shape_size(s)) {
+                shape_str(out, sh2, sizeof sh2);
+                snprintf(msg, sizeof msg, "reshape: shape %s has %ld entries, shape %s has %ld",
+                         sh, shape_size(s), sh2, shape_size(out));
+                return fail_at(c, a, f->owner, E_SHAPE, msg);
+            }
+        }
+        if (err || d[0] > 2147483647 || d[1] > 2147483647) {
+            snprintf(msg, sizeof msg, "%s: %s", a->name, err ? err : "too many entries");
+            return fail_at(c, a, f->owner, E_SHAPE, msg);
+        }
+        return emit(c, op, in[0], op == OP_ONE_HOT ? (int)d[0] : (int)d[1], a, f->owner, NULL);
+    }
+    return emit(c, op, in[0], o->arity == 2 ? in[1] : -1, a, f->owner, NULL);
+}
+
 /* x[i, a:b]: resolve the indices (numbers now) against x's shape. */
 static int compile_index(Compiler *c, const Frame *f, int base)
 {
@@ -476,9 +588,11 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts 
 
         case AST_STR:
         case AST_SLICE:
+        case AST_KWARG:
             fail_at(&c, a, f->owner, E_USAGE,
                     a->kind == AST_STR ? "a string is not a value"
-                                       : "a slice (a:b) only goes inside [ ]");
+                    : a->kind == AST_SLICE ? "a slice (a:b) only goes inside [ ]"
+                    : "a keyword argument (axis=K) only goes in a call of a function that takes it");
             ok = 0;
             continue;
 
@@ -605,7 +719,10 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts 
                     f->func = e;
                     arity = e->nparams;
                 }
-                if (arity != a->nkids) {
+                if (f->fn >= 0) {
+                    f->nin = call_form(&c, f);
+                    if (f->nin < 0) { ok = 0; continue; }
+                } else if (arity != a->nkids) {
                     char msg[300];
                     snprintf(msg, sizeof msg, "%s takes %d argument%s, not %d", a->name,
                              arity, arity == 1 ? "" : "s", a->nkids);
@@ -613,6 +730,7 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts 
                     ok = 0;
                     continue;
                 }
+                if (f->fn < 0) f->nin = a->nkids;
                 f->base = nv;
             }
             /* then compile the arguments, like any operator */
@@ -621,7 +739,8 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts 
         case AST_BIN:
         case AST_LIST:
         case AST_INDEX: {
-            int nkids = a->kind == AST_INDEX ? 1 : a->nkids;   /* indices: numbers, later */
+            /* indices, an axis, one_hot's k: numbers, later */
+            int nkids = a->kind == AST_INDEX ? 1 : a->kind == AST_CALL ? f->nin : a->nkids;
             if (f->state < nkids) {
                 if (f->state == 0) f->base = nv;
                 const Ast *kid = a->kid[f->state++];
@@ -643,8 +762,7 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts 
                 result = emit(&c, OP_STACK, t->nargs, a->nkids, a, f->owner, NULL);
                 t->nargs += a->nkids;
             } else if (!f->func) {
-                int ar = op_info[f->fn].arity;
-                result = emit(&c, f->fn, vs[nv - ar], ar == 2 ? vs[nv - 1] : -1, a, f->owner, NULL);
+                result = emit_call(&c, f, vs + f->base);
             } else if (f->state == a->nkids) {
                 /* Expand the user function: its body with params bound. */
                 Entry *fn = f->func;

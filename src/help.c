@@ -123,8 +123,14 @@ static const Topic topics[] = {
 "the dot product; dot(u, v) too); outer(u, v) is u v^T.  sum, mean (all\n"
 "entries), transpose, softmax (last axis), mse(pred, target) (mean of squared\n"
 "differences), cross_entropy(logits, target) (softmax + log loss per row,\n"
-"mean over rows).  grad shows a tensor parameter entry by entry; past set\n"
-"maxcheck entries (over all parameters) it checks a reproducible sample.\n" },
+"mean over rows; target: rows, or a vector of class indices, one per row).\n"
+"Reductions take an axis, as NumPy's: sum(X, 0) or sum(X, axis=0) (each\n"
+"column), mean(X, 1) (each row); max(X), min(X) of all entries, max(X, axis=0)\n"
+"(the axis of max and min is always axis=K: max(X, 0) is element-wise);\n"
+"logsumexp(X[, axis]), argmax(X[, axis]) (an index: no gradient).  A tie of\n"
+"k entries in max/min sends 1/k of the gradient to each.  log_softmax(X),\n"
+"one_hot(labels, k), reshape(X, r[, c]).  grad shows a tensor parameter entry\n"
+"by entry; past set maxcheck entries (over all parameters) it checks a sample.\n" },
 { "fd",
 "The estimates beside backprop (set fd LIST):\n"
 "  central   (f(p+h) - f(p-h)) / (p+h - (p-h)),  h = cbrt(u)*max(1,|p|)\n"
@@ -283,6 +289,11 @@ int help_show(Session *s, const char *topic, const Loc *loc, Diag *d)
     if (op >= 0) {
         report_text(s, "%s", op_info[op].help);
         report_text(s, "  derivative: %s", op_info[op].deriv);
+        for (int i = 0; i < OP_COUNT; i++)   /* its other forms: sum(X, axis) */
+            if ((op_info[i].flags & OPF_FORM) && strcmp(op_info[i].name, topic) == 0) {
+                report_text(s, "%s", op_info[i].help);
+                report_text(s, "  derivative: %s", op_info[i].deriv);
+            }
         if (op_info[op].fwd) {
             /* an example, computed by the rule itself */
             double a = op == OP_LOG || op == OP_SQRT ? 2 : 0.5, b = 3, y;

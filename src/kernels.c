@@ -648,6 +648,7 @@ void k_stack_im(Tape *t, int i)
 
 int k_branch_flipped(const Tape *t, int i, const OpInfo *o, const double *saved)
 {
+    if (o->kfwd) return k_ties_flipped(t, i, saved);   /* max(X), argmax: kernels_reduce.c */
     int bin = o->arity == 2;
     Bcast B = bcast(t, i, bin);
     const double *x = X(t, t->a[i]), *x0 = saved + t->off[t->a[i]];

@@ -30,6 +30,17 @@ KERNEL(mse)
 KERNEL(xent)
 KERNEL(index)
 KERNEL(stack)
+/* kernels_reduce.c */
+KERNEL(sum_axis)
+KERNEL(mean_axis)
+KERNEL(amax)
+KERNEL(amin)
+KERNEL(logsumexp)
+KERNEL(argmax)
+KERNEL(log_softmax)
+KERNEL(one_hot)
+KERNEL(reshape)
+KERNEL(xent_idx)
 #undef KERNEL
 
 /* Complex step, element-wise: t->im of slot i from its inputs' values
@@ -41,6 +52,11 @@ const char *k_elem_im(struct Tape *t, int i, const OpInfo *o);
  * of the value arena from the unperturbed pass)? */
 int k_branch_flipped(const struct Tape *t, int i, const OpInfo *o, const double *saved);
 
+/* Kinks of max(X), min(X), argmax (kernels_reduce.c): does some group of
+ * slot i have another set of winners (entries equal to its extreme) with
+ * the current values than with `saved`? */
+int k_ties_flipped(const struct Tape *t, int i, const double *saved);
+
 const char *k_matmul_shape(struct Tape *t, int i, const char *name);
 const char *k_reduce_shape(struct Tape *t, int i, const char *name);
 const char *k_transpose_shape(struct Tape *t, int i, const char *name);
@@ -49,5 +65,11 @@ const char *k_outer_shape(struct Tape *t, int i, const char *name);
 const char *k_pair_reduce_shape(struct Tape *t, int i, const char *name);
 const char *k_index_shape(struct Tape *t, int i, const char *name);
 const char *k_stack_shape(struct Tape *t, int i, const char *name);
+/* kernels_reduce.c: b holds the axis (-1: all entries), one_hot's k,
+ * reshape's columns (0: a vector); xent_idx checks the class indices' shape. */
+const char *k_axis_shape(struct Tape *t, int i, const char *name);
+const char *k_one_hot_shape(struct Tape *t, int i, const char *name);
+const char *k_reshape_shape(struct Tape *t, int i, const char *name);
+const char *k_xent_idx_shape(struct Tape *t, int i, const char *name);
 
 #endif

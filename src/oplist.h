@@ -18,6 +18,8 @@
  *                             p_c complex step (a block in ops.c)
  *             KINK(p)         ELEM(p) and p_k, the branch (kink) test
  *             CMP(p)          a comparison: p_f, p_c, derivative 0
+ *             KERNEL_KINK(p, s)  KERNEL(p, s) whose winner can change (max(X),
+ *                             argmax): the kink test is k_ties_flipped
  *             KERNEL(p, s)    tensor kernels k_p_fwd, k_p_bwd, k_p_im and
  *                             the shape rule k_s_shape (kernels.c)
  *   deriv   the local derivative, for help and trace
@@ -90,6 +92,40 @@ OP(XENT,      "cross_entropy", "cross_entropy", 2, OPF_KERNEL | OPF_REDUCE, KERN
    "cross_entropy(logits, target): softmax + log loss per row, mean over rows", NULL)
 OP(INDEX,     "[]",  NULL, 1, OPF_KERNEL | OPF_NODE, KERNEL(index, index), "1 at the entries taken", "", NULL)   /* x[i, a:b] */
 OP(STACK,     "[,]", NULL, 0, OPF_KERNEL | OPF_NODE, KERNEL(stack, stack), "1 to each element", "", NULL)    /* [a, b, c] */
+
+/* reductions along an axis and their friends (kernels_reduce.c).  A row
+ * with OPF_FORM is another form of the function its name says (sum(X, 0)
+ * beside sum(x)), chosen when the call is compiled (ops.c, op_call_form). */
+OP(SUM_AXIS,  "sum",  NULL, 1, OPF_KERNEL | OPF_FORM | OPF_AXIS, KERNEL(sum_axis, axis),
+   "1 for every entry of its column (axis 0) or row (axis 1)",
+   "sum(X, axis) or sum(X, axis=K): 0 sums each column, 1 each row (NumPy's axes)", NULL)
+OP(MEAN_AXIS, "mean", NULL, 1, OPF_KERNEL | OPF_FORM | OPF_AXIS, KERNEL(mean_axis, axis),
+   "1/n for each of the n entries of its column or row",
+   "mean(X, axis) or mean(X, axis=K): of each column (axis 0) or row (axis 1)", NULL)
+OP(AMAX,      "max",  NULL, 1, OPF_KERNEL | OPF_FORM | OPF_AXIS, KERNEL_KINK(amax, axis),
+   "1 to the largest entry (1/k to each of a k-way tie)",
+   "max(X) or max(X, axis=K): the largest (of each column/row); k tied: 1/k each", NULL)
+OP(AMIN,      "min",  NULL, 1, OPF_KERNEL | OPF_FORM | OPF_AXIS, KERNEL_KINK(amin, axis),
+   "1 to the smallest entry (1/k to each of a k-way tie)",
+   "min(X) or min(X, axis=K): the smallest (of each column/row); k tied: 1/k each", NULL)
+OP(LOGSUMEXP, "logsumexp", "logsumexp", 1, OPF_KERNEL | OPF_AXIS, KERNEL(logsumexp, axis),
+   "softmax(x) over the entries reduced",
+   "logsumexp(X[, axis]): log(sum(exp(X))), all entries or along an axis; stable", NULL)
+OP(ARGMAX,    "argmax", "argmax", 1, OPF_KERNEL | OPF_AXIS, KERNEL_KINK(argmax, axis),
+   "0: an index has no gradient",
+   "argmax(X[, axis]): the index of the largest entry (the first of a tie); no grad", NULL)
+OP(LOG_SOFTMAX, "log_softmax", "log_softmax", 1, OPF_KERNEL, KERNEL(log_softmax, same),
+   "g - softmax(x) sum(g) per row",
+   "log_softmax(X): X - logsumexp(X) along the last axis (each row), stable", NULL)
+OP(ONE_HOT,   "one_hot", "one_hot", 1, OPF_KERNEL | OPF_COUNT, KERNEL(one_hot, one_hot),
+   "0: labels are indices, no gradient",
+   "one_hot(labels, k): class indices 0..k-1 as rows of k entries, 1 at the label", NULL)
+OP(RESHAPE,   "reshape", "reshape", 1, OPF_KERNEL | OPF_COUNT | OPF_COUNT2, KERNEL(reshape, reshape),
+   "the gradient, reshaped back",
+   "reshape(X, r[, c]): the same entries, row-major, as a vector (r) or matrix (r,c)", NULL)
+OP(XENT_IDX,  "cross_entropy", NULL, 2, OPF_KERNEL | OPF_FORM | OPF_REDUCE, KERNEL(xent_idx, xent_idx),
+   "(softmax(z) - one_hot(y)) / rows; 0 for y",
+   "cross_entropy(logits, y), y class indices (one per row): mean of lse(z) - z[y]", NULL)
 
 /* constructors: values made when the graph is compiled (constant slots) */
 OP(ZEROS,    "zeros",    "zeros",    -1, OPF_CTOR, NONE, "0 (a constant)",

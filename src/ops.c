@@ -13,6 +13,7 @@
  * section 4).  Tensor operations' rules are kernels (kernels.c). */
 #include <complex.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ops.h"
@@ -234,6 +235,8 @@ COMPARISON(eq, ==) COMPARISON(ne, !=)
 #define CMP(p) .fwd = p##_f, .bwd = cmp_b, .cfwd = p##_c, .branch = cmp_k
 #define KERNEL(p, s) .kfwd = k_##p##_fwd, .kbwd = k_##p##_bwd, .kim = k_##p##_im, \
                      .kshape = k_##s##_shape
+/* .branch only marks it: k_branch_flipped asks k_ties_flipped for kernels */
+#define KERNEL_KINK(p, s) KERNEL(p, s), .branch = cmp_k
 
 /* tape.h keeps a slot's op in an unsigned char. */
 _Static_assert(OP_COUNT <= 256, "too many operations for Tape.op");
@@ -248,7 +251,8 @@ const OpInfo op_info[OP_COUNT] = {
 
 const char op_kink_conventions[] =
     "At a kink the derivative follows PyTorch: relu'(0) = 0, abs'(0) = 0,\n"
-    "and a tie in min/max sends half the gradient to each argument.\n"
+    "and a tie in min/max sends half the gradient to each argument;\n"
+    "in max(X) or min(X), a tie of k entries sends 1/k to each.\n"
     "Comparisons (< <= > >= == !=) have value 1 or 0 and derivative 0.\n";
 
 /* Function names, sorted once, for binary search: definitions and
@@ -275,4 +279,66 @@ int op_lookup_function(const char *name, int *arity)
     if (!hit) return -1;
     *arity = op_info[hit->op].arity;
     return hit->op;
+}
+
+/* The form of function `fname` that takes an axis: the op itself when it
+ * has one (logsumexp), else its OPF_FORM row (sum -> sum(X, axis)); -1. */
+static int axis_form(int op)
+{
+    if (op_info[op].flags & OPF_AXIS) return op;
+    for (int i = 0; i < OP_COUNT; i++)
+        if ((op_info[i].flags & (OPF_FORM | OPF_AXIS)) == (OPF_FORM | OPF_AXIS) &&
+            strcmp(op_info[i].name, op_info[op].fname) == 0)
+            return i;
+    return -1;
+}
+
+/* "sum(x) or sum(X, axis) or sum(X, axis=K)": the calls of op's help
+ * lines (each up to its ": "), its own and its forms'. */
+static void usage(int op, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = 0; i < OP_COUNT && len < n; i++) {
+        if (i != op && !((op_info[i].flags & OPF_FORM) && strcmp(op_info[i].name, op_info[op].fname) == 0))
+            continue;
+        const char *h = op_info[i].help, *colon = strstr(h, ": ");
+        int w = colon ? (int)(colon - h) : (int)strlen(h);
+        len += (size_t)snprintf(buf + len, n - len, "%s%.*s", len ? " or " : "", w, h);
+    }
+}
+
+/* Forms: a call as the row's arity says is the op itself (max(a, b),
+ * sum(x), logsumexp(X) over all entries); one input and an axis=K keyword,
+ * or one input alone where the op takes two (max(X)), or a positional
+ * axis where it takes one (sum(X, 0)), is the axis form.  The axis of max
+ * and min is always a keyword: max(X, 0) is the element-wise maximum. */
+int op_call_form(int op, int npos, int nkw, int *nin, char *msg, size_t n)
+{
+    const OpInfo *o = &op_info[op];
+    int ax = axis_form(op);
+    *nin = 1;
+    if (nkw == 0 && npos == o->arity && !(o->flags & OPF_COUNT)) {
+        *nin = o->arity;
+        return op;
+    }
+    if ((o->flags & OPF_COUNT) && nkw == 0 && (npos == 2 || (npos == 3 && (o->flags & OPF_COUNT2))))
+        return op;
+    if (ax >= 0 && ((nkw == 1 && npos == 1) || (nkw == 0 && npos == 1) ||
+                    (nkw == 0 && npos == 2 && o->arity == 1)))
+        return ax;
+    int given = npos + nkw;
+    if (ax < 0 && !(o->flags & OPF_COUNT)) {
+        if (nkw)
+            snprintf(msg, n, "%s takes no keyword arguments", o->fname);
+        else
+            snprintf(msg, n, "%s takes %d argument%s, not %d", o->fname, o->arity,
+                     o->arity == 1 ? "" : "s", given);
+        return -1;
+    }
+    char u[200];
+    usage(op, u, sizeof u);
+    snprintf(msg, n, "%s is called as %s, not with %d argument%s", o->fname, u, given,
+             given == 1 ? "" : "s");
+    return -1;
 }

@@ -8,6 +8,8 @@
 #ifndef BP_OPS_H
 #define BP_OPS_H
 
+#include <stddef.h>
+
 /* What kind of operation (OpInfo.flags). */
 enum {
     OPF_NODE   = 1 << 0,  /* a leaf or special node, not called by name */
@@ -19,6 +21,13 @@ enum {
     OPF_REDUCE = 1 << 6,  /* reduces to a scalar */
     OPF_CTOR   = 1 << 7,  /* a constructor: a constant value made when compiled */
     OPF_RANDOM = 1 << 8,  /* draws random numbers: a definition draws once */
+    OPF_AXIS   = 1 << 9,  /* an optional axis after its input: f(X), f(X, K),
+                             f(X, axis=K); the slot's b holds it (-1: all entries) */
+    OPF_FORM   = 1 << 10, /* another form of the function called `name` (fname
+                             NULL), chosen by the call's arguments or shapes */
+    OPF_COUNT  = 1 << 11, /* one whole number after its input, read when compiled
+                             (one_hot's k), the slot's b */
+    OPF_COUNT2 = 1 << 12, /* with OPF_COUNT: one or two (reshape's rows, columns) */
 };
 
 typedef enum {
@@ -79,6 +88,13 @@ extern const OpInfo op_info[OP_COUNT];
  * zeros ...): its OpCode, or -1.  *arity is set to its arity when the name
  * exists (-1 for constructors, which check their own arguments). */
 int op_lookup_function(const char *name, int *arity);
+
+/* Which op a call of built-in function op means, given npos positional
+ * arguments and nkw keyword ones (axis=K) after them: op itself, or its
+ * OPF_FORM with an axis (max(X), sum(X, 0)), or -1 with msg (n bytes)
+ * saying how the function is called.  *nin: how many leading arguments
+ * are inputs (slots); the rest are numbers read when compiled. */
+int op_call_form(int op, int npos, int nkw, int *nin, char *msg, size_t n);
 
 /* The derivative conventions at kinks (PyTorch's), for help. */
 extern const char op_kink_conventions[];

@@ -10,7 +10,8 @@ UNIT_TESTS = \
 	tests/unit/check_numdiff \
 	tests/unit/check_draw \
 	tests/unit/check_gemm \
-	tests/unit/check_expr
+	tests/unit/check_expr \
+	tests/unit/check_reduce
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -42,6 +43,10 @@ tests_unit_check_tensor_LDADD = $(UNIT_LDADD)
 tests_unit_check_numdiff_SOURCES = tests/unit/check_numdiff.c $(UNIT_COMMON)
 tests_unit_check_numdiff_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_numdiff_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_reduce_SOURCES = tests/unit/check_reduce.c $(UNIT_COMMON)
+tests_unit_check_reduce_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_reduce_LDADD = $(UNIT_LDADD)
 
 # The drawing suite does not use testutil.
 tests_unit_check_draw_SOURCES = tests/unit/check_draw.c
