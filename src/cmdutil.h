@@ -29,5 +29,7 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d);
 int cmd_check(Session *s, const Stmt *st, Diag *d);
 int cmd_step(Session *s, const Stmt *st, Diag *d);
 int cmd_train(Session *s, const Stmt *st, Diag *d);
+/* vars: the optimizer's state of each parameter, a line each (train.c). */
+void train_show_state(Session *s);
 
 #endif

@@ -711,6 +711,7 @@ static int cmd_vars(Session *s)
         report_text(s, "%s", text);
         free(text);
     }
+    train_show_state(s);
     return E_OK;
 }
 

@@ -32,6 +32,7 @@ SCRIPT_TESTS = \
 	tests/scripts/lang_step.bp \
 	tests/scripts/lang_tensors.bp \
 	tests/scripts/lang_updates.bp \
+	tests/scripts/train_optimizers.bp \
 	examples/chain_rule.bp \
 	examples/cost.bp \
 	examples/descent.bp \
@@ -76,6 +77,7 @@ SCRIPT_FILES = \
 	tests/scripts/lang_step.out \
 	tests/scripts/lang_tensors.out \
 	tests/scripts/lang_updates.out \
+	tests/scripts/train_optimizers.out \
 	tests/scripts/cli_bad_option.err \
 	tests/scripts/cli_eval_error.err \
 	tests/scripts/cli_json.err \
