@@ -383,6 +383,9 @@ static int cmd_define(Session *s, const Stmt *st, Diag *d)
     return E_OK;
 }
 
+static int update_entries(Session *s, const Ast *idx, Entry *e, const Ast *rhs, int op,
+                          Value *out, Diag *d);
+
 /* names := values, name op= value: evaluate everything, then assign. */
 static int cmd_update(Session *s, const Stmt *st, Diag *d)
 {
@@ -406,7 +409,9 @@ static int cmd_update(Session *s, const Stmt *st, Diag *d)
             rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is not defined", st->names[i]);
             break;
         }
-        if (st->op) {
+        if (st->name_index && st->name_index[i]) {
+            rc = update_entries(s, st->name_index[i], e, st->e[i], st->op, &v[i], d);
+        } else if (st->op) {
             /* name op= expr is name := name op (expr) */
             Ast name = { .kind = AST_NAME, .name = e->name, .loc = st->name_locs[i] };
             Ast *kids[2] = { &name, st->e[i] };
@@ -460,7 +465,66 @@ void entry_name(char *buf, size_t n, const char *name, Shape sh, long k)
     else snprintf(buf, n, "%s[%ld,%ld]", name, k / sh.d[1], k % sh.d[1]);
 }
 
-typedef struct Wrt { Entry *e; int slot; } Wrt;
+int entry_index(Session *s, const Ast *idx, Shape sh, long *first, long *count, Diag *d)
+{
+    int n = idx->nkids - 1;
+    const char *name = idx->kid[0]->name;
+    if (n > sh.rank || n < 1) {
+        char shs[48];
+        shape_str(sh, shs, sizeof shs);
+        return diag_set(d, E_SHAPE, &idx->loc, "%s has shape %s: it takes %d ind%s, not %d", name, shs,
+                        sh.rank, sh.rank == 1 ? "ex" : "ices", n);
+    }
+    long at[2] = { 0, 0 };
+    for (int k = 0; k < n; k++) {
+        const Ast *e = idx->kid[k + 1];
+        if (e->kind == AST_SLICE)
+            return diag_set(d, E_USAGE, &e->loc, "one entry or one row: a slice cannot be used here");
+        double v;
+        if (eval_scalar(s, e, &v, d)) return d->kind;
+        long len = sh.d[k];
+        if (v != floor(v) || v < -len || v >= len)
+            return diag_set(d, E_SHAPE, &e->loc, "index %g is out of range for %s's %ld %s", v, name,
+                            len, sh.rank == 2 && k == 0 ? "rows" : sh.rank == 2 ? "columns" : "entries");
+        at[k] = v < 0 ? (long)v + len : (long)v;
+    }
+    *first = sh.rank == 2 ? at[0] * sh.d[1] + at[1] : at[0];
+    *count = n < sh.rank ? sh.d[1] : 1;
+    return E_OK;
+}
+
+/* W[i, j] := v, W[i] := row: W's value with those entries replaced, into
+ * *out (the rest of the update goes as for a whole name). */
+static int update_entries(Session *s, const Ast *idx, Entry *e, const Ast *rhs, int op,
+                          Value *out, Diag *d)
+{
+    if (!e || e->kind == ENT_UNDEF)
+        return diag_set(d, E_NAME, &idx->kid[0]->loc, "%s is not defined", idx->kid[0]->name);
+    if (e->kind != ENT_PARAM && e->kind != ENT_CONST)
+        return diag_set(d, E_USAGE, &idx->kid[0]->loc, "%s is a %s: only a value's entries can be "
+                        "updated", e->name, e->kind == ENT_FORMULA ? "formula" : "function");
+    long first, count;
+    if (entry_index(s, idx, e->val.shape, &first, &count, d)) return d->kind;
+    Value v = { 0 };
+    Ast *kids[2] = { (Ast *)idx, (Ast *)rhs };
+    Ast bin = { .kind = AST_BIN, .op = op, .nkids = 2, .kid = kids, .loc = idx->loc };
+    if (eval_now(s, op ? &bin : rhs, &v, d)) { value_free(&v); return d->kind; }
+    long n = shape_size(v.shape);
+    if (n != 1 && !(v.shape.rank == 1 && n == count)) {
+        char want[48], got[48];
+        shape_str(count == 1 ? (Shape){ 0, { 0, 0 } } : (Shape){ 1, { count, 0 } }, want, sizeof want);
+        shape_str(v.shape, got, sizeof got);
+        value_free(&v);
+        return diag_set(d, E_SHAPE, &rhs->loc, "%s needs a value of shape %s (or a number), not %s",
+                        count == 1 ? "one entry" : "a row", want, got);
+    }
+    value_set(out, e->val.shape, e->val.data);
+    for (long k = 0; k < count; k++) out->data[first + k] = v.data[n == 1 ? 0 : k];
+    value_free(&v);
+    return E_OK;
+}
+
+typedef struct Wrt { Entry *e; int slot; long only; } Wrt;
 
 static int cmd_grad(Session *s, const Stmt *st, Diag *d)
 {
@@ -505,15 +569,25 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
                 rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is a function, not a value", e->name);
                 goto out;
             }
+            Wrt w = { e, tape_slot_of(t, e), -1 };
+            if (st->name_index && st->name_index[i]) {   /* wrt W[0,1]: that entry */
+                long count;
+                Shape sh = w.slot >= 0 ? tape_shape(t, w.slot) : e->val.shape;
+                if ((rc = entry_index(s, st->name_index[i], sh, &w.only, &count, d))) goto out;
+                if (count != 1) {
+                    rc = diag_set(d, E_USAGE, &st->name_index[i]->loc, "wrt takes a name or one entry of it (W[i, j])");
+                    goto out;
+                }
+            }
             xgrow((void **)&wrt, &wcap, nw + 1, sizeof *wrt);
-            wrt[nw++] = (Wrt){ e, tape_slot_of(t, e) };
+            wrt[nw++] = w;
         }
     } else {
         for (int i = 0; i < t->nleaves; i++) {
             Entry *e = t->leafent[i];
             if (e->kind != ENT_PARAM) continue;
             xgrow((void **)&wrt, &wcap, nw + 1, sizeof *wrt);
-            wrt[nw++] = (Wrt){ e, t->leaves[i] };
+            wrt[nw++] = (Wrt){ e, t->leaves[i], -1 };
         }
     }
 
@@ -525,7 +599,11 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
         long size = shape_size(sh), check = size;
         /* Past maxcheck entries: a reproducible random sample of them. */
         long *pick = NULL;
-        if (size > s->set.maxcheck) {
+        if (wrt[w].only >= 0) {
+            pick = xmalloc(sizeof *pick);
+            pick[0] = wrt[w].only;
+            check = 1;
+        } else if (size > s->set.maxcheck) {
             check = s->set.maxcheck;
             pick = xmalloc((size_t)size * sizeof *pick);
             for (long k = 0; k < size; k++) pick[k] = k;
@@ -579,7 +657,7 @@ static int cmd_grad(Session *s, const Stmt *st, Diag *d)
             }
             r->bp = tape_grad(t, slot)[k];
             numdiff_entry(t, slot, k, r->bp, &s->set, scratch, &r->fd, &g.cost);
-            if (pick) {
+            if (pick && wrt[w].only < 0) {
                 struct GradSample *m = &g.samples[g.nsamples - 1];
                 const FdEstimate *ref = r->fd.central.done ? &r->fd.central : r->fd.forward.done
                                       ? &r->fd.forward : r->fd.ridders.done ? &r->fd.ridders : &r->fd.cstep;

@@ -459,12 +459,12 @@ static void train_json(Session *s, const char *text, long step, double loss, lon
 
 /* A progress line: text, or a JSON object. */
 static void progress(Session *s, const Plan *p, const char *text, long step, double loss,
-                     long epoch, const char *what)
+                     long epoch, int batch, const char *what)
 {
     char v[64];
     int w = (int)snprintf(NULL, 0, "%ld", p->steps);
     if (s->json) {
-        train_json(s, text, step, loss, p->batch && !epoch && strcmp(what, " (final)") ? p->batch->size : 0, epoch);
+        train_json(s, text, step, loss, batch ? p->batch->size : 0, epoch);
         return;
     }
     report_fmt_value(v, sizeof v, loss, s->set.digits);
@@ -512,14 +512,14 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
         }
         history_add(hist, loss);
         if (done % every == 0)
-            progress(s, &p, text, done, loss, 0, b ? " (batch)" : "");
+            progress(s, &p, text, done, loss, 0, b != NULL, b ? " (batch)" : "");
         if (epoch_end) {
             double all = full_loss(&p);
             history_mark(hist, all);
             if (b->epoch % epoch_every == 0 || done + 1 == p.steps) {
                 char what[64];
                 snprintf(what, sizeof what, " on all rows, epoch %ld", b->epoch);
-                progress(s, &p, text, done + 1, all, b->epoch, what);
+                progress(s, &p, text, done + 1, all, b->epoch, 0, what);
             }
         }
         if (s->json == 0 && s->out == stdout) fflush(s->out);
@@ -527,7 +527,7 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
     if (done == p.steps) {
         loss = full_loss(&p);
         if (!isnan(loss)) {
-            progress(s, &p, text, p.steps, loss, 0, b ? " (final, all rows)" : " (final)");
+            progress(s, &p, text, p.steps, loss, 0, 0, b ? " (final, all rows)" : " (final)");
             if (hist->stride == 1) {
                 history_add(hist, loss);
                 if (b) history_mark(hist, loss);

@@ -36,12 +36,15 @@ SCRIPT_TESTS = \
 	examples/chain_rule.bp \
 	examples/cost.bp \
 	examples/descent.bp \
+	examples/digits.bp \
 	examples/epsilon.bp \
 	examples/fanout.bp \
 	examples/kink.bp \
 	examples/layer_by_layer.bp \
 	examples/moons.bp \
 	examples/neuron.bp \
+	examples/optimizers.bp \
+	examples/sgd.bp \
 	examples/vanishing.bp \
 	examples/xor.bp
 SCRIPT_FILES = \
@@ -115,12 +118,15 @@ SCRIPT_FILES = \
 	examples/chain_rule.out \
 	examples/cost.out \
 	examples/descent.out \
+	examples/digits.out \
 	examples/epsilon.out \
 	examples/fanout.out \
 	examples/kink.out \
 	examples/layer_by_layer.out \
 	examples/moons.out \
 	examples/neuron.out \
+	examples/optimizers.out \
+	examples/sgd.out \
 	examples/vanishing.out \
 	examples/xor.out \
 	examples/digits.csv \
