@@ -32,6 +32,8 @@ SCRIPT_TESTS = \
 	tests/scripts/lang_step.bp \
 	tests/scripts/lang_tensors.bp \
 	tests/scripts/lang_updates.bp \
+	tests/scripts/train_batch.bp \
+	tests/scripts/train_json.bp \
 	tests/scripts/train_optimizers.bp \
 	examples/chain_rule.bp \
 	examples/cost.bp \
@@ -80,6 +82,8 @@ SCRIPT_FILES = \
 	tests/scripts/lang_step.out \
 	tests/scripts/lang_tensors.out \
 	tests/scripts/lang_updates.out \
+	tests/scripts/train_batch.out \
+	tests/scripts/train_json.out \
 	tests/scripts/train_optimizers.out \
 	tests/scripts/cli_bad_option.err \
 	tests/scripts/cli_eval_error.err \
@@ -112,6 +116,7 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stdin_error.args \
 	tests/scripts/cli_version.args \
 	tests/scripts/lang_json.args \
+	tests/scripts/train_json.args \
 	tests/scripts/cli_order.stdin \
 	tests/scripts/cli_stdin_error.stdin \
 	tests/scripts/lang_csv.csv \
