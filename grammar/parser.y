@@ -288,7 +288,10 @@ stmt:
         NameVec nv = names_push(ctx, (NameVec){0}, $4->kind == AST_NAME ? $4->name : $4->kid[0]->name,
                                 $4->kind == AST_NAME ? $4->loc : $4->kid[0]->loc);
         $$ = command(ctx, ST_SWEEP, @$, $2, 1, nv, (ArgVec){0});
-        wrt_index(ctx, $$, &$4, 1);
+        if ($4->kind == AST_INDEX) {
+            $$->name_index = src_alloc(ctx->src, sizeof *$$->name_index);
+            $$->name_index[0] = $4;
+        }
     }
   | STEP expr opt_wrt opt_args  {
         $$ = command(ctx, ST_STEP, @$, $2, $3.n > 0, $3, $4);

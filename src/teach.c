@@ -235,8 +235,10 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
     if (st->name_index && (rc = entry_index(s, st->name_index[0], tape_shape(t, slot), &k, &count, d)))
         goto out;
     if (tape_shape(t, t->root).rank != 0 || (!st->name_index && tape_shape(t, slot).rank != 0) || count != 1) {
-        rc = diag_set(d, E_SHAPE, &target->loc, "sweep needs a scalar %s and a scalar %s (or one "
-                      "entry of it: wrt %s[0, 1])", fname, e->name, e->name);
+        int rank = tape_shape(t, slot).rank;
+        rc = diag_set(d, E_SHAPE, &target->loc, "sweep needs a scalar %s and a scalar %s%s%s%s", fname,
+                      e->name, rank ? " (or one entry of it: wrt " : "", rank ? e->name : "",
+                      rank == 1 ? "[0])" : rank == 2 ? "[0, 1])" : "");
         goto out;
     }
     if ((rc = cmd_forward(t, d))) goto out;
