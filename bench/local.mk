@@ -20,6 +20,7 @@ bench_bench_matmul_LDADD = src/libbp.a -lm
 bench_timecmd_SOURCES = bench/timecmd.c
 
 EXTRA_DIST += bench/README.md bench/RESULTS.md bench/run.sh bench/gen_mlp.sh \
+	bench/optimizers_torch.py bench/digits_torch.py bench/digits_steps.bp.in bench/sgd_budget.sh \
 	bench/gen_moons_scalar.sh bench/moons_tensor.bp bench/profile.sh \
 	bench/compare/torch_moons.py bench/compare/micrograd_moons.py \
 	bench/compare/blas_compare.py

@@ -14,7 +14,7 @@ typedef void *yyscan_t;
 
 /* Growable lists built while parsing (arena memory). */
 typedef struct ExprVec { Ast **v; int n, cap; } ExprVec;
-typedef struct NameVec { const char **v; Loc *locs; int n, cap; } NameVec;
+typedef struct NameVec { const char **v; Loc *locs; Ast **idx; int n, cap; } NameVec;
 typedef struct ArgVec { Arg *v; int n, cap; } ArgVec;
 }
 
@@ -91,16 +91,52 @@ static NameVec names_push(ParseCtx *c, NameVec nv, const char *name, Loc loc)
         int nc = nv.cap ? 2 * nv.cap : 4;
         const char **v = src_alloc(c->src, nc * sizeof *v);
         Loc *l = src_alloc(c->src, nc * sizeof *l);
+        Ast **x = src_alloc(c->src, nc * sizeof *x);
         if (nv.n) {
             memcpy(v, nv.v, nv.n * sizeof *v);
             memcpy(l, nv.locs, nv.n * sizeof *l);
+            memcpy(x, nv.idx, nv.n * sizeof *x);
         }
-        nv.v = v; nv.locs = l; nv.cap = nc;
+        nv.v = v; nv.locs = l; nv.idx = x; nv.cap = nc;
     }
     nv.v[nv.n] = name;
     nv.locs[nv.n] = loc;
+    nv.idx[nv.n] = NULL;
     nv.n++;
     return nv;
+}
+
+static int fail(ParseCtx *c, const Loc *loc, const char *msg);
+
+/* A wrt name (AST_NAME) or entry (AST_INDEX of a name) onto the list. */
+static NameVec wrt_push(ParseCtx *c, NameVec nv, Ast *a)
+{
+    if (a->kind == AST_NAME) return names_push(c, nv, a->name, a->loc);
+    nv = names_push(c, nv, a->kid[0]->name, a->kid[0]->loc);
+    nv.idx[nv.n - 1] = a;
+    return nv;
+}
+
+/* The statement's per-name index nodes, kept only if one is indexed. */
+static void wrt_index(ParseCtx *c, Stmt *s, Ast **idx, int n)
+{
+    (void)c;
+    for (int i = 0; i < n; i++)
+        if (idx[i]) { s->name_index = idx; return; }
+}
+
+/* One target of ':=': a name, or W[i, j] / W[i] of a name.  Records the
+ * indexed ones in s->name_index (n targets).  0 on a syntax error. */
+static int update_target(ParseCtx *c, Stmt *s, const Ast *t, int i, int n)
+{
+    if (t->kind == AST_INDEX && t->kid[0]->kind == AST_NAME) {
+        if (!s->name_index) s->name_index = src_alloc(c->src, (size_t)n * sizeof *s->name_index);
+        s->name_index[i] = (Ast *)t;
+        return 1;
+    }
+    if (t->kind == AST_NAME) return 1;
+    fail(c, &t->loc, "only a name or one entry of it (W[i, j], W[i]) can be updated with ':='");
+    return 0;
 }
 
 /* A statement is reduced when the parser sees the token after it; it is
@@ -184,10 +220,10 @@ static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
 %precedence UMINUS
 %right '^'
 
-%type <ast> expr primary postfix index call_arg
+%type <ast> expr primary postfix index call_arg wrt_name
 %type <stmt> stmt
 %type <exprs> exprs print_items indices call_args opt_call_args
-%type <names> names opt_wrt
+%type <names> names opt_wrt wrt_names
 %type <args> opt_args args set_args
 %type <arg> arg set_arg
 %type <str> word cmdword
@@ -220,11 +256,10 @@ stmt:
         $$ = stmt(ctx, ST_UPDATE, @$);
         NameVec nv = {0};
         for (int i = 0; i < $1.n; i++) {
-            if ($1.v[i]->kind != AST_NAME) {
-                fail(ctx, &$1.v[i]->loc, "only a name can be updated with ':='");
-                YYABORT;
-            }
-            nv = names_push(ctx, nv, $1.v[i]->name, $1.v[i]->loc);
+            const Ast *t = $1.v[i];
+            if (!update_target(ctx, $$, t, i, $1.n)) YYABORT;
+            nv = names_push(ctx, nv, t->kind == AST_NAME ? t->name : t->kid[0]->name,
+                            t->kind == AST_NAME ? t->loc : t->kid[0]->loc);
         }
         if ($1.n != $3.n) {
             fail(ctx, &@2, "':=' needs as many values on the right as names on the left");
@@ -241,17 +276,40 @@ stmt:
         $$->e = src_alloc(ctx->src, sizeof *$$->e);
         $$->e[0] = $4; $$->ne = 1;
     }
-  | GRAD expr opt_wrt           { $$ = command(ctx, ST_GRAD, @$, $2, $3.n > 0, $3, (ArgVec){0}); }
+  | GRAD expr opt_wrt           {
+        $$ = command(ctx, ST_GRAD, @$, $2, $3.n > 0, $3, (ArgVec){0});
+        wrt_index(ctx, $$, $3.idx, $3.n);
+    }
   | TRACE expr                  { $$ = command(ctx, ST_TRACE, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
   | GRAPH expr                  { $$ = command(ctx, ST_GRAPH, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
   | DOT expr                    { $$ = command(ctx, ST_DOT, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
   | DOT expr STR                { $$ = command(ctx, ST_DOT, @$, $2, 0, (NameVec){0}, (ArgVec){0}); $$->file = $3; }
-  | SWEEP expr WRT NAME         {
-        NameVec nv = names_push(ctx, (NameVec){0}, $4, @4);
+  | SWEEP expr WRT wrt_name     {
+        NameVec nv = names_push(ctx, (NameVec){0}, $4->kind == AST_NAME ? $4->name : $4->kid[0]->name,
+                                $4->kind == AST_NAME ? $4->loc : $4->kid[0]->loc);
         $$ = command(ctx, ST_SWEEP, @$, $2, 1, nv, (ArgVec){0});
+        if ($4->kind == AST_INDEX) {
+            $$->name_index = src_alloc(ctx->src, sizeof *$$->name_index);
+            $$->name_index[0] = $4;
+        }
     }
-  | STEP expr opt_wrt opt_args  { $$ = command(ctx, ST_STEP, @$, $2, $3.n > 0, $3, $4); }
-  | TRAIN expr opt_wrt opt_args { $$ = command(ctx, ST_TRAIN, @$, $2, $3.n > 0, $3, $4); }
+  | STEP expr opt_wrt opt_args  {
+        $$ = command(ctx, ST_STEP, @$, $2, $3.n > 0, $3, $4);
+        wrt_index(ctx, $$, $3.idx, $3.n);
+    }
+  | TRAIN expr opt_wrt opt_args {
+        $$ = command(ctx, ST_TRAIN, @$, $2, $3.n > 0, $3, $4);
+        wrt_index(ctx, $$, $3.idx, $3.n);
+    }
+  | TRAIN expr opt_wrt args ',' names {
+        /* train L ... batch B of X, y: the names after the comma join
+         * the words (src/train.c reads `batch B of X, y` from them) */
+        ArgVec av = $4;
+        for (int i = 0; i < $6.n; i++)
+            VEC_PUSH(ctx, av, ((Arg){ .is_word = 1, .word = $6.v[i], .loc = $6.locs[i] }));
+        $$ = command(ctx, ST_TRAIN, @$, $2, $3.n > 0, $3, av);
+        wrt_index(ctx, $$, $3.idx, $3.n);
+    }
   | CHECK exprs opt_args {
         if ($2.n > 2) {
             fail(ctx, &@2, "check takes one expression (check f) or two (check a, b [tol])");
@@ -309,7 +367,23 @@ opeq:
 
 opt_wrt:
     %empty          { $$ = (NameVec){0}; }
-  | WRT names       { $$ = $2; }
+  | WRT wrt_names   { $$ = $2; }
+  ;
+
+/* wrt w, W[0,1]: a name, or one entry of it */
+wrt_names:
+    wrt_name                { $$ = wrt_push(ctx, (NameVec){0}, $1); }
+  | wrt_names ',' wrt_name  { $$ = wrt_push(ctx, $1, $3); }
+  ;
+
+wrt_name:
+    NAME                    { $$ = node(ctx, AST_NAME, @$, 0); $$->name = $1; }
+  | NAME '[' indices ']'    {
+        $$ = node(ctx, AST_INDEX, @$, 1 + $3.n);
+        $$->kid[0] = node(ctx, AST_NAME, @1, 0);
+        $$->kid[0]->name = $1;
+        memcpy($$->kid + 1, $3.v, $3.n * sizeof *$3.v);
+    }
   ;
 
 names:
@@ -341,6 +415,12 @@ set_args:
 set_arg:
     arg
   | '-' NUM         { $$ = (Arg){ .num = -$2, .loc = @$ }; }
+  | '[' exprs ']'   {   /* set state W 3 [...]: a tensor literal */
+        Ast *l = node(ctx, AST_LIST, @$, 0);
+        l->kid = $2.v;
+        l->nkids = $2.n;
+        $$ = (Arg){ .list = l, .loc = @$ };
+    }
   ;
 
 /* help and set take any word, including a command word (help grad). */
@@ -480,6 +560,14 @@ static Stmt *assignment(ParseCtx *c, Loc loc, Ast *lhs, int op, Ast *rhs)
         s->op = op;
         if (op)
             set_names(s, names_push(c, (NameVec){0}, lhs->name, lhs->loc));
+    } else if (op && lhs->kind == AST_INDEX && lhs->kid[0]->kind == AST_NAME) {
+        /* W[i, j] += e: an indexed update of W */
+        s = stmt(c, ST_UPDATE, loc);
+        s->name = lhs->kid[0]->name;
+        s->name_loc = lhs->kid[0]->loc;
+        s->op = op;
+        set_names(s, names_push(c, (NameVec){0}, s->name, s->name_loc));
+        update_target(c, s, lhs, 0, 1);
     } else if (lhs->kind == AST_CALL && !op && strcmp(lhs->name, "dot") != 0) {
         s = stmt(c, ST_FUNC, loc);
         s->name = lhs->name;

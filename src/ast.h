@@ -72,6 +72,7 @@ typedef struct Arg {
     int is_word;
     double num;
     const char *word;
+    const struct Ast *list;  /* a [...] literal (set state restores tensors), or NULL */
     Loc loc;
 } Arg;
 
@@ -83,6 +84,8 @@ typedef struct Stmt {
     int op;              /* ST_UPDATE: 0 for :=, else the OpCode of += etc. */
     const char **names;  /* wrt list, := targets, function params, delete */
     Loc *name_locs;
+    Ast **name_index;    /* wrt and := targets: per name NULL, or the W[i, j]
+                            node written (an AST_INDEX of the name); NULL if none is */
     int nnames;
     int has_wrt;
     Ast **e;

@@ -3,6 +3,7 @@
  * argument, naming things as the user wrote them, the interrupt flag.
  * Below every command module; calls only the core (compile, eval,
  * backprop, tape, session) and report. */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include "cmdutil.h"
@@ -138,4 +139,32 @@ int arg_number(Session *s, const Arg *a, double *v, Diag *d)
         return diag_set(d, E_NAME, &a->loc, "%s is not defined", a->word);
     Ast name = { .kind = AST_NAME, .name = a->word, .loc = a->loc };
     return eval_scalar(s, &name, v, d);
+}
+
+int entry_index(Session *s, const Ast *idx, Shape sh, long *first, long *count, Diag *d)
+{
+    int n = idx->nkids - 1;
+    const char *name = idx->kid[0]->name;
+    if (n > sh.rank || n < 1) {
+        char shs[48];
+        shape_str(sh, shs, sizeof shs);
+        return diag_set(d, E_SHAPE, &idx->loc, "%s has shape %s: it takes %d ind%s, not %d", name, shs,
+                        sh.rank, sh.rank == 1 ? "ex" : "ices", n);
+    }
+    long at[2] = { 0, 0 };
+    for (int k = 0; k < n; k++) {
+        const Ast *e = idx->kid[k + 1];
+        if (e->kind == AST_SLICE)
+            return diag_set(d, E_USAGE, &e->loc, "one entry or one row: a slice cannot be used here");
+        double v;
+        if (eval_scalar(s, e, &v, d)) return d->kind;
+        long len = sh.d[k];
+        if (v != floor(v) || v < -len || v >= len)
+            return diag_set(d, E_SHAPE, &e->loc, "index %g is out of range for %s's %ld %s", v, name,
+                            len, sh.rank == 2 && k == 0 ? "rows" : sh.rank == 2 ? "columns" : "entries");
+        at[k] = v < 0 ? (long)v + len : (long)v;
+    }
+    *first = sh.rank == 2 ? at[0] * sh.d[1] + at[1] : at[0];
+    *count = n < sh.rank ? sh.d[1] : 1;
+    return E_OK;
 }

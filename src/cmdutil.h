@@ -36,4 +36,10 @@ int span_text(const Ast *e, char *buf, size_t n);
 /* "w", "b[2]", "W[0,1]": entry k of a value of shape sh named name. */
 void entry_name(char *buf, size_t n, const char *name, Shape sh, long k);
 
+/* Which entries W[i, j] (one: *count 1) or W[i] of a matrix (a row:
+ * *count its columns) name in a value of shape sh: whole-number indices,
+ * negative from the end, checked against sh.  idx is the AST_INDEX node
+ * (kid[0] the name).  *first is the first entry's offset. */
+int entry_index(Session *s, const Ast *idx, Shape sh, long *first, long *count, Diag *d);
+
 #endif

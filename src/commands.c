@@ -293,6 +293,9 @@ int cmd_define(Session *s, const Stmt *st, Diag *d)
     return E_OK;
 }
 
+static int update_entries(Session *s, const Ast *idx, Entry *e, const Ast *rhs, int op,
+                          Value *out, Diag *d);
+
 /* names := values, name op= value: evaluate everything, then assign. */
 int cmd_update(Session *s, const Stmt *st, Diag *d)
 {
@@ -316,7 +319,9 @@ int cmd_update(Session *s, const Stmt *st, Diag *d)
             rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is not defined", st->names[i]);
             break;
         }
-        if (st->op) {
+        if (st->name_index && st->name_index[i]) {
+            rc = update_entries(s, st->name_index[i], e, st->e[i], st->op, &v[i], d);
+        } else if (st->op) {
             /* name op= expr is name := name op (expr) */
             Ast name = { .kind = AST_NAME, .name = e->name, .loc = st->name_locs[i] };
             Ast *kids[2] = { &name, st->e[i] };
@@ -362,7 +367,38 @@ int cmd_expr(Session *s, const Stmt *st, Diag *d)
 
 /* ---- grad ------------------------------------------------------------ */
 
-typedef struct Wrt { Entry *e; int slot; } Wrt;
+/* W[i, j] := v, W[i] := row: W's value with those entries replaced, into
+ * *out (the rest of the update goes as for a whole name). */
+static int update_entries(Session *s, const Ast *idx, Entry *e, const Ast *rhs, int op,
+                          Value *out, Diag *d)
+{
+    if (!e || e->kind == ENT_UNDEF)
+        return diag_set(d, E_NAME, &idx->kid[0]->loc, "%s is not defined", idx->kid[0]->name);
+    if (e->kind != ENT_PARAM && e->kind != ENT_CONST)
+        return diag_set(d, E_USAGE, &idx->kid[0]->loc, "%s is a %s: only a value's entries can be "
+                        "updated", e->name, e->kind == ENT_FORMULA ? "formula" : "function");
+    long first, count;
+    if (entry_index(s, idx, e->val.shape, &first, &count, d)) return d->kind;
+    Value v = { 0 };
+    Ast *kids[2] = { (Ast *)idx, (Ast *)rhs };
+    Ast bin = { .kind = AST_BIN, .op = op, .nkids = 2, .kid = kids, .loc = idx->loc };
+    if (eval_now(s, op ? &bin : rhs, &v, d)) { value_free(&v); return d->kind; }
+    long n = shape_size(v.shape);
+    if (n != 1 && !(v.shape.rank == 1 && n == count)) {
+        char want[48], got[48];
+        shape_str(count == 1 ? (Shape){ 0, { 0, 0 } } : (Shape){ 1, { count, 0 } }, want, sizeof want);
+        shape_str(v.shape, got, sizeof got);
+        value_free(&v);
+        return diag_set(d, E_SHAPE, &rhs->loc, "%s needs a value of shape %s (or a number), not %s",
+                        count == 1 ? "one entry" : "a row", want, got);
+    }
+    value_set(out, e->val.shape, e->val.data);
+    for (long k = 0; k < count; k++) out->data[first + k] = v.data[n == 1 ? 0 : k];
+    value_free(&v);
+    return E_OK;
+}
+
+typedef struct Wrt { Entry *e; int slot; long only; } Wrt;
 
 int cmd_grad(Session *s, const Stmt *st, Diag *d)
 {
@@ -393,15 +429,25 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
                 rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is a function, not a value", e->name);
                 goto out;
             }
+            Wrt w = { e, tape_slot_of(t, e), -1 };
+            if (st->name_index && st->name_index[i]) {   /* wrt W[0,1]: that entry */
+                long count;
+                Shape sh = w.slot >= 0 ? tape_shape(t, w.slot) : e->val.shape;
+                if ((rc = entry_index(s, st->name_index[i], sh, &w.only, &count, d))) goto out;
+                if (count != 1) {
+                    rc = diag_set(d, E_USAGE, &st->name_index[i]->loc, "wrt takes a name or one entry of it (W[i, j])");
+                    goto out;
+                }
+            }
             xgrow((void **)&wrt, &wcap, nw + 1, sizeof *wrt);
-            wrt[nw++] = (Wrt){ e, tape_slot_of(t, e) };
+            wrt[nw++] = w;
         }
     } else {
         for (int i = 0; i < t->nleaves; i++) {
             Entry *e = t->leafent[i];
             if (e->kind != ENT_PARAM) continue;
             xgrow((void **)&wrt, &wcap, nw + 1, sizeof *wrt);
-            wrt[nw++] = (Wrt){ e, t->leaves[i] };
+            wrt[nw++] = (Wrt){ e, t->leaves[i], -1 };
         }
     }
 
@@ -410,7 +456,7 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
      * tensor entries alike): a reproducible random sample of them. */
     long total = 0, pi = 0, gi = 0, *pick = NULL;
     for (int w = 0; w < nw; w++)
-        if (wrt[w].slot >= 0) total += tape_size(t, wrt[w].slot);
+        if (wrt[w].slot >= 0) total += wrt[w].only >= 0 ? 1 : tape_size(t, wrt[w].slot);
     g.entries = g.checked = total;
     if (total > s->set.maxcheck) {
         g.checked = s->set.maxcheck;
@@ -421,27 +467,30 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
         Entry *e = wrt[w].e;
         int slot = wrt[w].slot;
         Shape sh = slot >= 0 ? tape_shape(t, slot) : e->val.shape;
-        long size = shape_size(sh), check = size;
+        long size = shape_size(sh);
+        long k0 = 0, kn = size;                  /* wrt W[0,1]: that entry alone */
+        if (wrt[w].only >= 0) { k0 = wrt[w].only; kn = k0 + 1; }
+        long cnt = kn - k0, check = cnt;
         if (pick && slot >= 0) {
             check = 0;
-            for (long q = pi; q < g.checked && pick[q] < gi + size; q++) check++;
+            for (long q = pi; q < g.checked && pick[q] < gi + cnt; q++) check++;
         }
         struct GradSample *m = NULL;
-        if (check < size && sh.rank > 0) {
+        if (check < cnt && sh.rank > 0 && wrt[w].only < 0) {
             g.samples = xrealloc(g.samples, (g.nsamples + 1) * sizeof *g.samples);
             m = &g.samples[g.nsamples++];
             memset(m, 0, sizeof *m);
             snprintf(m->name, sizeof m->name, "%s", e->name);
             m->entries = size;
             m->checked = check;
-        } else if (sh.rank > 0 && slot >= 0) {
+        } else if (sh.rank > 0 && slot >= 0 && wrt[w].only < 0) {
             g.blocks = xrealloc(g.blocks, (size_t)(g.nblocks + 1) * sizeof *g.blocks);
             struct GradBlock *b = &g.blocks[g.nblocks++];
             snprintf(b->name, sizeof b->name, "%s", e->name);
             b->shape = sh;
             b->first = n;
         }
-        for (long k = 0; k < size; k++) {
+        for (long k = k0; k < kn; k++) {
             if (bp_interrupted) {
                 free(pick);
                 rc = diag_set(d, E_INTERRUPT, &st->loc, "interrupted");
@@ -604,6 +653,7 @@ int cmd_vars(Session *s)
         report_text(s, "%s", text);
         free(text);
     }
+    train_show_state(s);
     return E_OK;
 }
 

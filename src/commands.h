@@ -33,6 +33,8 @@ int cmd_check(Session *s, const Stmt *st, Diag *d);    /* a failed check: E_OK, 
                                                           in s->failed_checks */
 int cmd_step(Session *s, const Stmt *st, Diag *d);
 int cmd_train(Session *s, const Stmt *st, Diag *d);
+/* vars: the optimizer's state of each parameter, a line each (train.c). */
+void train_show_state(Session *s);
 /* diff.c */
 int cmd_diff(Session *s, const Stmt *st, Diag *d);     /* diff f wrt x [latex] */
 

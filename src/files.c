@@ -114,10 +114,50 @@ static int save_csv(FILE *f, const Value *v)
     return 0;
 }
 
+/* The optimizer's settings (when any is not the default, or it has a
+ * state): written before the definitions. */
+static void save_optimizer(FILE *f, const Session *s)
+{
+    Settings def;
+    settings_default(&def);
+    const Settings *t = &s->set;
+    if (!s->nopt && t->optimizer == def.optimizer && t->momentum == def.momentum &&
+        t->beta1 == def.beta1 && t->beta2 == def.beta2 && t->adam_eps == def.adam_eps)
+        return;
+    fprintf(f, "set optimizer %s\nset momentum ", session_opt_names[t->optimizer]);
+    save_number(f, t->momentum);
+    fputs("\nset betas ", f);
+    save_number(f, t->beta1);
+    fputs(", ", f);
+    save_number(f, t->beta2);
+    fputs("\nset adam_eps ", f);
+    save_number(f, t->adam_eps);
+    fputc('\n', f);
+}
+
+/* The optimizer's state, after the definitions: `set state W t m [v]`
+ * (src/settings.c reads it back).  -1 when interrupted. */
+static int save_opt_state(FILE *f, const Session *s)
+{
+    for (int i = 0; i < s->nopt; i++) {
+        const OptState *o = &s->opt[i];
+        if (o->e->kind != ENT_PARAM || !shape_eq(o->m.shape, o->e->val.shape)) continue;
+        fprintf(f, "set state %s %ld ", o->e->name, o->t);
+        if (save_value(f, &o->m)) return -1;
+        if (o->v.data) {
+            fputc(' ', f);
+            if (save_value(f, &o->v)) return -1;
+        }
+        fputc('\n', f);
+    }
+    return 0;
+}
+
 /* Every definition as a script; -1 when interrupted. */
 static int save_session(FILE *f, Session *s)
 {
     fprintf(f, "# bp session\n");
+    save_optimizer(f, s);
     /* values first, then formulas and functions in definition order, so
      * that loading never meets a name before its definition */
     for (int pass = 0; pass < 2; pass++)
@@ -143,7 +183,7 @@ static int save_session(FILE *f, Session *s)
                 fprintf(f, "%s%.*s%s\n", wrap ? "(" : "", n, p, wrap ? ")" : "");
             }
         }
-    return 0;
+    return save_opt_state(f, s);
 }
 
 /* The first entry of v that is not finite (its index), or -1. */
@@ -236,6 +276,11 @@ int cmd_save(Session *s, const Stmt *st, Diag *d)
         for (Entry *e = s->first; e && !rc; e = e->next)
             if (e->kind == ENT_PARAM || e->kind == ENT_CONST)
                 rc = save_refuse_nonfinite(&st->loc, e->name, &e->val, d);
+        for (int i = 0; i < s->nopt && !rc; i++) {   /* the optimizer's state too */
+            rc = save_refuse_nonfinite(&st->loc, s->opt[i].e->name, &s->opt[i].m, d);
+            if (!rc && s->opt[i].v.data)
+                rc = save_refuse_nonfinite(&st->loc, s->opt[i].e->name, &s->opt[i].v, d);
+        }
     }
     char *target = NULL;
     struct stat old;

@@ -13,7 +13,8 @@ const char *const help_commands[] = {
 };
 
 const char *const help_settings[] = {
-    "eps", "fd", "digits", "tol", "atol", "lr", "seed", "maxcheck", "maxnodes", "maxmem", "format", NULL
+    "eps", "fd", "digits", "tol", "atol", "lr", "seed", "maxcheck", "maxnodes", "maxmem", "format",
+    "optimizer", "momentum", "betas", "adam_eps", NULL
 };
 
 static const char overview[] =
@@ -46,7 +47,7 @@ static const char overview[] =
 /* then the functions of the op list (overview_functions), then: */
 static const char overview_tail[] =
 "Settings:  eps fd digits tol atol lr seed maxcheck maxnodes maxmem format\n"
-"           (help set)\n"
+"           optimizer momentum betas adam_eps    (help set)\n"
 "Topics: help grad, help trace, help tensors, help fd, help set, help syntax.\n";
 
 typedef struct Topic { const char *name; const char *text; } Topic;
@@ -99,13 +100,19 @@ static const Topic topics[] = {
 "comparisons); tensors and grad(...) inside f are refused.  A long line\n"
 "breaks after an operator, so it still pastes back as one statement.\n" },
 { "step",
-"step f [wrt p, q] [lr]: one gradient-descent update of every non-const\n"
-"parameter of f (or those listed), all at once: p := p - lr*df/dp.\n"
+"step f [wrt p, q] [lr]: one update of every non-const parameter of f (or\n"
+"those listed), all at once, by set optimizer: gd is p := p - lr*df/dp.\n"
 "lr defaults to set lr (0.1); it may be a number or a name.\n" },
 { "train",
 "train f [wrt p, q] [lr [steps]]: repeated step (defaults: set lr, 100 steps).\n"
 "It says what it will update, shows the loss as it goes and plots it at the\n"
-"end.  Each step is atomic: Ctrl-C or an error keeps the completed steps.\n" },
+"end.  Each step is atomic: Ctrl-C or an error keeps the completed steps.\n"
+"train f ... batch B of X, y: minibatch SGD: each step sees the same B rows\n"
+"of the consts X, y (an epoch: every row once, shuffled from set seed); the\n"
+"loss on all rows is shown at each epoch's end, and plotted as o.\n"
+"Optimizers (set optimizer): gd; momentum (v = mu*v + g, p -= lr*v; v = g at\n"
+"first); adam (PyTorch's, with bias correction).  Their state belongs to the\n"
+"session: vars shows it, save keeps it, set optimizer ... reset clears it.\n" },
 { "check",
 "check a, b [tol [atol]]: PASS when every entry has |a - b| <= atol + tol*|b|\n"
 "(NumPy's allclose; defaults set tol 1e-6, set atol 1e-12); a NaN never\n"
@@ -118,6 +125,8 @@ static const Topic topics[] = {
 "(a first row of words only is a header; a byte-order mark is skipped; lines\n"
 "end at LF, CRLF or CR; a regular file only).  Indexing is 0-based, negative\n"
 "from the end: W[i, j], v[-1], X[0] (a row), X[:, 0:2]; gradients flow through.\n"
+"W[i, j] := e updates one entry, W[i] := row a row; grad f wrt W[0,1] and\n"
+"sweep f wrt W[0,1] take one entry.\n"
 "Operators and functions act entry by entry with NumPy broadcasting\n"
 "(X @ W + b adds b to every row).  @ is the matrix product (vector @ vector:\n"
 "the dot product; dot(u, v) too); outer(u, v) is u v^T.  sum, mean (all\n"
@@ -156,7 +165,14 @@ static const Topic topics[] = {
 "set maxnodes N      the most nodes one graph may have (default 10000000)\n"
 "set maxmem MIB      the most memory for the names' values, and for one\n"
 "                    graph's values and gradients (default 2048 MiB)\n"
-"set format text|latex  how diff writes a derivative (default text)\n" },
+"set format text|latex  how diff writes a derivative (default text)\n"
+
+"set optimizer gd|momentum|adam [reset]   the rule of step and train\n"
+"                    (default gd); another optimizer or reset clears its state\n"
+"set momentum M      momentum's mu, 0 <= M < 1 (default 0.9)\n"
+"set betas B1, B2    Adam's betas, each 0 <= B < 1 (default 0.9, 0.999)\n"
+"set adam_eps E      Adam's eps, >= 0 (default 1e-8)\n"
+"set state W t m [v] the optimizer's state of W, as save writes it\n" },
 { "syntax",
 "Statements end at a newline or ;.  A newline does not end a statement when\n"
 "a ( or [ is open, or the line ends with a binary operator, =, :=, +=, ,\n"

@@ -76,9 +76,19 @@ static void grid_print(Session *s, const Grid *g, const char *left, const char *
 
 void plot_series(Session *s, const char *title, const double *y, int n)
 {
+    plot_series2(s, title, y, NULL, n, NULL);
+}
+
+void plot_series2(Session *s, const char *title, const double *y, const double *y2, int n,
+                  const char *legend)
+{
     double lo = INFINITY, hi = -INFINITY;
     int skipped = 0;
     for (int i = 0; i < n; i++) {
+        if (y2 && isfinite(y2[i])) {
+            if (y2[i] < lo) lo = y2[i];
+            if (y2[i] > hi) hi = y2[i];
+        }
         if (!isfinite(y[i])) { skipped++; continue; }
         if (y[i] < lo) lo = y[i];
         if (y[i] > hi) hi = y[i];
@@ -112,6 +122,11 @@ void plot_series(Session *s, const char *title, const double *y, int n)
     for (int c = 0; c < PLOT_WIDTH; c++)
         for (int r = rmin[c]; r <= rmax[c]; r++)
             g.cell[r][c] = '*';
+    for (int i = 0; y2 && i < n; i++) {
+        if (!isfinite(y2[i])) continue;
+        int c = n <= PLOT_WIDTH ? col_of(i, 0, n - 1) : (int)((long long)i * PLOT_WIDTH / n);
+        g.cell[row_of(logy ? log10(y2[i]) : y2[i], tlo, thi)][c] = 'o';
+    }
 
     /* y labels: top, middle, bottom, with the fewest digits (3 or more)
      * that tell them apart */
@@ -130,6 +145,7 @@ void plot_series(Session *s, const char *title, const double *y, int n)
     snprintf(left, sizeof left, "0");
     snprintf(right, sizeof right, "%d", n - 1);
     grid_print(s, &g, left, "step", right);
+    if (legend) report_text(s, "%*s%s", PLOT_LABEL, "", legend);
     if (skipped)
         report_text(s, "(%d value%s not finite, not drawn)", skipped, skipped == 1 ? "" : "s");
 }

@@ -20,6 +20,11 @@ enum { PLOT_WIDTH = 60, PLOT_HEIGHT = 15, PLOT_LABEL = 9 };
  * says how many.  PLOT_HEIGHT + 3 lines (+ 1 when values were skipped);
  * one line when there is nothing to plot. */
 void plot_series(Session *s, const char *title, const double *y, int n);
+/* The same with a second series y2[0..n) drawn as `o` where it is finite
+ * (train's loss on all rows at each epoch's end, beside the batch loss),
+ * and a legend line under the plot. */
+void plot_series2(Session *s, const char *title, const double *y, const double *y2, int n,
+                  const char *legend);
 
 /* A log-log plot of finite-difference error against the relative step:
  * x is log10 eps (the smallest eps on the left), y is log10 error.  `f`

@@ -20,6 +20,39 @@ void settings_default(Settings *set)
     set->maxnodes = 10000000;
     set->maxmem = 2048;
     set->format = 0;
+    set->optimizer = OPT_GD;     /* torch.optim defaults: */
+    set->momentum = 0.9;         /* (SGD's own default is 0; 0.9 is the usual choice) */
+    set->beta1 = 0.9;
+    set->beta2 = 0.999;
+    set->adam_eps = 1e-8;
+}
+
+const char *const session_opt_names[3] = { "gd", "momentum", "adam" };
+
+OptState *session_opt(Session *s, Entry *e, int create)
+{
+    for (int i = 0; i < s->nopt; i++)
+        if (s->opt[i].e == e) return &s->opt[i];
+    if (!create) return NULL;
+    xgrow((void **)&s->opt, &s->optcap, s->nopt + 1, sizeof *s->opt);
+    OptState *o = &s->opt[s->nopt++];
+    memset(o, 0, sizeof *o);
+    o->e = e;
+    return o;
+}
+
+void session_opt_clear(Session *s, Entry *e)
+{
+    for (int i = 0; i < s->nopt; i++)
+        if (!e || s->opt[i].e == e) {
+            value_free(&s->opt[i].m);
+            value_free(&s->opt[i].v);
+            if (e) {
+                s->opt[i] = s->opt[--s->nopt];
+                return;
+            }
+        }
+    if (!e) s->nopt = 0;
 }
 
 Session *session_new(void)
@@ -55,6 +88,8 @@ void session_free(Session *s)
             entry_free(s->tab[i]);
     free(s->tab);
     free(s->loading);
+    session_opt_clear(s, NULL);
+    free(s->opt);
     for (Source *src = s->sources, *nx; src; src = nx) {
         nx = src->next;
         src_free(src);
@@ -143,6 +178,7 @@ void session_changed(Session *s, Entry *e)
 
 void session_undefine(Session *s, Entry *e)
 {
+    session_opt_clear(s, e);   /* delete and clear forget its optimizer state */
     session_changed(s, e);
     session_set_uses(s, e, NULL, NULL, 0);
     unlink_order(s, e);

@@ -55,7 +55,24 @@ typedef struct Settings {
     long maxnodes;           /* slots in one tape */
     long maxmem;             /* MiB: for the session's values, and for one tape's */
     int format;              /* diff's output: 0 bp syntax, 1 LaTeX (set format) */
+    /* the optimizer of step and train (SPEC section 8), PyTorch's rules */
+    int optimizer;           /* OPT_GD, OPT_MOMENTUM, OPT_ADAM */
+    double momentum;         /* mu of SGD with momentum (torch.optim.SGD) */
+    double beta1, beta2;     /* Adam's betas */
+    double adam_eps;
 } Settings;
+
+enum { OPT_GD, OPT_MOMENTUM, OPT_ADAM };
+
+/* The optimizer's memory of one parameter: momentum's velocity (m), or
+ * Adam's moments m and v and its own step count t, as PyTorch keeps a
+ * state per parameter.  Shapes are the parameter's when the state was
+ * made; a parameter given another shape starts afresh. */
+typedef struct OptState {
+    Entry *e;
+    long t;
+    Value m, v;
+} OptState;
 
 typedef struct Session {
     Entry **tab;             /* open addressing hash on name */
@@ -79,6 +96,8 @@ typedef struct Session {
                                 value: formulas' cached values carry it */
     char **loading;          /* the files being loaded, outermost first */
     int nloading;
+    OptState *opt;           /* the optimizer's state, one per parameter it moved */
+    int nopt, optcap;
 } Session;
 
 Session *session_new(void);
@@ -125,5 +144,12 @@ const char *session_resolve(const Loc *from, const char *path, char *buf, size_t
 int session_reserved(const char *name);
 
 void settings_default(Settings *set);
+
+/* The optimizer state of e, or NULL (create: a new zeroed one, t = 0). */
+OptState *session_opt(Session *s, Entry *e, int create);
+/* Forget the optimizer's state: all of it (e NULL) or e's. */
+void session_opt_clear(Session *s, Entry *e);
+/* The optimizers' names, indexed by OPT_*. */
+extern const char *const session_opt_names[3];
 
 #endif

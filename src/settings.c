@@ -1,6 +1,7 @@
 /* settings.c: `set`: the settings of SPEC section 2, checked before any
  * changes (a refused value leaves every setting as it was). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cmdutil.h"
 #include "commands.h"
@@ -30,6 +31,84 @@ static void show_settings(Session *s)
     report_text(s, "maxnodes  %ld", t->maxnodes);
     report_text(s, "maxmem    %ld    (MiB)", t->maxmem);
     report_text(s, "format    %s", t->format ? "latex" : "text");
+    report_text(s, "optimizer %s", session_opt_names[t->optimizer]);
+    report_text(s, "momentum  %g", t->momentum);
+    report_text(s, "betas     %g, %g", t->beta1, t->beta2);
+    report_text(s, "adam_eps  %g", t->adam_eps);
+}
+
+/* set optimizer gd | momentum | adam [reset]: another optimizer, or
+ * reset, starts with no state (as a new torch.optim object would). */
+static int set_optimizer(Session *s, const Stmt *st, Diag *d)
+{
+    int k = -1;
+    const Arg *a = st->nargs ? &st->args[0] : NULL;
+    for (int i = 0; a && a->is_word && i < 3; i++)
+        if (strcmp(a->word, session_opt_names[i]) == 0) k = i;
+    if (k < 0)
+        return diag_set(d, E_USAGE, a ? &a->loc : &st->loc, "set optimizer takes gd, momentum or adam");
+    if (st->nargs > 2 || (st->nargs == 2 && !(st->args[1].is_word && strcmp(st->args[1].word, "reset") == 0)))
+        return diag_set(d, E_USAGE, &st->args[st->nargs > 2 ? 2 : 1].loc,
+                        "set optimizer %s takes only the word reset after it", session_opt_names[k]);
+    if (k != s->set.optimizer || st->nargs == 2) session_opt_clear(s, NULL);
+    s->set.optimizer = k;
+    return E_OK;
+}
+
+/* One entry list of `set state`: a number or a [...] literal of shape sh. */
+static int state_value(Session *s, const Arg *a, Shape sh, Value *out, Diag *d)
+{
+    if (a->is_word) return diag_set(d, E_USAGE, &a->loc, "set state needs numbers or [...] here");
+    if (!a->list) {
+        if (sh.rank != 0) return diag_set(d, E_SHAPE, &a->loc, "the state must have the parameter's shape");
+        value_init_scalar(out, a->num);
+        return E_OK;
+    }
+    if (eval_now(s, a->list, out, d)) return d->kind;
+    if (!shape_eq(out->shape, sh))
+        return diag_set(d, E_SHAPE, &a->loc, "the state must have the parameter's shape");
+    return E_OK;
+}
+
+/* set state W t m [v]: what save writes to restore the optimizer's state
+ * of W exactly (t: its step count; m: momentum's velocity or Adam's first
+ * moment; v: Adam's second moment). */
+static int set_state(Session *s, const Stmt *st, Diag *d)
+{
+    int need = s->set.optimizer == OPT_ADAM ? 4 : 3;
+    if (s->set.optimizer == OPT_GD)
+        return diag_set(d, E_USAGE, &st->name_loc, "gradient descent keeps no state: set optimizer first");
+    if (st->nargs != need)
+        return diag_set(d, E_USAGE, &st->loc, "set state takes a parameter, its step count and %s",
+                        need == 4 ? "two moments" : "a velocity");
+    const Arg *a = st->args;
+    Entry *e = a[0].is_word ? session_find(s, a[0].word) : NULL;
+    if (!e || e->kind != ENT_PARAM)
+        return diag_set(d, E_USAGE, &a[0].loc, "set state needs a parameter's name");
+    if (a[1].is_word || a[1].list || a[1].num != floor(a[1].num) || a[1].num < 1 || a[1].num > 1e15)
+        return diag_set(d, E_USAGE, &a[1].loc, "the step count must be a whole number from 1");
+    Value m = { 0 }, v = { 0 };
+    int rc = state_value(s, &a[2], e->val.shape, &m, d);
+    if (!rc && need == 4) rc = state_value(s, &a[3], e->val.shape, &v, d);
+    if (rc) { value_free(&m); value_free(&v); return rc; }
+    session_opt_clear(s, e);
+    OptState *o = session_opt(s, e, 1);
+    o->t = (long)a[1].num;
+    o->m = m;
+    o->v = v;
+    return E_OK;
+}
+
+/* A value in [0, 1) (momentum, a beta), as torch.optim requires. */
+static int unit_value(Session *s, const Arg *a, const char *what, double *out, Diag *d)
+{
+    double v;
+    if (a->list) return diag_set(d, E_USAGE, &a->loc, "%s must be a number", what);
+    if (arg_number(s, a, &v, d)) return d->kind;
+    if (!(v >= 0 && v < 1))
+        return diag_set(d, E_USAGE, &a->loc, "%s must be a number from 0 up to (not including) 1", what);
+    *out = v;
+    return E_OK;
 }
 
 int cmd_set(Session *s, const Stmt *st, Diag *d)
@@ -57,10 +136,25 @@ int cmd_set(Session *s, const Stmt *st, Diag *d)
         s->set = t;
         return E_OK;
     }
+    if (strcmp(k, "optimizer") == 0) return set_optimizer(s, st, d);
+    if (strcmp(k, "state") == 0) return set_state(s, st, d);
+    if (strcmp(k, "betas") == 0) {
+        if (st->nargs != 2)
+            return diag_set(d, E_USAGE, st->nargs ? &st->args[st->nargs > 2 ? 2 : 0].loc : &st->loc,
+                            "set betas takes two numbers: set betas 0.9, 0.999");
+        if (unit_value(s, &st->args[0], "beta1", &t.beta1, d) ||
+            unit_value(s, &st->args[1], "beta2", &t.beta2, d)) return d->kind;
+        s->set = t;
+        return E_OK;
+    }
     if (st->nargs != 1)
         return diag_set(d, E_USAGE, &st->loc, "set %s takes one value (see help set)", k);
     const Arg *a = &st->args[0];
-    if (strcmp(k, "eps") == 0) {
+    if (a->list)
+        return diag_set(d, E_USAGE, &a->loc, "set %s takes a number, not a list", k);
+    if (strcmp(k, "momentum") == 0) {
+        if (unit_value(s, a, "momentum", &t.momentum, d)) return d->kind;
+    } else if (strcmp(k, "eps") == 0) {
         if (a->is_word && strcmp(a->word, "auto") == 0) t.eps = 0;
         else if (arg_number(s, a, &v, d)) return d->kind;
         else if (!(v > 0) || !isfinite(v))
@@ -101,6 +195,10 @@ int cmd_set(Session *s, const Stmt *st, Diag *d)
             if (v != floor(v) || v < 1 || v > 2e9)
                 return diag_set(d, E_USAGE, &a->loc, "maxnodes must be a whole number from 1 to 2000000000");
             t.maxnodes = (long)v;
+        } else if (strcmp(k, "adam_eps") == 0) {
+            if (!(v >= 0) || !isfinite(v))
+                return diag_set(d, E_USAGE, &a->loc, "adam_eps must be a finite number from 0");
+            t.adam_eps = v;
         } else if (strcmp(k, "maxmem") == 0) {
             if (v != floor(v) || v < 1 || v > 1e9)
                 return diag_set(d, E_USAGE, &a->loc, "maxmem must be a whole number of MiB from 1 to 1000000000");
@@ -113,7 +211,7 @@ int cmd_set(Session *s, const Stmt *st, Diag *d)
                 return diag_set(d, E_USAGE, &st->name_loc, "unknown setting %s; did you mean %s?", k, near);
             return diag_set(d, E_USAGE, &st->name_loc,
                             "unknown setting %s (settings: eps, fd, digits, tol, atol, lr, seed, maxcheck, "
-                            "maxnodes, maxmem, format)", k);
+                            "maxnodes, maxmem, format, optimizer, momentum, betas, adam_eps)", k);
         }
     }
     s->set = t;

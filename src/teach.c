@@ -219,12 +219,19 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
         rc = diag_set(d, E_USAGE, &st->name_locs[0], "%s does not use %s", fname, e->name);
         goto out;
     }
-    if (tape_shape(t, slot).rank != 0) {
-        rc = diag_set(d, E_SHAPE, &target->loc, "sweep needs a scalar %s and a scalar %s",
-                      fname, e->name);
+    long k = 0, count = 1;   /* sweep f wrt W[0,1]: that entry */
+    if (st->name_index && (rc = entry_index(s, st->name_index[0], tape_shape(t, slot), &k, &count, d)))
+        goto out;
+    if (tape_shape(t, t->root).rank != 0 || (!st->name_index && tape_shape(t, slot).rank != 0) || count != 1) {
+        int rank = tape_shape(t, slot).rank;
+        rc = diag_set(d, E_SHAPE, &target->loc, "sweep needs a scalar %s and a scalar %s%s%s%s", fname,
+                      e->name, rank ? " (or one entry of it: wrt " : "", rank ? e->name : "",
+                      rank == 1 ? "[0])" : rank == 2 ? "[0, 1])" : "");
         goto out;
     }
-    double bp = tape_grad(t, slot)[0], p = tape_val(t, slot)[0];
+    double bp = tape_grad(t, slot)[k], p = tape_val(t, slot)[k];
+    char ename[160];
+    entry_name(ename, sizeof ename, e->name, tape_shape(t, slot), k);
     scratch = xmalloc((size_t)t->nval * sizeof *scratch);
 
     enum { N = 15 };
@@ -233,7 +240,7 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
     for (int i = 0; i < N; i++) {
         eps[i] = pow(10, -(i + 1));
         double c, f;
-        lost[i] = numdiff_sweep_point(t, slot, 0, eps[i], scratch, &c, &f) != 0;
+        lost[i] = numdiff_sweep_point(t, slot, k, eps[i], scratch, &c, &f) != 0;
         ef[i] = lost[i] ? NAN : fabs(f - bp);
         ec[i] = lost[i] ? NAN : fabs(c - bp);
         if (!lost[i] && isfinite(ef[i]) && (bf < 0 || ef[i] < ef[bf])) bf = i;
@@ -243,8 +250,8 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
     report_fmt_value(bv, sizeof bv, bp, s->set.digits);
     report_fmt_value(pv, sizeof pv, p, s->set.digits);
     report_text(s, "sweep %s wrt %s at %s = %s: error of finite differences against backprop (%s)",
-                fname, e->name, e->name, pv, bv);
-    report_text(s, "  h = eps * max(1, |%s|), rounded so that %s + h is exact", e->name, e->name);
+                fname, ename, ename, pv, bv);
+    report_text(s, "  h = eps * max(1, |%s|), rounded so that %s + h is exact", ename, ename);
     report_text(s, "  %7s  %12s  %14s  %14s", "eps", "h", "forward error", "central error");
     for (int i = 0; i < N; i++) {
         double h = eps[i] * fmax(1, fabs(p));

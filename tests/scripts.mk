@@ -61,15 +61,21 @@ SCRIPT_TESTS = \
 	tests/scripts/load_quit_inner.bp \
 	tests/scripts/suggest_names.bp \
 	tests/scripts/trace_all_rules.bp \
+	tests/scripts/train_batch.bp \
+	tests/scripts/train_json.bp \
+	tests/scripts/train_optimizers.bp \
 	examples/chain_rule.bp \
 	examples/cost.bp \
 	examples/descent.bp \
+	examples/digits.bp \
 	examples/epsilon.bp \
 	examples/fanout.bp \
 	examples/kink.bp \
 	examples/layer_by_layer.bp \
 	examples/moons.bp \
 	examples/neuron.bp \
+	examples/optimizers.bp \
+	examples/sgd.bp \
 	examples/vanishing.bp \
 	examples/xor.bp
 SCRIPT_FILES = \
@@ -134,6 +140,9 @@ SCRIPT_FILES = \
 	tests/scripts/load_quit_inner.out \
 	tests/scripts/suggest_names.out \
 	tests/scripts/trace_all_rules.out \
+	tests/scripts/train_batch.out \
+	tests/scripts/train_json.out \
+	tests/scripts/train_optimizers.out \
 	tests/scripts/cli_bad_option.err \
 	tests/scripts/cli_eval_error.err \
 	tests/scripts/cli_json.err \
@@ -199,18 +208,22 @@ SCRIPT_FILES = \
 	tests/scripts/lang_grad_not_ok_json.args \
 	tests/scripts/lang_json.args \
 	tests/scripts/load_quit_cli.args \
+	tests/scripts/train_json.args \
 	tests/scripts/cli_order.stdin \
 	tests/scripts/cli_stdin_error.stdin \
 	tests/scripts/lang_csv.csv \
 	examples/chain_rule.out \
 	examples/cost.out \
 	examples/descent.out \
+	examples/digits.out \
 	examples/epsilon.out \
 	examples/fanout.out \
 	examples/kink.out \
 	examples/layer_by_layer.out \
 	examples/moons.out \
 	examples/neuron.out \
+	examples/optimizers.out \
+	examples/sgd.out \
 	examples/vanishing.out \
 	examples/xor.out \
 	examples/digits.csv \
