@@ -76,16 +76,27 @@ static void grid_print(Session *s, const Grid *g, const char *left, const char *
 
 void plot_series(Session *s, const char *title, const double *y, int n)
 {
+    PlotLine l = { NULL, y, n, 1, '*' };
+    plot_lines(s, title, &l, 1);
+}
+
+void plot_lines(Session *s, const char *title, const PlotLine *lines, int nlines)
+{
     double lo = INFINITY, hi = -INFINITY;
-    int skipped = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isfinite(y[i])) { skipped++; continue; }
-        if (y[i] < lo) lo = y[i];
-        if (y[i] > hi) hi = y[i];
+    long total = 0, skipped = 0, last = 0;
+    for (int k = 0; k < nlines; k++) {
+        const PlotLine *l = &lines[k];
+        for (int i = 0; i < l->n; i++) {
+            total++;
+            if (!isfinite(l->y[i])) { skipped++; continue; }
+            if (l->y[i] < lo) lo = l->y[i];
+            if (l->y[i] > hi) hi = l->y[i];
+        }
+        if (l->n > 0 && (long)(l->n - 1) * l->stride > last) last = (long)(l->n - 1) * l->stride;
     }
-    if (n - skipped == 0) {
+    if (total - skipped == 0) {
         report_text(s, "%s: nothing to plot (%s)", title,
-                    n ? "no value is finite" : "no values");
+                    total ? "no value is finite" : "no values");
         return;
     }
     int logy = lo > 0 && hi / lo > 100;
@@ -98,20 +109,24 @@ void plot_series(Session *s, const char *title, const double *y, int n)
 
     Grid g;
     grid_clear(&g);
-    /* each column: the range of rows of its points */
-    int rmin[PLOT_WIDTH], rmax[PLOT_WIDTH];
-    for (int c = 0; c < PLOT_WIDTH; c++) { rmin[c] = PLOT_HEIGHT; rmax[c] = -1; }
-    for (int i = 0; i < n; i++) {
-        if (!isfinite(y[i])) continue;
-        int c = n <= PLOT_WIDTH ? col_of(i, 0, n - 1)
-                                : (int)((long long)i * PLOT_WIDTH / n);
-        int r = row_of(logy ? log10(y[i]) : y[i], tlo, thi);
-        if (r < rmin[c]) rmin[c] = r;
-        if (r > rmax[c]) rmax[c] = r;
+    for (int k = 0; k < nlines; k++) {
+        const PlotLine *l = &lines[k];
+        /* each column: the range of rows of this series' points */
+        int rmin[PLOT_WIDTH], rmax[PLOT_WIDTH];
+        for (int c = 0; c < PLOT_WIDTH; c++) { rmin[c] = PLOT_HEIGHT; rmax[c] = -1; }
+        for (int i = 0; i < l->n; i++) {
+            if (!isfinite(l->y[i])) continue;
+            long x = (long)i * l->stride;
+            int c = last < PLOT_WIDTH ? col_of((double)x, 0, (double)last)
+                                      : (int)((double)x * PLOT_WIDTH / ((double)last + 1));
+            int r = row_of(logy ? log10(l->y[i]) : l->y[i], tlo, thi);
+            if (r < rmin[c]) rmin[c] = r;
+            if (r > rmax[c]) rmax[c] = r;
+        }
+        for (int c = 0; c < PLOT_WIDTH; c++)
+            for (int r = rmin[c]; r <= rmax[c]; r++)
+                g.cell[r][c] = g.cell[r][c] == ' ' || g.cell[r][c] == l->mark ? l->mark : '#';
     }
-    for (int c = 0; c < PLOT_WIDTH; c++)
-        for (int r = rmin[c]; r <= rmax[c]; r++)
-            g.cell[r][c] = '*';
 
     /* y labels: top, middle, bottom, with the fewest digits (3 or more)
      * that tell them apart */
@@ -128,10 +143,21 @@ void plot_series(Session *s, const char *title, const double *y, int n)
     report_text(s, "%s%s", title, logy ? " (log scale)" : "");
     char left[32], right[32];
     snprintf(left, sizeof left, "0");
-    snprintf(right, sizeof right, "%d", n - 1);
+    snprintf(right, sizeof right, "%ld", last);
     grid_print(s, &g, left, "step", right);
+    if (nlines > 1) {
+        char leg[256];
+        size_t o = 0;
+        leg[0] = '\0';
+        for (int k = 0; k < nlines && o < sizeof leg; k++)
+            o += (size_t)snprintf(leg + o, sizeof leg - o, "%s%c %s", k ? ", " : "",
+                                  lines[k].mark, lines[k].name ? lines[k].name : "");
+        if (o < sizeof leg)
+            snprintf(leg + o, sizeof leg - o, ", # both");
+        report_text(s, "%*s  %s", PLOT_LABEL, "", leg);
+    }
     if (skipped)
-        report_text(s, "(%d value%s not finite, not drawn)", skipped, skipped == 1 ? "" : "s");
+        report_text(s, "(%ld value%s not finite, not drawn)", skipped, skipped == 1 ? "" : "s");
 }
 
 /* ---- a sweep: error against the step, log-log -------------------------- */

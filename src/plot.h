@@ -21,6 +21,24 @@ enum { PLOT_WIDTH = 60, PLOT_HEIGHT = 15, PLOT_LABEL = 9 };
  * one line when there is nothing to plot. */
 void plot_series(Session *s, const char *title, const double *y, int n);
 
+/* One series of plot_lines: y[0..n), point i at step i·stride (a history
+ * thinned to every stride-th step keeps its x axis in steps); drawn with
+ * the character mark; name is its legend entry (NULL: none). */
+typedef struct PlotLine {
+    const char *name;
+    const double *y;
+    int n;
+    long stride;
+    char mark;
+} PlotLine;
+
+/* Several series against the step on one chart, as plot_series does one
+ * (which is plot_lines with one line of stride 1, mark '*'): the x axis
+ * runs from step 0 to the last step of the longest series and is labelled
+ * in steps; the y range and log scale cover every finite value; a cell two
+ * series share shows '#'; a legend line follows when nlines > 1. */
+void plot_lines(Session *s, const char *title, const PlotLine *lines, int nlines);
+
 /* A log-log plot of finite-difference error against the relative step:
  * x is log10 eps (the smallest eps on the left), y is log10 error.  `f`
  * marks forward differences, `c` central ones, `*` a cell both fall in;

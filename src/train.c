@@ -207,7 +207,8 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
         char title[200];
         snprintf(title, sizeof title, "%s over %ld steps%s", text, done,
                  hist->stride > 1 ? " (every few steps shown)" : "");
-        plot_series(s, title, hist->y, hist->n);
+        PlotLine line = { NULL, hist->y, hist->n, hist->stride, '*' };
+        plot_lines(s, title, &line, 1);
     }
     free(hist);
     plan_free(&p);

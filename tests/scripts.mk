@@ -59,6 +59,7 @@ SCRIPT_TESTS = \
 	tests/scripts/load_quit.bp \
 	tests/scripts/load_quit_cli.bp \
 	tests/scripts/load_quit_inner.bp \
+	tests/scripts/plot_train_axis.bp \
 	tests/scripts/suggest_names.bp \
 	tests/scripts/trace_all_rules.bp \
 	examples/chain_rule.bp \
@@ -132,6 +133,7 @@ SCRIPT_FILES = \
 	tests/scripts/load_quit.out \
 	tests/scripts/load_quit_cli.out \
 	tests/scripts/load_quit_inner.out \
+	tests/scripts/plot_train_axis.out \
 	tests/scripts/suggest_names.out \
 	tests/scripts/trace_all_rules.out \
 	tests/scripts/cli_bad_option.err \
@@ -213,5 +215,4 @@ SCRIPT_FILES = \
 	examples/neuron.out \
 	examples/vanishing.out \
 	examples/xor.out \
-	examples/digits.csv \
 	examples/moons.csv
