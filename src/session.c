@@ -55,6 +55,8 @@ void session_free(Session *s)
             entry_free(s->tab[i]);
     free(s->tab);
     free(s->loading);
+    free(s->trail.ents);
+    free(s->trail.xy);
     for (Source *src = s->sources, *nx; src; src = nx) {
         nx = src->next;
         src_free(src);
@@ -243,7 +245,7 @@ void session_adopt(Session *s, Source *src)
  * come from the op list, through op_lookup_function). */
 static const char *const reserved_words[] = {
     "check", "clear", "const", "delete", "diff", "dot", "exit", "grad", "graph",
-    "help", "load", "print", "quit", "save", "set", "show", "step", "sweep",
+    "help", "load", "plot", "print", "quit", "save", "set", "show", "step", "sweep",
     "trace", "train", "vars", "wrt",
 };
 

@@ -57,6 +57,11 @@ typedef struct Settings {
     int format;              /* diff's output: 0 bp syntax, 1 LaTeX (set format) */
 } Settings;
 
+/* The path of the scalar parameters through the last `train` (or run of
+ * `step`s), for `plot L wrt p, q`: n points of nents values each, in xy
+ * (plot.c records it, session_free frees it). */
+typedef struct Trail { Entry **ents; int nents; double *xy; long n, cap; } Trail;
+
 typedef struct Session {
     Entry **tab;             /* open addressing hash on name */
     size_t cap, count;
@@ -79,6 +84,7 @@ typedef struct Session {
                                 value: formulas' cached values carry it */
     char **loading;          /* the files being loaded, outermost first */
     int nloading;
+    Trail trail;             /* the last descent's path (plot.c) */
 } Session;
 
 Session *session_new(void);

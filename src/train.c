@@ -122,8 +122,10 @@ int cmd_step(Session *s, const Stmt *st, Diag *d)
         double before, after;
         char names[300], a[64], b[64], text[128];
         span_text(st->e[0], text, sizeof text);
+        plot_trail_begin(s, p.t, p.slots, p.n, 1);
         rc = descend(&p, &before, d);
         if (!rc) {
+            plot_trail_add(s);
             names_list(&p, names, sizeof names);
             const char *msg;
             int bad;
@@ -169,6 +171,7 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
     span_text(st->e[0], text, sizeof text);
     names_list(&p, names, sizeof names);
     report_text(s, "train %s: %ld steps, lr %g, updating %s", text, p.steps, p.lr, names);
+    plot_trail_begin(s, p.t, p.slots, p.n, 1);
     History *hist = xcalloc(1, sizeof *hist);
     hist->stride = 1;
     double loss;
@@ -185,6 +188,7 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
             break;
         }
         history_add(hist, loss);
+        plot_trail_add(s);
         if (done % every == 0) {
             report_fmt_value(v, sizeof v, loss, s->set.digits);
             report_text(s, "  step %*ld: %s = %s", (int)snprintf(NULL, 0, "%ld", p.steps), done,

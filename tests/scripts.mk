@@ -59,6 +59,16 @@ SCRIPT_TESTS = \
 	tests/scripts/load_quit.bp \
 	tests/scripts/load_quit_cli.bp \
 	tests/scripts/load_quit_inner.bp \
+	tests/scripts/plot_err_cols.bp \
+	tests/scripts/plot_err_formula.bp \
+	tests/scripts/plot_err_range.bp \
+	tests/scripts/plot_err_tensor.bp \
+	tests/scripts/plot_err_unknown.bp \
+	tests/scripts/plot_err_word.bp \
+	tests/scripts/plot_fn.bp \
+	tests/scripts/plot_fn_utf8.bp \
+	tests/scripts/plot_map.bp \
+	tests/scripts/plot_regions.bp \
 	tests/scripts/plot_train_axis.bp \
 	tests/scripts/suggest_names.bp \
 	tests/scripts/trace_all_rules.bp \
@@ -133,6 +143,16 @@ SCRIPT_FILES = \
 	tests/scripts/load_quit.out \
 	tests/scripts/load_quit_cli.out \
 	tests/scripts/load_quit_inner.out \
+	tests/scripts/plot_err_cols.out \
+	tests/scripts/plot_err_formula.out \
+	tests/scripts/plot_err_range.out \
+	tests/scripts/plot_err_tensor.out \
+	tests/scripts/plot_err_unknown.out \
+	tests/scripts/plot_err_word.out \
+	tests/scripts/plot_fn.out \
+	tests/scripts/plot_fn_utf8.out \
+	tests/scripts/plot_map.out \
+	tests/scripts/plot_regions.out \
 	tests/scripts/plot_train_axis.out \
 	tests/scripts/suggest_names.out \
 	tests/scripts/trace_all_rules.out \
@@ -160,6 +180,12 @@ SCRIPT_FILES = \
 	tests/scripts/lang_live.err \
 	tests/scripts/lang_set.err \
 	tests/scripts/lang_updates.err \
+	tests/scripts/plot_err_cols.err \
+	tests/scripts/plot_err_formula.err \
+	tests/scripts/plot_err_range.err \
+	tests/scripts/plot_err_tensor.err \
+	tests/scripts/plot_err_unknown.err \
+	tests/scripts/plot_err_word.err \
 	tests/scripts/suggest_names.err \
 	tests/scripts/cli_bad_option.code \
 	tests/scripts/cli_eval_error.code \
@@ -186,6 +212,12 @@ SCRIPT_FILES = \
 	tests/scripts/lang_check_json.code \
 	tests/scripts/lang_grad_mark.code \
 	tests/scripts/lang_json.code \
+	tests/scripts/plot_err_cols.code \
+	tests/scripts/plot_err_formula.code \
+	tests/scripts/plot_err_range.code \
+	tests/scripts/plot_err_tensor.code \
+	tests/scripts/plot_err_unknown.code \
+	tests/scripts/plot_err_word.code \
 	tests/scripts/suggest_names.code \
 	tests/scripts/cli_bad_option.args \
 	tests/scripts/cli_eval_error.args \
@@ -204,6 +236,16 @@ SCRIPT_FILES = \
 	tests/scripts/cli_order.stdin \
 	tests/scripts/cli_stdin_error.stdin \
 	tests/scripts/lang_csv.csv \
+	tests/scripts/plot_err_cols.env \
+	tests/scripts/plot_err_formula.env \
+	tests/scripts/plot_err_range.env \
+	tests/scripts/plot_err_tensor.env \
+	tests/scripts/plot_err_unknown.env \
+	tests/scripts/plot_err_word.env \
+	tests/scripts/plot_fn.env \
+	tests/scripts/plot_fn_utf8.env \
+	tests/scripts/plot_map.env \
+	tests/scripts/plot_regions.env \
 	examples/chain_rule.out \
 	examples/cost.out \
 	examples/descent.out \
@@ -215,4 +257,6 @@ SCRIPT_FILES = \
 	examples/neuron.out \
 	examples/vanishing.out \
 	examples/xor.out \
-	examples/moons.csv
+	examples/moons.csv \
+	examples/descent.env \
+	examples/moons.env
