@@ -27,6 +27,7 @@ SCRIPT_TESTS = \
 	tests/scripts/diff_err_wrt_unknown.bp \
 	tests/scripts/diff_json.bp \
 	tests/scripts/diff_latex.bp \
+	tests/scripts/dot_layout.bp \
 	tests/scripts/err_check_second.bp \
 	tests/scripts/err_sweep_second.bp \
 	tests/scripts/lang_basics.bp \
@@ -111,6 +112,7 @@ SCRIPT_FILES = \
 	tests/scripts/diff_err_wrt_unknown.out \
 	tests/scripts/diff_json.out \
 	tests/scripts/diff_latex.out \
+	tests/scripts/dot_layout.out \
 	tests/scripts/err_check_second.out \
 	tests/scripts/err_sweep_second.out \
 	tests/scripts/lang_basics.out \
@@ -186,6 +188,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_tensor.err \
 	tests/scripts/plot_err_unknown.err \
 	tests/scripts/plot_err_word.err \
+	tests/scripts/plot_fn.err \
 	tests/scripts/suggest_names.err \
 	tests/scripts/cli_bad_option.code \
 	tests/scripts/cli_eval_error.code \

@@ -309,11 +309,11 @@ START_TEST(dot_neuron)
     ck_assert_int_eq(draw_dot(s, t, 1, NULL, &d), 0);
     char *out = release(s);
     check_dot_syntax(out);
-    ck_assert(strstr(out, "rankdir=LR") != NULL);
+    ck_assert(strstr(out, "rankdir=TB") != NULL);     /* top to bottom: no strip */
     ck_assert(strstr(out, "label=\"{ f = tanh(z) | data -0.9999092043 | grad 1 }\"") != NULL);
     ck_assert(strstr(out, "label=\"{ w | data -3 | grad 0.0003631664619 }\"") != NULL);
     ck_assert(strstr(out, "label=\"{ w*x | data -6 | grad 0.0001815832309 }\"") != NULL);
-    ck_assert(strstr(out, "[shape=ellipse, label=\"tanh\"]") != NULL);
+    ck_assert(strstr(out, "fontsize=10, label=\"tanh\"]") != NULL);
     /* the gradient along w -> *: upstream dz times the local derivative x */
     ck_assert(strstr(out, "n0 -> op2 [label=\"0.0003631664619\"]") != NULL);
     ck_assert_int_eq(count(out, "shape=record"), 6);
@@ -342,7 +342,10 @@ START_TEST(dot_escapes_and_files)
     char *out = release(s);
     check_dot_syntax(out);
     ck_assert(strstr(out, "a \\< 3") != NULL);       /* < escaped in a record */
-    ck_assert(strstr(out, "data (2)") != NULL);      /* a tensor shows its shape */
+    ck_assert(strstr(out, "data [2, 1]") != NULL);   /* a small tensor shows its entries */
+    /* the literals 1 and 3: plain text, small, without a record or gradient */
+    ck_assert(strstr(out, "[shape=plaintext, fontsize=9, fontcolor=\"gray25\", label=\"3\"]") != NULL);
+    ck_assert(strstr(out, "{ 3 |") == NULL);
     free(out);
 
     /* to a .dot file */
