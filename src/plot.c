@@ -306,8 +306,13 @@ int plot_utf8(void)
  * character or one UTF-8 sequence), behind a column of y labels. */
 typedef struct Pic {
     char cell[PIC_H][PIC_W][8];
+    unsigned char colour[PIC_H][PIC_W];   /* an ANSI colour (31 red ...), 0: none */
     char label[PIC_H][32];
 } Pic;
+
+/* The colours, used only when the session's output is a colour terminal
+ * (Session.color: main.c's decision, NO_COLOR honoured). */
+enum { C_NONE = 0, C_RED = 31, C_BLUE = 34, C_MAGENTA = 35 };
 
 static void pic_clear(Pic *p)
 {
@@ -316,9 +321,17 @@ static void pic_clear(Pic *p)
         for (int c = 0; c < PIC_W; c++) strcpy(p->cell[r][c], " ");
 }
 
+static void put_c(Pic *p, int r, int c, const char *glyph, int colour)
+{
+    if (r >= 0 && r < PIC_H && c >= 0 && c < PIC_W) {
+        snprintf(p->cell[r][c], 8, "%s", glyph);
+        p->colour[r][c] = (unsigned char)colour;
+    }
+}
+
 static void put(Pic *p, int r, int c, const char *glyph)
 {
-    if (r >= 0 && r < PIC_H && c >= 0 && c < PIC_W) snprintf(p->cell[r][c], 8, "%s", glyph);
+    put_c(p, r, c, glyph, C_NONE);
 }
 
 /* The cell of v on an axis of `cells` cells from lo to hi (-1: outside). */
@@ -345,11 +358,15 @@ static void label_rows(Pic *p, double lo, double hi)
 
 static void pic_print(Session *s, const Pic *p, int utf8, double x0, double x1, const char *xname)
 {
-    char line[PIC_W * 8 + 64];
+    char line[PIC_W * 20 + 64];
     for (int r = 0; r < PIC_H; r++) {
         size_t o = (size_t)snprintf(line, sizeof line, "%*s %s", PLOT_LABEL, p->label[r],
                                     utf8 ? "\u2502" : "|");
-        for (int c = 0; c < PIC_W; c++) o += (size_t)snprintf(line + o, sizeof line - o, "%s", p->cell[r][c]);
+        for (int c = 0; c < PIC_W; c++) {
+            int k = s->color && !s->json ? p->colour[r][c] : 0;
+            if (k) o += (size_t)snprintf(line + o, sizeof line - o, "\033[%dm%s\033[0m", k, p->cell[r][c]);
+            else o += (size_t)snprintf(line + o, sizeof line - o, "%s", p->cell[r][c]);
+        }
         report_text(s, "%s", line);
     }
     size_t o = (size_t)snprintf(line, sizeof line, "%*s %s", PLOT_LABEL, "", utf8 ? "\u2514" : "+");
@@ -500,7 +517,7 @@ int plot_function(Session *s, const char *title, const char *xname, const char *
     /* the derivative, a cell at a time */
     for (int i = 0; i < n; i++) {
         int c = cell_of(x[i], x0, x1, PIC_W), r = cell_of(df[i], lo, hi, PIC_H);
-        if (c >= 0 && r >= 0) put(&p, PIC_H - 1 - r, c, utf8 ? "\u00b7" : ".");
+        if (c >= 0 && r >= 0) put_c(&p, PIC_H - 1 - r, c, utf8 ? "\u00b7" : ".", C_MAGENTA);
     }
     /* f: braille dots (joined from one point to the next) or `*` */
     static unsigned bits[PIC_H][PIC_W];
@@ -526,11 +543,11 @@ int plot_function(Session *s, const char *title, const char *xname, const char *
                 char g[8];
                 if (utf8) braille(g, bits[r][c]);
                 else strcpy(g, "*");
-                put(&p, r, c, g);
+                put_c(&p, r, c, g, C_BLUE);
             }
     for (int i = 0; i < nz; i++) {
         int c = cell_of(zx[i], x0, x1, PIC_W), r = cell_of(zf[i], lo, hi, PIC_H);
-        if (c >= 0 && r >= 0) put(&p, PIC_H - 1 - r, c, utf8 ? "\u25cf" : "o");
+        if (c >= 0 && r >= 0) put_c(&p, PIC_H - 1 - r, c, utf8 ? "\u25cf" : "o", C_RED);
     }
     label_rows(&p, lo, hi);
     report_text(s, "%s", title);
@@ -634,7 +651,7 @@ int plot_map(Session *s, const char *title, const char *xname, const char *yname
         const char *g = i == 0 ? "S" : i == np - 1 ? "E" : utf8 ? "\u2022" : "o";
         /* the start stays S when the path comes back to its cell */
         if (i > 0 && !strcmp(p.cell[PIC_H - 1 - r][c], "S")) continue;
-        put(&p, PIC_H - 1 - r, c, g);
+        put_c(&p, PIC_H - 1 - r, c, g, C_RED);
     }
     /* y labels: the parameter q at the top, middle and bottom rows */
     label_rows(&p, y0, y1);
@@ -693,7 +710,7 @@ int plot_regions(Session *s, const char *title, const char *xname, const char *y
         }
     for (int i = 0; i < np; i++) {
         int c = cell_of(px[i], x0, x1, nx), r = cell_of(py[i], y0, y1, ny);
-        if (c >= 0 && r >= 0 && pc[i] >= 0 && pc[i] < 4) put(&p, PIC_H - 1 - r, c, mark[pc[i]]);
+        if (c >= 0 && r >= 0 && pc[i] >= 0 && pc[i] < 4) put_c(&p, PIC_H - 1 - r, c, mark[pc[i]], pc[i] == 0 ? C_BLUE : C_RED);
     }
     label_rows(&p, y0, y1);
     report_text(s, "%s", title);
