@@ -440,8 +440,8 @@ static int gnuplot_run(const char *path, const char *script,
     if (bad) return diag_set(d, E_IO, NULL, "cannot write gnuplot's input");
     if (rc == ENOENT || (rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127))
         return diag_set(d, E_IO, NULL,
-                        "gnuplot is not installed (no `gnuplot` program found): install it with "
-                        "`apt-get install gnuplot-nox`, or plot without a file name to draw in the terminal");
+                        "gnuplot is not installed (apt-get install gnuplot-nox); "
+                        "without a file name plot draws in the terminal");
     if (rc) return diag_set(d, E_IO, NULL, "cannot run gnuplot: %s", strerror(rc));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return diag_set(d, E_IO, NULL, "gnuplot failed to make %s (exit status %d)", path,

@@ -61,7 +61,9 @@ SCRIPT_TESTS = \
 	tests/scripts/load_quit_cli.bp \
 	tests/scripts/load_quit_inner.bp \
 	tests/scripts/plot_err_cols.bp \
+	tests/scripts/plot_err_ext.bp \
 	tests/scripts/plot_err_formula.bp \
+	tests/scripts/plot_err_nognuplot.bp \
 	tests/scripts/plot_err_range.bp \
 	tests/scripts/plot_err_tensor.bp \
 	tests/scripts/plot_err_unknown.bp \
@@ -146,7 +148,9 @@ SCRIPT_FILES = \
 	tests/scripts/load_quit_cli.out \
 	tests/scripts/load_quit_inner.out \
 	tests/scripts/plot_err_cols.out \
+	tests/scripts/plot_err_ext.out \
 	tests/scripts/plot_err_formula.out \
+	tests/scripts/plot_err_nognuplot.out \
 	tests/scripts/plot_err_range.out \
 	tests/scripts/plot_err_tensor.out \
 	tests/scripts/plot_err_unknown.out \
@@ -183,7 +187,9 @@ SCRIPT_FILES = \
 	tests/scripts/lang_set.err \
 	tests/scripts/lang_updates.err \
 	tests/scripts/plot_err_cols.err \
+	tests/scripts/plot_err_ext.err \
 	tests/scripts/plot_err_formula.err \
+	tests/scripts/plot_err_nognuplot.err \
 	tests/scripts/plot_err_range.err \
 	tests/scripts/plot_err_tensor.err \
 	tests/scripts/plot_err_unknown.err \
@@ -216,7 +222,9 @@ SCRIPT_FILES = \
 	tests/scripts/lang_grad_mark.code \
 	tests/scripts/lang_json.code \
 	tests/scripts/plot_err_cols.code \
+	tests/scripts/plot_err_ext.code \
 	tests/scripts/plot_err_formula.code \
+	tests/scripts/plot_err_nognuplot.code \
 	tests/scripts/plot_err_range.code \
 	tests/scripts/plot_err_tensor.code \
 	tests/scripts/plot_err_unknown.code \
@@ -240,7 +248,9 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stdin_error.stdin \
 	tests/scripts/lang_csv.csv \
 	tests/scripts/plot_err_cols.env \
+	tests/scripts/plot_err_ext.env \
 	tests/scripts/plot_err_formula.env \
+	tests/scripts/plot_err_nognuplot.env \
 	tests/scripts/plot_err_range.env \
 	tests/scripts/plot_err_tensor.env \
 	tests/scripts/plot_err_unknown.env \
