@@ -208,7 +208,7 @@ static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
 %token NL "end of line"
 %token ASSIGN ":=" PLUSEQ "+=" MINUSEQ "-=" TIMESEQ "*=" DIVEQ "/="
 %token LE "<=" GE ">=" EQ "==" NE "!="
-%token GRAD "grad" TRACE "trace" GRAPH "graph" DOT "dot" SWEEP "sweep"
+%token GRAD "grad" TRACE "trace" GRAPH "graph" DOT "dot" SWEEP "sweep" PLOT "plot"
 %token STEP "step" TRAIN "train" CHECK "check" PRINT "print" SHOW "show"
 %token VARS "vars" DELETE "delete" CLEAR "clear" LOAD "load" SAVE "save"
 %token SET "set" HELP "help" QUIT "quit" EXIT "exit" CONST "const" DIFF "diff" WRT "wrt"
@@ -226,7 +226,8 @@ static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
 %type <names> names opt_wrt wrt_names
 %type <args> opt_args args set_args
 %type <arg> arg set_arg
-%type <str> word cmdword
+%type <str> word cmdword opt_file
+%type <exprs> plot_range
 %type <op> opeq
 
 %%
@@ -310,6 +311,32 @@ stmt:
         $$ = command(ctx, ST_TRAIN, @$, $2, $3.n > 0, $3, av);
         wrt_index(ctx, $$, $3.idx, $3.n);
     }
+  | PLOT expr WRT names plot_range opt_file {
+        /* plot f wrt x [from a to b] ["f.svg"]; plot L wrt p, q [...] */
+        if ($4.n > 2) {
+            fail(ctx, &@4, "plot takes one name (a function of x) or two (a loss map over p, q)");
+            YYABORT;
+        }
+        $$ = command(ctx, ST_PLOT, @$, $2, 1, $4, (ArgVec){0});
+        ExprVec ev = { 0 };
+        VEC_PUSH(ctx, ev, $2);
+        for (int i = 0; i < $5.n; i++) VEC_PUSH(ctx, ev, $5.v[i]);
+        set_exprs($$, ev);
+        $$->file = $6;
+    }
+  | PLOT expr NAME expr ',' expr opt_file {   /* plot S over X, y */
+        if (strcmp($3, "over") != 0) {
+            fail(ctx, &@3, "plot takes `wrt x`, `wrt p, q` or `over X, y` after its expression");
+            YYABORT;
+        }
+        $$ = stmt(ctx, ST_PLOT, @$);
+        ExprVec ev = { 0 };
+        VEC_PUSH(ctx, ev, $2);
+        VEC_PUSH(ctx, ev, $4);
+        VEC_PUSH(ctx, ev, $6);
+        set_exprs($$, ev);
+        $$->file = $7;
+    }
   | CHECK exprs opt_args {
         if ($2.n > 2) {
             fail(ctx, &@2, "check takes one expression (check f) or two (check a, b [tol])");
@@ -363,6 +390,24 @@ opeq:
   | "-="    { $$ = OP_SUB; }
   | "*="    { $$ = OP_MUL; }
   | "/="    { $$ = OP_DIV; }
+  ;
+
+plot_range:
+    %empty                  { $$ = (ExprVec){0}; }
+  | NAME expr NAME expr     {
+        if (strcmp($1, "from") != 0 || strcmp($3, "to") != 0) {
+            fail(ctx, strcmp($1, "from") != 0 ? &@1 : &@3, "a plot's range is written `from a to b`");
+            YYABORT;
+        }
+        $$ = (ExprVec){0};
+        VEC_PUSH(ctx, $$, $2);
+        VEC_PUSH(ctx, $$, $4);
+    }
+  ;
+
+opt_file:
+    %empty          { $$ = NULL; }
+  | STR
   ;
 
 opt_wrt:
@@ -435,6 +480,7 @@ word:
 cmdword:
     GRAD { $$ = "grad"; } | TRACE { $$ = "trace"; } | GRAPH { $$ = "graph"; }
   | DOT { $$ = "dot"; } | SWEEP { $$ = "sweep"; } | STEP { $$ = "step"; }
+  | PLOT { $$ = "plot"; }
   | TRAIN { $$ = "train"; } | CHECK { $$ = "check"; } | PRINT { $$ = "print"; }
   | SHOW { $$ = "show"; } | VARS { $$ = "vars"; } | DELETE { $$ = "delete"; }
   | CLEAR { $$ = "clear"; } | LOAD { $$ = "load"; } | SAVE { $$ = "save"; }

@@ -53,7 +53,7 @@ typedef enum {
     ST_FUNC,        /* name(names) = e[0] */
     ST_UPDATE,      /* names := e[0..n)               (also += -= *= /=) */
     ST_GRAD,        /* grad e[0] [wrt names] */
-    ST_TRACE, ST_GRAPH, ST_DOT, ST_SWEEP,
+    ST_TRACE, ST_GRAPH, ST_DOT, ST_SWEEP, ST_PLOT,
     ST_STEP,        /* step e[0] [wrt names] [args] */
     ST_TRAIN,
     ST_CHECK,       /* check e[0] [, e[1] [tol]] */
@@ -92,7 +92,7 @@ typedef struct Stmt {
     int ne;
     Arg *args;
     int nargs;
-    const char *file;    /* ST_LOAD, ST_SAVE, ST_DOT */
+    const char *file;    /* ST_LOAD, ST_SAVE, ST_DOT, ST_PLOT (NULL: none) */
     int terminated;      /* a separator (or the end) followed it */
     struct Stmt *next;
 } Stmt;

@@ -29,6 +29,8 @@ int cmd_set(Session *s, const Stmt *st, Diag *d);
 int cmd_save(Session *s, const Stmt *st, Diag *d);
 int cmd_trace(Session *s, const Stmt *st, Diag *d);
 int cmd_sweep(Session *s, const Stmt *st, Diag *d);
+/* plotcmd.c: plot f wrt x, plot L wrt p, q, plot S over X, y (SPEC section 9) */
+int cmd_plot(Session *s, const Stmt *st, Diag *d);
 int cmd_check(Session *s, const Stmt *st, Diag *d);    /* a failed check: E_OK, counted
                                                           in s->failed_checks */
 int cmd_step(Session *s, const Stmt *st, Diag *d);

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "draw.h"
+#include "plot.h"
 #include "ops.h"
 #include "report.h"
 #include "xalloc.h"
@@ -131,23 +132,10 @@ typedef struct Glyphs { const char *tee, *elbow, *bar, *gap; } Glyphs;
 static const Glyphs glyphs_utf8 = { "\u251c\u2500\u2500 ", "\u2514\u2500\u2500 ", "\u2502   ", "    " };
 static const Glyphs glyphs_ascii = { "|-- ", "`-- ", "|   ", "    " };
 
-/* Box-drawing characters or ASCII?  BP_ASCII=1 forces ASCII, BP_ASCII=0
- * UTF-8; else the character set of the user's locale decides, asked
- * without changing the program's locale for good. */
+/* Box-drawing characters or ASCII: as the plots decide (plot.h). */
 static int use_utf8(void)
 {
-    const char *env = getenv("BP_ASCII");
-    if (env && *env) return strcmp(env, "0") == 0;
-    const char *cur = setlocale(LC_CTYPE, NULL);
-    char *saved = xstrdup(cur ? cur : "C");
-    int utf8 = 0;
-    if (setlocale(LC_CTYPE, "")) {
-        const char *cs = nl_langinfo(CODESET);
-        utf8 = cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
-    }
-    setlocale(LC_CTYPE, saved);
-    free(saved);
-    return utf8;
+    return plot_utf8();
 }
 
 typedef struct Line { char buf[4000]; size_t n; } Line;
@@ -315,45 +303,93 @@ static int edge_grad(const Tape *t, int i, int k, double *out)
     return 1;
 }
 
+/* A number written in the formula (2 in 2*x): no name, no inputs. */
+static int is_literal(const Tape *t, int i)
+{
+    return t->op[i] == OP_NUM && !tape_name(t, i);
+}
+
+static int is_const_leaf(const Tape *t, int i)
+{
+    const Entry *e = tape_name(t, i);
+    return e && e->kind == ENT_CONST && nkids(t, i) == 0;
+}
+
+/* A slot's value (or gradient) in a DOT record: a number, a tensor of up
+ * to DOT_ENTRIES entries written out (a row per line, 3 digits), or a
+ * bigger tensor's shape. */
+enum { DOT_ENTRIES = 16, DOT_NUM = 400 };
+static void dot_number(const Tape *t, int i, const double *v, int digits, char *buf, size_t n)
+{
+    Shape sh = tape_shape(t, i);
+    long size = shape_size(sh);
+    if (sh.rank == 0 || size > DOT_ENTRIES || size == 0) {
+        slot_number(t, i, v, digits, buf, n);
+        return;
+    }
+    long cols = sh.rank == 1 ? size : sh.d[1];
+    size_t o = 0;
+    buf[0] = '\0';
+    for (long k = 0; k < size && o + 40 < n; k++) {
+        char num[32];
+        report_fmt_value(num, sizeof num, v[k], 3);
+        const char *sep = k == 0 ? "[" : k % cols == 0 ? "\\n " : ", ";
+        o += (size_t)snprintf(buf + o, n - o, "%s%s%s", sep, num, k == size - 1 ? "]" : "");
+    }
+}
+
 static void dot_write(DotOut *o, const Tape *t, int with_grad, int digits)
 {
     int n = t->root + 1;
     unsigned char *reach = xcalloc((size_t)n, 1);
     int *users = xcalloc((size_t)n, sizeof *users);
     sweep_reach(t, reach, users);
-    char label[LABEL_MAX + 200], esc[2 * (LABEL_MAX + 200)], val[64], grad[64];
+    char label[LABEL_MAX + 200], esc[2 * (LABEL_MAX + 200)], val[DOT_NUM], grad[DOT_NUM];
 
     dot_line(o, "digraph bp {");
-    dot_line(o, "  rankdir=LR;");
+    /* top to bottom: a graph is as wide as it has inputs side by side, and
+     * as tall as it is deep, which fits a 16:9 screen better than a strip */
+    dot_line(o, "  rankdir=TB; ranksep=0.3; nodesep=0.25;");
     dot_line(o, "  node [fontname=\"Helvetica\", fontsize=11];");
     dot_line(o, "  edge [fontname=\"Helvetica\", fontsize=9];");
     for (int i = 0; i < n; i++) {
         if (!reach[i]) continue;
         int nk = nkids(t, i);
+        const Entry *e = tape_name(t, i);
         /* the value: named, or the source text it computes */
         if (i == t->root) root_label(t, label, sizeof label);
-        else if (tape_name(t, i) || nk == 0) slot_label(t, i, label, sizeof label);
+        else if (e || nk == 0) slot_label(t, i, label, sizeof label);
         else if (t->src[i]) report_flat_text(&t->src[i]->loc, label, sizeof label, LABEL_MAX);
         else label[0] = '\0';
         dot_escape(label, 1, esc, sizeof esc);
-        slot_number(t, i, tape_val(t, i), digits, val, sizeof val);
-        if (with_grad) {
-            slot_number(t, i, tape_grad(t, i), digits, grad, sizeof grad);
+        dot_number(t, i, tape_val(t, i), digits, val, sizeof val);
+        if (is_literal(t, i)) {
+            /* a number written in the formula: small, no box, no gradient */
+            dot_escape(label, 0, esc, sizeof esc);
+            dot_line(o, "  n%d [shape=plaintext, fontsize=9, fontcolor=\"gray25\", label=\"%s\"];", i, esc);
+            continue;
+        }
+        int is_const = e && e->kind == ENT_CONST && nk == 0;
+        const char *style = i == t->root ? ", style=\"bold,filled\", fillcolor=\"#fff2cc\""
+                            : is_const ? ", style=\"filled,dashed\", fillcolor=\"gray92\""
+                            : e && e->kind == ENT_PARAM ? ", style=filled, fillcolor=\"#dbe9f6\"" : "";
+        if (with_grad && !is_const) {
+            dot_number(t, i, tape_grad(t, i), digits, grad, sizeof grad);
             dot_line(o, "  n%d [shape=record%s, label=\"{ %s | data %s | grad %s }\"];",
-                     i, i == t->root ? ", style=bold" : "", esc, val, grad);
+                     i, style, esc, val, grad);
         } else {
-            dot_line(o, "  n%d [shape=record%s, label=\"{ %s | data %s }\"];",
-                     i, i == t->root ? ", style=bold" : "", esc, val);
+            dot_line(o, "  n%d [shape=record%s, label=\"{ %s%s | data %s }\"];",
+                     i, style, is_const ? "const " : "", esc, val);
         }
         if (nk == 0) continue;
         /* the operation, fed by the inputs, feeding the value */
         const char *opname = t->op[i] == OP_NEG ? "neg" : op_info[t->op[i]].name;
         dot_escape(opname, 0, esc, sizeof esc);
-        dot_line(o, "  op%d [shape=ellipse, label=\"%s\"];", i, esc);
+        dot_line(o, "  op%d [shape=ellipse, height=0.3, margin=0.03, fontsize=10, label=\"%s\"];", i, esc);
         for (int k = 0; k < nk; k++) {
             int c = kid(t, i, k);
             double eg;
-            if (with_grad && edge_grad(t, i, k, &eg)) {
+            if (with_grad && !is_literal(t, c) && !is_const_leaf(t, c) && edge_grad(t, i, k, &eg)) {
                 report_fmt_value(grad, sizeof grad, eg, digits);
                 dot_line(o, "  n%d -> op%d [label=\"%s\"];", c, i, grad);
             } else {

@@ -7,7 +7,7 @@
 #include "suggest.h"
 
 const char *const help_commands[] = {
-    "grad", "trace", "graph", "dot", "sweep", "step", "train", "check",
+    "grad", "trace", "graph", "dot", "plot", "sweep", "step", "train", "check",
     "print", "show", "vars", "delete", "clear", "load", "save", "set",
     "help", "quit", "exit", "const", "diff", "wrt", NULL
 };
@@ -36,6 +36,8 @@ static const char overview[] =
 "  grad f [wrt a, b]     gradient table; grad(f, w) inside expressions\n"
 "  trace f               the backward pass step by step (the chain rule)\n"
 "  graph f   dot f [\"file.dot|svg|png\"]    the graph, in the terminal / Graphviz\n"
+"  plot f wrt x [from a to b] [\"f.svg\"]   f and df/dx; plot L wrt p, q: the\n"
+"                        loss map and descent path; plot S over X, y: regions\n"
 "  sweep f wrt w         finite-difference error against the step size\n"
 "  diff f wrt x [latex]  the derivative df/dx written as a formula (or LaTeX)\n"
 "  step f [wrt p] [lr]   one gradient-descent step; train f [wrt p] [lr [steps]]\n"
@@ -84,7 +86,25 @@ static const Topic topics[] = {
 { "dot",
 "dot f [\"file\"]: the graph in Graphviz DOT, values and gradients in each node\n"
 "and the gradient flowing along each edge; to standard output, a .dot file,\n"
-"or (when Graphviz is installed) a picture: dot f \"f.svg\", dot f \"f.png\".\n" },
+"or (when Graphviz is installed) a picture: dot f \"f.svg\", dot f \"f.png\".\n"
+"Laid out top to bottom (inputs above, f at the bottom) to fit a projector;\n"
+"parameters filled blue, consts grey and dashed (no gradient), numbers written\n"
+"in the formula small and plain (no gradient); tensors of up to 4x4 entries\n"
+"show them, bigger ones their shape.\n" },
+{ "plot",
+"plot f wrt x [from a to b] [\"file\"]: f and its derivative (backprop at each\n"
+"  point) on one chart, the points where df/dx = 0 marked and listed.  x need\n"
+"  not be defined: plot binds it over the range and leaves the session as it\n"
+"  was.  Without from: x +- 3*max(1, |x|) around x's value, or -3 ... 3.\n"
+"plot L wrt p, q [from a to b] [\"file\"]: the loss shaded over two scalar\n"
+"  parameters (the others at their values), with the path the last train (or\n"
+"  steps) took drawn on it, S to E.  Without from: around the path.\n"
+"plot S over X, y [\"file\"]: a classifier's decision regions over the points of\n"
+"  the const X (2 columns), each point drawn by its label y: S > 0.5 (labels\n"
+"  0/1) or S > 0 (labels -1/1), or the largest column of S for classes.\n"
+"In the terminal: braille and block characters at a UTF-8 locale, ASCII else\n"
+"(BP_ASCII=1 forces ASCII).  To a .svg or .png file through gnuplot, when it\n"
+"is installed (apt-get install gnuplot-nox).\n" },
 { "sweep",
 "sweep f wrt w: forward and central difference errors against backprop for\n"
 "steps eps = 1e-1 ... 1e-15 (h = eps*max(1,|w|), made exactly representable),\n"

@@ -48,6 +48,7 @@ static int run_exec(Session *s, const Stmt *st, Diag *d)
     case ST_GRAPH:
     case ST_DOT:    return cmd_draw(s, st, d);
     case ST_SWEEP:  return cmd_sweep(s, st, d);
+    case ST_PLOT:   return cmd_plot(s, st, d);
     case ST_STEP:   return cmd_step(s, st, d);
     case ST_TRAIN:  return cmd_train(s, st, d);
     case ST_CHECK:  return cmd_check(s, st, d);

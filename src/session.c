@@ -90,6 +90,8 @@ void session_free(Session *s)
     free(s->loading);
     session_opt_clear(s, NULL);
     free(s->opt);
+    free(s->trail.ents);
+    free(s->trail.xy);
     for (Source *src = s->sources, *nx; src; src = nx) {
         nx = src->next;
         src_free(src);
@@ -279,7 +281,7 @@ void session_adopt(Session *s, Source *src)
  * come from the op list, through op_lookup_function). */
 static const char *const reserved_words[] = {
     "check", "clear", "const", "delete", "diff", "dot", "exit", "grad", "graph",
-    "help", "load", "print", "quit", "save", "set", "show", "step", "sweep",
+    "help", "load", "plot", "print", "quit", "save", "set", "show", "step", "sweep",
     "trace", "train", "vars", "wrt",
 };
 

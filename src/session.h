@@ -73,6 +73,10 @@ typedef struct OptState {
     long t;
     Value m, v;
 } OptState;
+/* The path of the scalar parameters through the last `train` (or run of
+ * `step`s), for `plot L wrt p, q`: n points of nents values each, in xy
+ * (plot.c records it, session_free frees it). */
+typedef struct Trail { Entry **ents; int nents; double *xy; long n, cap; } Trail;
 
 typedef struct Session {
     Entry **tab;             /* open addressing hash on name */
@@ -98,6 +102,7 @@ typedef struct Session {
     int nloading;
     OptState *opt;           /* the optimizer's state, one per parameter it moved */
     int nopt, optcap;
+    Trail trail;             /* the last descent's path (plot.c) */
 } Session;
 
 Session *session_new(void);

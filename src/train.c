@@ -390,8 +390,10 @@ int cmd_step(Session *s, const Stmt *st, Diag *d)
         char names[300], a[64], b[64], text[128], rule[80];
         span_text(st->e[0], text, sizeof text);
         rule_text(&p, rule, sizeof rule);
+        plot_trail_begin(s, p.t, p.slots, p.n, 1);
         rc = descend(&p, p.t, p.slots, &before, d);
         if (!rc) {
+            plot_trail_add(s);
             names_list(&p, names, sizeof names);
             after = full_loss(&p);
             if (!isnan(after)) {
@@ -489,6 +491,7 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
         report_text(s, "  minibatches of %ld of the %ld rows of %s: %ld step%s an epoch", b->size,
                     b->rows, data, per_epoch, per_epoch == 1 ? "" : "s");
     }
+    plot_trail_begin(s, p.t, p.slots, p.n, 1);
     History *hist = xcalloc(1, sizeof *hist);
     hist->stride = 1;
     double loss;
@@ -506,6 +509,7 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
             break;
         }
         history_add(hist, loss);
+        plot_trail_add(s);
         if (done % every == 0)
             progress(s, &p, text, done, loss, 0, b != NULL, b ? " (batch)" : "");
         if (epoch_end) {
@@ -533,8 +537,13 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
         char title[200];
         snprintf(title, sizeof title, "%s over %ld steps%s", text, done,
                  hist->stride > 1 ? " (every few steps shown)" : "");
-        if (b) plot_series2(s, title, hist->y, hist->y2, hist->n, "* batch loss, o all rows (epoch ends)");
-        else plot_series(s, title, hist->y, hist->n);
+        if (b) {
+            plot_series2(s, title, hist->y, hist->y2, hist->n, hist->stride,
+                         "* batch loss, o all rows (epoch ends)");
+        } else {
+            PlotLine line = { NULL, hist->y, hist->n, hist->stride, '*' };
+            plot_lines(s, title, &line, 1);
+        }
     }
     free(hist);
     plan_free(&p);

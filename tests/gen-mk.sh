@@ -15,8 +15,8 @@ cd "$(dirname "$0")/.." || exit 1
     echo
     printf 'SCRIPT_FILES ='
     for f in tests/scripts/*.out tests/scripts/*.err tests/scripts/*.code \
-             tests/scripts/*.args tests/scripts/*.stdin tests/scripts/*.csv \
-             examples/*.out examples/*.err examples/*.code examples/*.csv; do
+             tests/scripts/*.args tests/scripts/*.stdin tests/scripts/*.csv tests/scripts/*.env \
+             examples/*.out examples/*.err examples/*.code examples/*.csv examples/*.env; do
         [ -f "$f" ] && printf ' \\\n\t%s' "$f"
     done
     echo

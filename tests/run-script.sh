@@ -11,6 +11,9 @@
 #   NAME.code    expected exit status (absent: 0)
 #   NAME.args    extra arguments put before the script name (optional)
 #   NAME.stdin   fed to standard input (optional; else /dev/null)
+#   NAME.env     VAR=value words put in bp's environment (optional: e.g.
+#                BP_ASCII=1, so a picture's golden file is the same at
+#                any locale)
 #
 # BP (the program) comes from the environment; set by Makefile.am.
 # Set BP_WRAPPER to run bp under valgrind or similar.
@@ -26,6 +29,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 args=""
 [ -f "$dir/$base.args" ] && args=$(cat "$dir/$base.args")
+envs=""
+[ -f "$dir/$base.env" ] && envs=$(cat "$dir/$base.env")
 stdin=/dev/null
 [ -f "$dir/$base.stdin" ] && stdin="$dir/$base.stdin"
 
@@ -35,7 +40,7 @@ for f in "$dir"/*; do [ -f "$f" ] && set -- "$@" "$f"; done
 cp "$@" "$tmp/run/" || exit 99
 
 # shellcheck disable=SC2086
-(cd "$tmp/run" && NO_COLOR=1 ${BP_WRAPPER:-} "$bp" $args "$base.bp" <"$stdin" >"$tmp/out" 2>"$tmp/err")
+(cd "$tmp/run" && env $envs NO_COLOR=1 ${BP_WRAPPER:-} "$bp" $args "$base.bp" <"$stdin" >"$tmp/out" 2>"$tmp/err")
 code=$?
 
 want_code=0

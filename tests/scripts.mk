@@ -27,6 +27,7 @@ SCRIPT_TESTS = \
 	tests/scripts/diff_err_wrt_unknown.bp \
 	tests/scripts/diff_json.bp \
 	tests/scripts/diff_latex.bp \
+	tests/scripts/dot_layout.bp \
 	tests/scripts/err_check_second.bp \
 	tests/scripts/err_sweep_second.bp \
 	tests/scripts/lang_basics.bp \
@@ -59,6 +60,19 @@ SCRIPT_TESTS = \
 	tests/scripts/load_quit.bp \
 	tests/scripts/load_quit_cli.bp \
 	tests/scripts/load_quit_inner.bp \
+	tests/scripts/plot_err_cols.bp \
+	tests/scripts/plot_err_ext.bp \
+	tests/scripts/plot_err_formula.bp \
+	tests/scripts/plot_err_nognuplot.bp \
+	tests/scripts/plot_err_range.bp \
+	tests/scripts/plot_err_tensor.bp \
+	tests/scripts/plot_err_unknown.bp \
+	tests/scripts/plot_err_word.bp \
+	tests/scripts/plot_fn.bp \
+	tests/scripts/plot_fn_utf8.bp \
+	tests/scripts/plot_map.bp \
+	tests/scripts/plot_regions.bp \
+	tests/scripts/plot_train_axis.bp \
 	tests/scripts/suggest_names.bp \
 	tests/scripts/trace_all_rules.bp \
 	tests/scripts/train_batch.bp \
@@ -106,6 +120,7 @@ SCRIPT_FILES = \
 	tests/scripts/diff_err_wrt_unknown.out \
 	tests/scripts/diff_json.out \
 	tests/scripts/diff_latex.out \
+	tests/scripts/dot_layout.out \
 	tests/scripts/err_check_second.out \
 	tests/scripts/err_sweep_second.out \
 	tests/scripts/lang_basics.out \
@@ -138,6 +153,19 @@ SCRIPT_FILES = \
 	tests/scripts/load_quit.out \
 	tests/scripts/load_quit_cli.out \
 	tests/scripts/load_quit_inner.out \
+	tests/scripts/plot_err_cols.out \
+	tests/scripts/plot_err_ext.out \
+	tests/scripts/plot_err_formula.out \
+	tests/scripts/plot_err_nognuplot.out \
+	tests/scripts/plot_err_range.out \
+	tests/scripts/plot_err_tensor.out \
+	tests/scripts/plot_err_unknown.out \
+	tests/scripts/plot_err_word.out \
+	tests/scripts/plot_fn.out \
+	tests/scripts/plot_fn_utf8.out \
+	tests/scripts/plot_map.out \
+	tests/scripts/plot_regions.out \
+	tests/scripts/plot_train_axis.out \
 	tests/scripts/suggest_names.out \
 	tests/scripts/trace_all_rules.out \
 	tests/scripts/train_batch.out \
@@ -167,6 +195,15 @@ SCRIPT_FILES = \
 	tests/scripts/lang_live.err \
 	tests/scripts/lang_set.err \
 	tests/scripts/lang_updates.err \
+	tests/scripts/plot_err_cols.err \
+	tests/scripts/plot_err_ext.err \
+	tests/scripts/plot_err_formula.err \
+	tests/scripts/plot_err_nognuplot.err \
+	tests/scripts/plot_err_range.err \
+	tests/scripts/plot_err_tensor.err \
+	tests/scripts/plot_err_unknown.err \
+	tests/scripts/plot_err_word.err \
+	tests/scripts/plot_fn.err \
 	tests/scripts/suggest_names.err \
 	tests/scripts/cli_bad_option.code \
 	tests/scripts/cli_eval_error.code \
@@ -193,6 +230,14 @@ SCRIPT_FILES = \
 	tests/scripts/lang_check_json.code \
 	tests/scripts/lang_grad_mark.code \
 	tests/scripts/lang_json.code \
+	tests/scripts/plot_err_cols.code \
+	tests/scripts/plot_err_ext.code \
+	tests/scripts/plot_err_formula.code \
+	tests/scripts/plot_err_nognuplot.code \
+	tests/scripts/plot_err_range.code \
+	tests/scripts/plot_err_tensor.code \
+	tests/scripts/plot_err_unknown.code \
+	tests/scripts/plot_err_word.code \
 	tests/scripts/suggest_names.code \
 	tests/scripts/cli_bad_option.args \
 	tests/scripts/cli_eval_error.args \
@@ -212,6 +257,18 @@ SCRIPT_FILES = \
 	tests/scripts/cli_order.stdin \
 	tests/scripts/cli_stdin_error.stdin \
 	tests/scripts/lang_csv.csv \
+	tests/scripts/plot_err_cols.env \
+	tests/scripts/plot_err_ext.env \
+	tests/scripts/plot_err_formula.env \
+	tests/scripts/plot_err_nognuplot.env \
+	tests/scripts/plot_err_range.env \
+	tests/scripts/plot_err_tensor.env \
+	tests/scripts/plot_err_unknown.env \
+	tests/scripts/plot_err_word.env \
+	tests/scripts/plot_fn.env \
+	tests/scripts/plot_fn_utf8.env \
+	tests/scripts/plot_map.env \
+	tests/scripts/plot_regions.env \
 	examples/chain_rule.out \
 	examples/cost.out \
 	examples/descent.out \
@@ -227,4 +284,6 @@ SCRIPT_FILES = \
 	examples/vanishing.out \
 	examples/xor.out \
 	examples/digits.csv \
-	examples/moons.csv
+	examples/moons.csv \
+	examples/descent.env \
+	examples/moons.env

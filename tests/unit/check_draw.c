@@ -310,11 +310,11 @@ START_TEST(dot_neuron)
     ck_assert_int_eq(draw_dot(s, t, 1, NULL, &d), 0);
     char *out = release(s);
     check_dot_syntax(out);
-    ck_assert(strstr(out, "rankdir=LR") != NULL);
+    ck_assert(strstr(out, "rankdir=TB") != NULL);     /* top to bottom: no strip */
     ck_assert(strstr(out, "label=\"{ f = tanh(z) | data -0.9999092043 | grad 1 }\"") != NULL);
     ck_assert(strstr(out, "label=\"{ w | data -3 | grad 0.0003631664619 }\"") != NULL);
     ck_assert(strstr(out, "label=\"{ w*x | data -6 | grad 0.0001815832309 }\"") != NULL);
-    ck_assert(strstr(out, "[shape=ellipse, label=\"tanh\"]") != NULL);
+    ck_assert(strstr(out, "fontsize=10, label=\"tanh\"]") != NULL);
     /* the gradient along w -> *: upstream dz times the local derivative x */
     ck_assert(strstr(out, "n0 -> op2 [label=\"0.0003631664619\"]") != NULL);
     ck_assert_int_eq(count(out, "shape=record"), 6);
@@ -343,7 +343,10 @@ START_TEST(dot_escapes_and_files)
     char *out = release(s);
     check_dot_syntax(out);
     ck_assert(strstr(out, "a \\< 3") != NULL);       /* < escaped in a record */
-    ck_assert(strstr(out, "data (2)") != NULL);      /* a tensor shows its shape */
+    ck_assert(strstr(out, "data [2, 1]") != NULL);   /* a small tensor shows its entries */
+    /* the literals 1 and 3: plain text, small, without a record or gradient */
+    ck_assert(strstr(out, "[shape=plaintext, fontsize=9, fontcolor=\"gray25\", label=\"3\"]") != NULL);
+    ck_assert(strstr(out, "{ 3 |") == NULL);
     free(out);
 
     /* to a .dot file */
@@ -435,6 +438,54 @@ START_TEST(plot_series_shapes)
     out = release(s);
     ck_assert_int_eq(count_lines(out), 1);
     free(out);
+    session_free(s);
+}
+END_TEST
+
+/* Two series, one thinned (stride 4): the x axis ends at the last step
+ * (4 * 99 = 396), not at the number of points; a shared cell is '#'. */
+START_TEST(plot_lines_strides)
+{
+    Session *s = session_new();
+    double a[100], b[397];
+    for (int i = 0; i < 100; i++) a[i] = 100 - i;
+    for (int i = 0; i < 397; i++) b[i] = 100 - i / 4.0;
+    PlotLine l[2] = { { "thinned", a, 100, 4, '*' }, { "full", b, 397, 1, '+' } };
+    capture(s);
+    plot_lines(s, "two", l, 2);
+    char *out = release(s);
+    ck_assert(strstr(out, "396\n") != NULL);
+    ck_assert(strstr(out, "99\n") == NULL);
+    ck_assert(strstr(out, "* thinned, + full, # both") != NULL);
+    ck_assert(strchr(out, '#') != NULL);   /* the same curve: they share cells */
+    free(out);
+    session_free(s);
+}
+END_TEST
+
+/* The plot command's pictures are coloured only at a colour terminal. */
+START_TEST(plot_function_colour)
+{
+    Session *s = session_new();
+    double x[40], f[40], df[40], zx[1] = { 0 }, zf[1] = { 0 };
+    for (int i = 0; i < 40; i++) {
+        x[i] = -1 + 2.0 * i / 39;
+        f[i] = x[i] * x[i];
+        df[i] = 2 * x[i];
+    }
+    Diag d = { 0 };
+    setenv("BP_ASCII", "1", 1);
+    for (int colour = 0; colour < 2; colour++) {
+        s->color = colour;
+        capture(s);
+        ck_assert_int_eq(plot_function(s, "t", "x", "f", "df", x, f, df, 40, zx, zf, 1, NULL, &d), 0);
+        char *out = release(s);
+        ck_assert_int_eq(strstr(out, "\033[34m*\033[0m") != NULL, colour);   /* f blue */
+        ck_assert_int_eq(strstr(out, "\033[31mo\033[0m") != NULL, colour);   /* its minimum red */
+        ck_assert_int_eq(strchr(out, '\033') != NULL, colour);
+        free(out);
+    }
+    unsetenv("BP_ASCII");
     session_free(s);
 }
 END_TEST
@@ -554,6 +605,8 @@ static Suite *draw_suite(void)
     tcase_add_test(p, plot_series_shapes);
     tcase_add_test(p, plot_sweep_shapes);
     tcase_add_test(p, plot_sweep_sin);
+    tcase_add_test(p, plot_lines_strides);
+    tcase_add_test(p, plot_function_colour);
     suite_add_tcase(s, p);
     return s;
 }
