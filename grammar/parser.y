@@ -145,6 +145,8 @@ static void reserved(ParseCtx *c, const Loc *loc, const char *word);
 static void yyerror(const Loc *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
 static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
                      int has_wrt, NameVec wrt, ArgVec args);
+static Stmt *descent(ParseCtx *c, StmtKind k, Loc loc, Loc tloc, Ast *target,
+                     NameVec wrt, ArgVec args);
 }
 
 %define api.pure full
@@ -188,7 +190,7 @@ static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
 %type <stmt> stmt
 %type <exprs> exprs opt_exprs print_items indices
 %type <names> names opt_wrt
-%type <args> opt_args args set_args
+%type <args> opt_args args set_args opt_targs opt_targs_more opt_nargs
 %type <arg> arg set_arg
 %type <str> word cmdword
 %type <op> opeq
@@ -250,8 +252,10 @@ stmt:
         NameVec nv = names_push(ctx, (NameVec){0}, $4, @4);
         $$ = command(ctx, ST_SWEEP, @$, $2, 1, nv, (ArgVec){0});
     }
-  | STEP expr opt_wrt opt_args  { $$ = command(ctx, ST_STEP, @$, $2, $3.n > 0, $3, $4); }
-  | TRAIN expr opt_wrt opt_args { $$ = command(ctx, ST_TRAIN, @$, $2, $3.n > 0, $3, $4); }
+  | STEP expr opt_targs         { $$ = descent(ctx, ST_STEP, @$, @2, $2, (NameVec){0}, $3); }
+  | STEP expr WRT names opt_nargs  { $$ = descent(ctx, ST_STEP, @$, @2, $2, $4, $5); }
+  | TRAIN expr opt_targs        { $$ = descent(ctx, ST_TRAIN, @$, @2, $2, (NameVec){0}, $3); }
+  | TRAIN expr WRT names opt_nargs { $$ = descent(ctx, ST_TRAIN, @$, @2, $2, $4, $5); }
   | CHECK exprs opt_args {
         if ($2.n > 2) {
             fail(ctx, &@2, "check takes one expression (check f) or two (check a, b [tol])");
@@ -325,6 +329,25 @@ opt_args:
 args:
     arg             { $$ = (ArgVec){0}; VEC_PUSH(ctx, $$, $1); }
   | args arg        { $$ = $1; VEC_PUSH(ctx, $$, $2); }
+  ;
+
+/* step/train arguments: numbers may be negative (lr -0.1: gradient
+ * ascent), except right after the target, where '-' continues the
+ * expression; descent() takes `L - 0.1` apart again. */
+opt_targs:
+    %empty          { $$ = (ArgVec){0}; }
+  | arg             { $$ = (ArgVec){0}; VEC_PUSH(ctx, $$, $1); }
+  | opt_targs_more
+  ;
+
+opt_targs_more:
+    arg set_arg     { $$ = (ArgVec){0}; VEC_PUSH(ctx, $$, $1); VEC_PUSH(ctx, $$, $2); }
+  | opt_targs_more set_arg { $$ = $1; VEC_PUSH(ctx, $$, $2); }
+  ;
+
+opt_nargs:
+    %empty          { $$ = (ArgVec){0}; }
+  | opt_nargs set_arg { $$ = $1; VEC_PUSH(ctx, $$, $2); }
   ;
 
 arg:
@@ -506,6 +529,36 @@ static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
     set_names(s, wrt);
     set_args(s, args);
     return s;
+}
+
+/* step/train TARGET ...: when the target is a bare name, everything after
+ * it is arguments (SPEC 2), so `train L -0.1 2` is lr -0.1, 2 steps: the
+ * parser read `L - 0.1` (a '-' after an expression continues it), and
+ * here a chain name - number - number ... that no parenthesis groups is
+ * taken apart into the name and negative arguments.  tloc is where the
+ * target's text is, parentheses included: `train (L - 0.1) 2` stays. */
+static Stmt *descent(ParseCtx *c, StmtKind k, Loc loc, Loc tloc, Ast *target,
+                     NameVec wrt, ArgVec args)
+{
+    int n = 0;
+    const Ast *a = target;
+    while (a->kind == AST_BIN && a->op == OP_SUB && a->kid[1]->kind == AST_NUM &&
+           a->loc.beg == a->kid[0]->loc.beg)
+        a = a->kid[0], n++;
+    if (n > 0 && a->kind == AST_NAME && tloc.beg == target->loc.beg) {
+        ArgVec av = { 0 };
+        const Ast *chain = target;
+        Arg *neg = src_alloc(c->src, (size_t)n * sizeof *neg);
+        for (int i = n - 1; i >= 0; i--, chain = chain->kid[0]) {
+            const Ast *num = chain->kid[1];
+            neg[i] = (Arg){ .num = -num->num, .loc = num->loc };
+        }
+        for (int i = 0; i < n; i++) VEC_PUSH(c, av, neg[i]);
+        for (int i = 0; i < args.n; i++) VEC_PUSH(c, av, args.v[i]);
+        args = av;
+        target = (Ast *)a;
+    }
+    return command(c, k, loc, target, wrt.n > 0, wrt, args);
 }
 
 /* Syntax errors: "unexpected X, expecting Y or Z".  At the end of the

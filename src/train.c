@@ -44,6 +44,9 @@ static int plan(Session *s, const Stmt *st, int want_steps, Plan *p, Diag *d)
             return diag_set(d, E_USAGE, &st->args[1].loc, "the number of steps must be a whole number from 1");
         p->steps = (long)n;
     }
+    if (p->lr < 0)   /* allowed (train L -0.1), but never silently */
+        report_note(s, st->nargs ? &st->args[0].loc : &st->loc,
+                    "the learning rate %g is negative: gradient ascent (the target goes up)", p->lr);
     const Ast *target = st->e[0];
     char text[128];
     span_text(target, text, sizeof text);
