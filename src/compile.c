@@ -160,7 +160,12 @@ static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner,
                  "%ld MiB of memory (the limit: set maxmem)", c->s->set.maxmem);
         return fail_at(c, src, owner, E_LIMIT, msg);
     }
-    tape_reserve_values(t, size);
+    if (tape_reserve_values(t, size)) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "out of memory: the graph's values and gradients would need "
+                 "%.0f MiB, which the system would not give", ((double)t->nval + (double)size) * 16 / 1048576);
+        return fail_at(c, src, owner, E_MEMORY, msg);
+    }
     t->off[i] = t->nval;
     memset(t->val + t->nval, 0, (size_t)size * sizeof *t->val);
     t->nval += size;

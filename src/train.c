@@ -19,6 +19,7 @@ typedef struct Plan {
     int n;
     double lr;
     long steps;
+    const Loc *loc;       /* the command, for an error of a step */
 } Plan;
 
 /* Resolve target, wrt and the numeric arguments (lr, then steps). */
@@ -28,6 +29,7 @@ static int plan(Session *s, const Stmt *st, int want_steps, Plan *p, Diag *d)
     p->s = s;
     p->lr = s->set.lr;
     p->steps = 100;
+    p->loc = &st->loc;
     int max_args = want_steps ? 2 : 1;
     if (st->nargs > max_args)
         return diag_set(d, E_USAGE, &st->args[max_args].loc, "%s takes %s",
@@ -98,6 +100,25 @@ static int descend(Plan *p, double *loss, Diag *d)
     if (cmd_forward(t, d)) return d->kind;
     *loss = tape_val(t, t->root)[0];
     backprop(t);
+    /* First look: a step that would make any entry non-finite is refused
+     * before anything changes (SPEC 2), so the parameters keep their last
+     * finite values. */
+    for (int i = 0; i < p->n; i++) {
+        int slot = p->slots[i];
+        const Entry *e = tape_name(t, slot);
+        const double *g = tape_grad(t, slot);
+        for (long k = 0, n = tape_size(t, slot); k < n; k++) {
+            double nw = e->val.data[k] - p->lr * g[k];
+            if (isfinite(nw)) continue;
+            char at[48] = "";
+            if (e->val.shape.rank == 1) snprintf(at, sizeof at, "[%ld]", k);
+            else if (e->val.shape.rank == 2)
+                snprintf(at, sizeof at, "[%ld, %ld]", k / e->val.shape.d[1], k % e->val.shape.d[1]);
+            return diag_set(d, E_DOMAIN, p->loc, "the step would make %s%s non-finite "
+                            "(%.17g - %g*%.17g = %g): refused, nothing changed",
+                            e->name, at, e->val.data[k], p->lr, g[k], nw);
+        }
+    }
     for (int i = 0; i < p->n; i++) {
         int slot = p->slots[i];
         double *w = tape_name(t, slot)->val.data;

@@ -61,6 +61,7 @@ SCRIPT_TESTS = \
 	tests/scripts/load_quit_cli.bp \
 	tests/scripts/load_quit_inner.bp \
 	tests/scripts/randn_formula.bp \
+	tests/scripts/step_nonfinite.bp \
 	tests/scripts/suggest_names.bp \
 	tests/scripts/trace_all_rules.bp \
 	tests/scripts/train_negative_lr.bp \
@@ -137,6 +138,7 @@ SCRIPT_FILES = \
 	tests/scripts/load_quit_cli.out \
 	tests/scripts/load_quit_inner.out \
 	tests/scripts/randn_formula.out \
+	tests/scripts/step_nonfinite.out \
 	tests/scripts/suggest_names.out \
 	tests/scripts/trace_all_rules.out \
 	tests/scripts/train_negative_lr.out \
@@ -165,6 +167,7 @@ SCRIPT_FILES = \
 	tests/scripts/lang_set.err \
 	tests/scripts/lang_updates.err \
 	tests/scripts/randn_formula.err \
+	tests/scripts/step_nonfinite.err \
 	tests/scripts/suggest_names.err \
 	tests/scripts/train_negative_lr.err \
 	tests/scripts/cli_bad_option.code \
@@ -192,6 +195,7 @@ SCRIPT_FILES = \
 	tests/scripts/lang_check_json.code \
 	tests/scripts/lang_grad_mark.code \
 	tests/scripts/lang_json.code \
+	tests/scripts/step_nonfinite.code \
 	tests/scripts/suggest_names.code \
 	tests/scripts/cli_bad_option.args \
 	tests/scripts/cli_eval_error.args \
@@ -207,8 +211,10 @@ SCRIPT_FILES = \
 	tests/scripts/lang_grad_not_ok_json.args \
 	tests/scripts/lang_json.args \
 	tests/scripts/load_quit_cli.args \
+	tests/scripts/step_nonfinite.args \
 	tests/scripts/cli_order.stdin \
 	tests/scripts/cli_stdin_error.stdin \
+	tests/scripts/step_nonfinite.stdin \
 	tests/scripts/lang_csv.csv \
 	examples/chain_rule.out \
 	examples/cost.out \
