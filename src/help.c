@@ -170,8 +170,8 @@ static const Topic topics[] = {
 "f = v with v a parameter makes f an alias of v; with v a formula or a const,\n"
 "f is a node of its own (grad g wrt f is dg/df there, not dg/dv).  A randn in\n"
 "a formula that uses other names is drawn once and kept (redefine to redraw).\n"
-"A formula keeps its last\n"
-"value until a name it depends on changes (grad always runs the graph).\n" },
+"A formula keeps its last value until a name it depends on changes (grad\n"
+"always runs the graph).\n" },
 { "const",
 "const name = expr: data, not a weight.  Evaluated now; left out of grad\n"
 "tables (unless named in wrt).  The mark stays until delete or clear.\n" },
