@@ -181,6 +181,8 @@ static void reserved(ParseCtx *c, const Loc *loc, const char *word);
 static void yyerror(const Loc *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
 static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
                      int has_wrt, NameVec wrt, ArgVec args);
+static Stmt *descent(ParseCtx *c, StmtKind k, Loc loc, Loc tloc, Ast *target,
+                     NameVec wrt, ArgVec args);
 }
 
 %define api.pure full
@@ -295,11 +297,11 @@ stmt:
         }
     }
   | STEP expr opt_wrt opt_args  {
-        $$ = command(ctx, ST_STEP, @$, $2, $3.n > 0, $3, $4);
+        $$ = descent(ctx, ST_STEP, @$, @2, $2, $3, $4);
         wrt_index(ctx, $$, $3.idx, $3.n);
     }
   | TRAIN expr opt_wrt opt_args {
-        $$ = command(ctx, ST_TRAIN, @$, $2, $3.n > 0, $3, $4);
+        $$ = descent(ctx, ST_TRAIN, @$, @2, $2, $3, $4);
         wrt_index(ctx, $$, $3.idx, $3.n);
     }
   | TRAIN expr opt_wrt args ',' names {
@@ -657,6 +659,36 @@ static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
     set_names(s, wrt);
     set_args(s, args);
     return s;
+}
+
+/* step/train TARGET ...: when the target is a bare name, everything after
+ * it is arguments (SPEC 2), so `train L -0.1 2` is lr -0.1, 2 steps: the
+ * parser read `L - 0.1` (a '-' after an expression continues it), and
+ * here a chain name - number - number ... that no parenthesis groups is
+ * taken apart into the name and negative arguments.  tloc is where the
+ * target's text is, parentheses included: `train (L - 0.1) 2` stays. */
+static Stmt *descent(ParseCtx *c, StmtKind k, Loc loc, Loc tloc, Ast *target,
+                     NameVec wrt, ArgVec args)
+{
+    int n = 0;
+    const Ast *a = target;
+    while (a->kind == AST_BIN && a->op == OP_SUB && a->kid[1]->kind == AST_NUM &&
+           a->loc.beg == a->kid[0]->loc.beg)
+        a = a->kid[0], n++;
+    if (n > 0 && a->kind == AST_NAME && tloc.beg == target->loc.beg) {
+        ArgVec av = { 0 };
+        const Ast *chain = target;
+        Arg *neg = src_alloc(c->src, (size_t)n * sizeof *neg);
+        for (int i = n - 1; i >= 0; i--, chain = chain->kid[0]) {
+            const Ast *num = chain->kid[1];
+            neg[i] = (Arg){ .num = -num->num, .loc = num->loc };
+        }
+        for (int i = 0; i < n; i++) VEC_PUSH(c, av, neg[i]);
+        for (int i = 0; i < args.n; i++) VEC_PUSH(c, av, args.v[i]);
+        args = av;
+        target = (Ast *)a;
+    }
+    return command(c, k, loc, target, wrt.n > 0, wrt, args);
 }
 
 /* Syntax errors: "unexpected X, expecting Y or Z".  At the end of the

@@ -64,14 +64,15 @@ int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
     if (!t) return d->kind;
     int rc = cmd_forward(t, d);
     if (!rc) {
-        value_set(out, tape_shape(t, t->root), tape_val(t, t->root));
-        for (int k = 0; k < t->nnamed; k++) {
+        if (value_set(out, tape_shape(t, t->root), tape_val(t, t->root)))
+            rc = diag_set(d, E_MEMORY, &e->loc, "out of memory: no room for the value (%ld entries)",
+                          tape_size(t, t->root));
+        for (int k = 0; k < t->nnamed && !rc; k++) {
             Entry *f = t->named[k];
             int slot = t->named_slot[k];
-            if (f->kind == ENT_FORMULA && f->vcache_world != s->world) {
-                value_set(&f->vcache, tape_shape(t, slot), tape_val(t, slot));
+            if (f->kind == ENT_FORMULA && f->vcache_world != s->world &&
+                !value_set(&f->vcache, tape_shape(t, slot), tape_val(t, slot)))
                 f->vcache_world = s->world;
-            }
         }
     }
     tape_free(t);

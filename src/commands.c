@@ -42,19 +42,25 @@ static void note_shadow(Session *s, Entry *e, const Loc *loc)
 /* Does e mention a session name, a user function or grad()?  Then a
  * definition of it is a formula; otherwise a parameter.  A random
  * function (randn) makes it a parameter, drawn once. */
-static int is_live(Session *s, const Ast *root)
+static int is_live(Session *s, const Ast *root, int *random)
 {
-    int n = 0, cap = 0, live = 0, random = 0;
+    int n = 0, cap = 0, live = 0;
     const Ast **stack = NULL;
+    *random = 0;
     xgrow((void **)&stack, &cap, 1, sizeof *stack);
     stack[n++] = root;
-    while (n > 0 && !random) {
+    while (n > 0) {
         const Ast *a = stack[--n];
         if (a->kind == AST_GRAD) live = 1;
         else if (a->kind == AST_CALL) {
             int ar, op = op_lookup_function(a->name, &ar);
             if (op < 0) live = 1;
-            else if (op_info[op].flags & OPF_RANDOM) random = 1;
+            else if (op_info[op].flags & OPF_RANDOM) {
+                /* randn(n, 2): the names in its shape do not make it
+                 * live; they are read when it is drawn */
+                *random = 1;
+                continue;
+            }
         } else if (a->kind == AST_NAME) {
             Entry *e = session_find(s, a->name);
             if ((e && e->kind != ENT_UNDEF) ||
@@ -66,7 +72,7 @@ static int is_live(Session *s, const Ast *root)
             stack[n++] = a->kid[i];
     }
     free(stack);
-    return live && !random;
+    return live;
 }
 
 /* Would giving `target` a body that uses `uses` make it depend on itself?
@@ -277,11 +283,22 @@ int cmd_define(Session *s, const Stmt *st, Diag *d)
     Entry *e = session_intern(s, st->name);
     if (st->kind == ST_FUNC)
         return define_body(s, e, st, ENT_FUNC, d);
-    if (st->kind == ST_DEFINE && is_live(s, st->e[0])) {
+    int random;
+    if (st->kind == ST_DEFINE && is_live(s, st->e[0], &random)) {
         if (e->kind == ENT_CONST)
             return diag_set(d, E_NAME, &st->name_loc,
                             "%s is a const (data): give it a value, or delete it first", e->name);
-        return define_body(s, e, st, ENT_FORMULA, d);
+        if (define_body(s, e, st, ENT_FORMULA, d)) return d->kind;
+        if (random) {
+            /* draw now (SPEC 2); a body that cannot compile yet (a name
+             * not defined) draws when it first can */
+            Diag scratch = { 0 };
+            compile_entry(s, e, &scratch);
+            report_note(s, &st->loc, "the randn in %s is drawn once, now, and kept as its data; "
+                        "%s stays live in its other names (redefine it to draw again)",
+                        e->name, e->name);
+        }
+        return E_OK;
     }
     Value v = { 0 };
     if (eval_now(s, st->e[0], &v, d) || check_memory(s, &e, &v, 1, &st->loc, d)) {

@@ -161,7 +161,12 @@ static int emit(Compiler *c, int op, int a, int b, const Ast *src, Entry *owner,
                  "%ld MiB of memory (the limit: set maxmem)", c->s->set.maxmem);
         return fail_at(c, src, owner, E_LIMIT, msg);
     }
-    tape_reserve_values(t, size);
+    if (tape_reserve_values(t, size)) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "out of memory: the graph's values and gradients would need "
+                 "%.0f MiB, which the system would not give", ((double)t->nval + (double)size) * 16 / 1048576);
+        return fail_at(c, src, owner, E_MEMORY, msg);
+    }
     t->off[i] = t->nval;
     memset(t->val + t->nval, 0, (size_t)size * sizeof *t->val);
     t->nval += size;
@@ -387,6 +392,29 @@ static int compile_constructor(Compiler *c, const Frame *f, int op)
     if (slot < 0) return -1;
     double *v = tape_val(c->t, slot);
     long n = shape_size(sh);
+    Entry *o = f->owner;
+    if (op == OP_RANDN && o && o->kind == ENT_FORMULA) {
+        /* a formula's randn is its data: drawn at its first compile, the
+         * same at every later one (SPEC 2) */
+        int k = 0;
+        while (k < o->ndrawn && o->drawn_at[k] != a) k++;
+        if (k == o->ndrawn) {
+            o->drawn = xrealloc(o->drawn, (size_t)(k + 1) * sizeof *o->drawn);
+            o->drawn_at = xrealloc(o->drawn_at, (size_t)(k + 1) * sizeof *o->drawn_at);
+            o->drawn[k] = (Value){ 0 };
+            o->drawn_at[k] = a;
+            o->ndrawn++;
+        }
+        Value *dv = &o->drawn[k];
+        if (!dv->data || !shape_eq(dv->shape, sh)) {   /* new, or its shape's names changed */
+            value_free(dv);
+            dv->shape = sh;
+            dv->data = xmalloc((size_t)(n ? n : 1) * sizeof *dv->data);
+            for (long j = 0; j < n; j++) dv->data[j] = rng_normal(&c->s->rng);
+        }
+        memcpy(v, dv->data, (size_t)n * sizeof *v);
+        return slot;
+    }
     for (long k = 0; k < n; k++)
         v[k] = op == OP_ZEROS ? 0 : op == OP_ONES ? 1 : rng_normal(&c->s->rng);
     return slot;
@@ -799,6 +827,15 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts 
         }
 
         /* The frame is done: its value is `result`. */
+        if (f->formula && f->formula->expr && f->formula->expr->kind == AST_NAME &&
+            !(c.t->op[result] == OP_LEAF && c.t->leafent[c.t->a[result]]->kind == ENT_PARAM)) {
+            /* g = h with h a formula or a const: g is a node of its own
+             * (SPEC 2), so that grad wrt g is the partial at g, not at h.
+             * The copy is g = h*1, exact for every value (even -0, nan). */
+            int one = emit_num(&c, 1.0, NULL, f->formula);
+            result = one < 0 ? -1 : emit(&c, OP_MUL, result, one, f->formula->expr, f->formula, NULL);
+            if (result < 0) { ok = 0; nf--; continue; }
+        }
         if (f->formula) {
             *map_slot(&c.memo, f->formula, 1) = result + 1;
             add_named(&c, f->formula, result);

@@ -78,8 +78,9 @@ static char *slurp(const char *path, size_t *len, char *msg, size_t n)
     else {
         /* at most the size seen: a file that grows meanwhile is cut there */
         size_t want = (size_t)sb.st_size, got = 0;
-        buf = xmalloc(want + 1);
-        while (got < want) {
+        buf = try_realloc(NULL, want + 1);
+        if (!buf) snprintf(msg, n, "cannot read %s: out of memory (%zu bytes)", path, want + 1);
+        while (buf && got < want) {
             ssize_t r = read(fd, buf + got, want - got);
             if (r < 0 && errno == EINTR) continue;
             if (r < 0) {
@@ -148,8 +149,15 @@ int csv_load(const char *path, Value *out, char *msg, size_t n)
                 break;
             }
             if (count + 1 > dcap) {
-                dcap = dcap ? 2 * dcap : 1024;
-                data = xrealloc(data, (size_t)dcap * sizeof *data);
+                long nc = dcap ? 2 * dcap : 1024;
+                double *nd = try_realloc(data, (size_t)nc * sizeof *data);
+                if (!nd) {
+                    snprintf(msg, n, "%s: out of memory (%ld entries)", path, nc);
+                    rc = -1;
+                    break;
+                }
+                data = nd;
+                dcap = nc;
             }
             data[count++] = v;
             if (ce == le) { k++; break; }

@@ -132,7 +132,10 @@ static const Topic topics[] = {
 "loss on all rows is shown at each epoch's end, and plotted as o.\n"
 "Optimizers (set optimizer): gd; momentum (v = mu*v + g, p -= lr*v; v = g at\n"
 "first); adam (PyTorch's, with bias correction).  Their state belongs to the\n"
-"session: vars shows it, save keeps it, set optimizer ... reset clears it.\n" },
+"session: vars shows it, save keeps it, set optimizer ... reset clears it.\n"
+"After a bare name everything is arguments: train L -0.1 2 is lr -0.1\n"
+"(gradient ascent, with a note); train (L + 1) 0.1 trains an expression.\n"
+"A step that would make a parameter inf or nan is refused, naming it.\n" },
 { "check",
 "check a, b [tol [atol]]: PASS when every entry has |a - b| <= atol + tol*|b|\n"
 "(NumPy's allclose; defaults set tol 1e-6, set atol 1e-12); a NaN never\n"
@@ -206,8 +209,11 @@ static const Topic topics[] = {
 "values of the names it uses, like a spreadsheet cell.  Names may be defined\n"
 "later (a note says so).  A definition that would make a name depend on\n"
 "itself is refused; use name := ... to update a name from its own value.\n"
-"f = v with v a parameter makes f an alias of v.  A formula keeps its last\n"
-"value until a name it depends on changes (grad always runs the graph).\n" },
+"f = v with v a parameter makes f an alias of v; with v a formula or a const,\n"
+"f is a node of its own (grad g wrt f is dg/df there, not dg/dv).  A randn in\n"
+"a formula that uses other names is drawn once and kept (redefine to redraw).\n"
+"A formula keeps its last value until a name it depends on changes (grad\n"
+"always runs the graph).\n" },
 { "const",
 "const name = expr: data, not a weight.  Evaluated now; left out of grad\n"
 "tables (unless named in wrt).  The mark stays until delete or clear.\n" },

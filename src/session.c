@@ -69,8 +69,20 @@ Session *session_new(void)
     return s;
 }
 
+void session_forget_drawn(Entry *e)
+{
+    for (int i = 0; i < e->ndrawn; i++)
+        value_free(&e->drawn[i]);
+    free(e->drawn);
+    free(e->drawn_at);
+    e->drawn = NULL;
+    e->drawn_at = NULL;
+    e->ndrawn = 0;
+}
+
 static void entry_free(Entry *e)
 {
+    session_forget_drawn(e);
     tape_free(e->tape);
     value_free(&e->val);
     value_free(&e->vcache);
@@ -163,6 +175,7 @@ void session_touch(Session *s, Entry *e)
     e->stamp = ++s->clock;
     tape_free(e->tape);
     e->tape = NULL;
+    session_forget_drawn(e);
     unlink_order(s, e);
     e->prev = s->last;
     if (s->last) s->last->next = e;
@@ -186,6 +199,7 @@ void session_undefine(Session *s, Entry *e)
     unlink_order(s, e);
     tape_free(e->tape);
     e->tape = NULL;
+    session_forget_drawn(e);
     e->kind = ENT_UNDEF;
     e->expr = NULL;
     e->params = NULL;

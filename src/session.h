@@ -31,6 +31,12 @@ typedef struct Entry {
     Tape *tape;              /* cached compile of this formula, or NULL */
     Value vcache;            /* ENT_FORMULA: its last value, valid while ... */
     unsigned long vcache_world;  /* ... the session's world is still this (0: none) */
+    /* ENT_FORMULA: what each randn(...) call of its body drew, when the
+     * formula was first compiled after its definition (SPEC 2: drawn once,
+     * kept as data; redefining redraws).  drawn_at[k] is the call's node. */
+    Value *drawn;
+    const Ast **drawn_at;
+    int ndrawn;
     struct Entry *prev, *next;  /* definition order, for vars and save */
     /* scratch for graph walks (compile, cycle check): valid when the
      * matching epoch equals the session's */
@@ -119,6 +125,9 @@ void session_touch(Session *s, Entry *e);
 /* e's value or definition changed: formulas' cached values that may
  * depend on it are no longer current. */
 void session_changed(Session *s, Entry *e);
+
+/* Forget what e's randn calls drew (a redefinition draws again). */
+void session_forget_drawn(Entry *e);
 
 /* Forget e's definition (delete): ENT_UNDEF, uses released. */
 void session_undefine(Session *s, Entry *e);

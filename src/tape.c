@@ -28,18 +28,26 @@ void tape_reserve_slot(Tape *t)
     t->cap = nc;
 }
 
-void tape_reserve_values(Tape *t, long size)
+int tape_reserve_values(Tape *t, long size)
 {
-    if (t->nval + size <= t->valcap) return;
+    if (t->nval + size <= t->valcap) return 0;
     long nc = t->valcap ? 2 * t->valcap : 256;
     while (nc < t->nval + size) nc *= 2;
-    t->val = xrealloc(t->val, (size_t)nc * sizeof *t->val);
+    /* values and gradients are reserved together, so that the first
+     * backward pass (tape_zero_grad) never needs memory it cannot get */
+    double *v = try_realloc(t->val, (size_t)nc * sizeof *t->val);
+    if (!v) return -1;
+    t->val = v;
+    double *g = try_realloc(t->grad, (size_t)nc * sizeof *t->grad);
+    if (!g) return -1;
+    t->grad = g;
     t->valcap = nc;
+    return 0;
 }
 
 void tape_zero_grad(Tape *t)
 {
-    if (!t->grad)   /* evaluation alone never needs it */
+    if (!t->grad)   /* a tape with no values yet */
         t->grad = xmalloc((size_t)(t->valcap ? t->valcap : 1) * sizeof *t->grad);
     memset(t->grad, 0, (size_t)t->nval * sizeof *t->grad);
 }

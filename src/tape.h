@@ -90,7 +90,7 @@ Tape *tape_new(void);
  * src); does not add it. */
 void tape_reserve_slot(Tape *t);
 /* Make room for `size` more value entries after t->nval. */
-void tape_reserve_values(Tape *t, long size);
+int tape_reserve_values(Tape *t, long size);
 
 /* The name of slot i (a parameter or const it reads, or a formula whose
  * value it is), or NULL. */

@@ -238,6 +238,11 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
     double eps[N], ef[N], ec[N];
     int lost[N], bf = -1, bc = -1;
     for (int i = 0; i < N; i++) {
+        if (bp_interrupted) {   /* between points: the tape is whole again */
+            rc = diag_set(d, E_INTERRUPT, &st->loc, "interrupted: sweep stopped after %d of %d steps",
+                          i, N);
+            goto out;
+        }
         eps[i] = pow(10, -(i + 1));
         double c, f;
         lost[i] = numdiff_sweep_point(t, slot, k, eps[i], scratch, &c, &f) != 0;

@@ -39,13 +39,17 @@ void value_init_scalar(Value *v, double x)
     v->data[0] = x;
 }
 
-void value_set(Value *v, Shape shape, const double *data)
+int value_set(Value *v, Shape shape, const double *data)
 {
     long n = shape_size(shape);
-    if (!v->data || shape_size(v->shape) != n)
-        v->data = xrealloc(v->data, (size_t)n * sizeof *v->data);
+    if (!v->data || shape_size(v->shape) != n) {
+        double *p = try_realloc(v->data, (size_t)n * sizeof *v->data);
+        if (!p) return -1;
+        v->data = p;
+    }
     v->shape = shape;
     memmove(v->data, data, (size_t)n * sizeof *v->data);
+    return 0;
 }
 
 void value_free(Value *v)

@@ -43,7 +43,7 @@ typedef struct Value {
 } Value;
 
 void value_init_scalar(Value *v, double x);
-void value_set(Value *v, Shape shape, const double *data);   /* copies */
+int value_set(Value *v, Shape shape, const double *data);   /* copies */
 void value_free(Value *v);
 
 /* NumPy broadcasting (right-aligned, a dimension of 1 stretches).  Returns

@@ -41,6 +41,7 @@ typedef struct Plan {
     long steps;
     int nargs;            /* st->args before `batch` */
     Batch *batch;         /* NULL: full-batch */
+    const Loc *loc;       /* the command, for an error of a step */
 } Plan;
 
 /* The slots of the parameters e[0..n) in tape t (they are all there: t
@@ -209,6 +210,7 @@ static int plan(Session *s, const Stmt *st, int want_steps, Plan *p, Diag *d)
     p->nargs = st->nargs;
     for (int i = 0; want_steps && i + 1 < st->nargs; i++)
         if (st->args[i].is_word && strcmp(st->args[i].word, "batch") == 0) { p->nargs = i; break; }
+    p->loc = &st->loc;
     int max_args = want_steps ? 2 : 1;
     if (p->nargs > max_args)
         return diag_set(d, E_USAGE, &st->args[max_args].loc, "%s takes %s",
@@ -225,6 +227,9 @@ static int plan(Session *s, const Stmt *st, int want_steps, Plan *p, Diag *d)
             return diag_set(d, E_USAGE, &st->args[1].loc, "the number of steps must be a whole number from 1");
         p->steps = (long)n;
     }
+    if (p->lr < 0)   /* allowed (train L -0.1), but never silently */
+        report_note(s, st->nargs ? &st->args[0].loc : &st->loc,
+                    "the learning rate %g is negative: gradient ascent (the target goes up)", p->lr);
     const Ast *target = st->e[0];
     char text[128];
     span_text(target, text, sizeof text);
@@ -324,6 +329,27 @@ static int descend(Plan *p, Tape *t, const int *slots, double *loss, Diag *d)
     if (cmd_forward(t, d)) return d->kind;
     *loss = tape_val(t, t->root)[0];
     backprop(t);
+    /* First look: a step that would make any entry non-finite is refused
+     * before anything changes (SPEC 2), so the parameters keep their last
+     * finite values.  (For gd this is the update itself; momentum's and
+     * Adam's steps are finite whenever the gradient is, but for overflow
+     * of the velocity, which the same test on lr*g approximates.) */
+    for (int i = 0; i < p->n; i++) {
+        int slot = slots[i];
+        const Entry *e = tape_name(t, slot);
+        const double *g = tape_grad(t, slot);
+        for (long k = 0, n = tape_size(t, slot); k < n; k++) {
+            double nw = e->val.data[k] - p->lr * g[k];
+            if (isfinite(nw) && isfinite(g[k])) continue;
+            char at[48] = "";
+            if (e->val.shape.rank == 1) snprintf(at, sizeof at, "[%ld]", k);
+            else if (e->val.shape.rank == 2)
+                snprintf(at, sizeof at, "[%ld, %ld]", k / e->val.shape.d[1], k % e->val.shape.d[1]);
+            return diag_set(d, E_DOMAIN, p->loc, "the step would make %s%s non-finite "
+                            "(%.17g - %g*%.17g = %g): refused, nothing changed",
+                            e->name, at, e->val.data[k], p->lr, g[k], nw);
+        }
+    }
     for (int i = 0; i < p->n; i++) {
         int slot = slots[i];
         Entry *e = tape_name(t, slot);

@@ -51,3 +51,11 @@ char *xstrdup(const char *s)
     memcpy(q, s, n);
     return q;
 }
+
+void *try_realloc(void *p, size_t n)
+{
+    /* beyond what any address space holds: do not even ask (and keep
+     * sanitizers' allocators from treating it as a bug of their own) */
+    if (n > ((size_t)1 << 44)) return NULL;
+    return realloc(p, n ? n : 1);
+}

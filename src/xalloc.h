@@ -1,7 +1,10 @@
-/* xalloc.h: allocation that cannot fail silently.  Out of memory is not an
- * error bp can report usefully in the middle of a graph walk, so these
- * print a message and exit (status 3).  Sizes come from limits checked
- * beforehand (tensor shapes, tape size), never straight from input. */
+/* xalloc.h: allocation that cannot fail silently.  Two kinds:
+ *  - x*: small or fixed-size bookkeeping (names, stacks, slot arrays);
+ *    out of memory there prints a message and exits (status 3);
+ *  - try_*: allocations whose size comes from user data (tensor entries,
+ *    a tape's values and gradients, a CSV file's bytes): they return NULL,
+ *    and the caller fails its statement with an error of kind "memory"
+ *    (SPEC 5), the session going on. */
 #ifndef BP_XALLOC_H
 #define BP_XALLOC_H
 
@@ -13,5 +16,8 @@ void *xrealloc(void *p, size_t n);
 /* Grow *p (an array of `size`-byte items with *cap slots) to hold need. */
 void xgrow(void **p, int *cap, int need, size_t size);
 char *xstrdup(const char *s);
+/* realloc(p, n), or NULL when the memory is not there (p is then kept);
+ * n == 0 asks for one byte.  n > BP_TRY_MAX fails without asking. */
+void *try_realloc(void *p, size_t n);
 
 #endif

@@ -15,6 +15,8 @@ REPL_TESTS = \
 	tests/repl/eof-statement.sh \
 	tests/repl/colour.sh \
 	tests/repl/suggest.sh \
+	tests/repl/oom.sh \
+	tests/repl/check-interrupt.sh \
 	tests/repl/cli.sh
 TESTS += $(REPL_TESTS)
 EXTRA_DIST += $(REPL_TESTS) tests/repl/lib.sh
