@@ -71,7 +71,8 @@ static const Topic topics[] = {
 "  A tensor is shown entry by entry (W[0,1]), then, when it fits the\n"
 "  terminal, its gradient as an aligned matrix.\n"
 "  grad(f, w) in an expression is df/dw by backprop:  w := w - 0.1*grad(L, w)\n"
-"  Differentiating something that itself uses grad(...) is not supported.\n" },
+"  grad(f, w) is built as graph nodes, so it is a formula like any other:\n"
+"  grad(grad(f, x), y), grad g, check g, step g all work (any order).\n" },
 { "trace",
 "trace f: the backward pass in order, one node per step: the node, its value,\n"
 "the upstream gradient df/dnode, the local derivative of its operation, and\n"
@@ -96,7 +97,7 @@ static const Topic topics[] = {
 "numbers folded.  A part used twice is named once (where t = ...); other\n"
 "formulas appear by name.  x is a scalar parameter or const; f a scalar\n"
 "formula of scalars (+ - * / ^, functions of one number, min, max,\n"
-"comparisons); tensors and grad(...) inside f are refused.  A long line\n"
+"comparisons, grad(...) of these); tensors are refused.  A long line\n"
 "breaks after an operator, so it still pastes back as one statement.\n" },
 { "step",
 "step f [wrt p, q] [lr]: one gradient-descent update of every non-const\n"

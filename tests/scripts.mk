@@ -16,7 +16,6 @@ SCRIPT_TESTS = \
 	tests/scripts/cli_version.bp \
 	tests/scripts/diff_basic.bp \
 	tests/scripts/diff_err_format.bp \
-	tests/scripts/diff_err_gradof.bp \
 	tests/scripts/diff_err_no_wrt.bp \
 	tests/scripts/diff_err_reserved.bp \
 	tests/scripts/diff_err_tensor.bp \
@@ -25,10 +24,9 @@ SCRIPT_TESTS = \
 	tests/scripts/diff_err_word.bp \
 	tests/scripts/diff_err_wrt_formula.bp \
 	tests/scripts/diff_err_wrt_unknown.bp \
+	tests/scripts/diff_gradof.bp \
 	tests/scripts/diff_json.bp \
 	tests/scripts/diff_latex.bp \
-	tests/scripts/err_check_second.bp \
-	tests/scripts/err_sweep_second.bp \
 	tests/scripts/lang_basics.bp \
 	tests/scripts/lang_check.bp \
 	tests/scripts/lang_check_allclose.bp \
@@ -59,6 +57,8 @@ SCRIPT_TESTS = \
 	tests/scripts/load_quit.bp \
 	tests/scripts/load_quit_cli.bp \
 	tests/scripts/load_quit_inner.bp \
+	tests/scripts/second_check.bp \
+	tests/scripts/second_sweep.bp \
 	tests/scripts/suggest_names.bp \
 	tests/scripts/trace_all_rules.bp \
 	examples/chain_rule.bp \
@@ -89,7 +89,6 @@ SCRIPT_FILES = \
 	tests/scripts/cli_version.out \
 	tests/scripts/diff_basic.out \
 	tests/scripts/diff_err_format.out \
-	tests/scripts/diff_err_gradof.out \
 	tests/scripts/diff_err_no_wrt.out \
 	tests/scripts/diff_err_reserved.out \
 	tests/scripts/diff_err_tensor.out \
@@ -98,10 +97,9 @@ SCRIPT_FILES = \
 	tests/scripts/diff_err_word.out \
 	tests/scripts/diff_err_wrt_formula.out \
 	tests/scripts/diff_err_wrt_unknown.out \
+	tests/scripts/diff_gradof.out \
 	tests/scripts/diff_json.out \
 	tests/scripts/diff_latex.out \
-	tests/scripts/err_check_second.out \
-	tests/scripts/err_sweep_second.out \
 	tests/scripts/lang_basics.out \
 	tests/scripts/lang_check.out \
 	tests/scripts/lang_check_allclose.out \
@@ -132,6 +130,8 @@ SCRIPT_FILES = \
 	tests/scripts/load_quit.out \
 	tests/scripts/load_quit_cli.out \
 	tests/scripts/load_quit_inner.out \
+	tests/scripts/second_check.out \
+	tests/scripts/second_sweep.out \
 	tests/scripts/suggest_names.out \
 	tests/scripts/trace_all_rules.out \
 	tests/scripts/cli_bad_option.err \
@@ -142,7 +142,6 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stop.err \
 	tests/scripts/cli_stop_syntax.err \
 	tests/scripts/diff_err_format.err \
-	tests/scripts/diff_err_gradof.err \
 	tests/scripts/diff_err_no_wrt.err \
 	tests/scripts/diff_err_reserved.err \
 	tests/scripts/diff_err_tensor.err \
@@ -151,8 +150,6 @@ SCRIPT_FILES = \
 	tests/scripts/diff_err_word.err \
 	tests/scripts/diff_err_wrt_formula.err \
 	tests/scripts/diff_err_wrt_unknown.err \
-	tests/scripts/err_check_second.err \
-	tests/scripts/err_sweep_second.err \
 	tests/scripts/lang_functions.err \
 	tests/scripts/lang_json.err \
 	tests/scripts/lang_live.err \
@@ -167,7 +164,6 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stop.code \
 	tests/scripts/cli_stop_syntax.code \
 	tests/scripts/diff_err_format.code \
-	tests/scripts/diff_err_gradof.code \
 	tests/scripts/diff_err_no_wrt.code \
 	tests/scripts/diff_err_reserved.code \
 	tests/scripts/diff_err_tensor.code \
@@ -176,8 +172,6 @@ SCRIPT_FILES = \
 	tests/scripts/diff_err_word.code \
 	tests/scripts/diff_err_wrt_formula.code \
 	tests/scripts/diff_err_wrt_unknown.code \
-	tests/scripts/err_check_second.code \
-	tests/scripts/err_sweep_second.code \
 	tests/scripts/lang_check.code \
 	tests/scripts/lang_check_allclose.code \
 	tests/scripts/lang_check_f_fail.code \
@@ -213,5 +207,4 @@ SCRIPT_FILES = \
 	examples/neuron.out \
 	examples/vanishing.out \
 	examples/xor.out \
-	examples/digits.csv \
 	examples/moons.csv
