@@ -58,7 +58,9 @@ SCRIPT_TESTS = \
 	tests/scripts/load_quit_cli.bp \
 	tests/scripts/load_quit_inner.bp \
 	tests/scripts/second_check.bp \
+	tests/scripts/second_ops.bp \
 	tests/scripts/second_sweep.bp \
+	tests/scripts/second_tensor.bp \
 	tests/scripts/suggest_names.bp \
 	tests/scripts/trace_all_rules.bp \
 	examples/chain_rule.bp \
@@ -131,7 +133,9 @@ SCRIPT_FILES = \
 	tests/scripts/load_quit_cli.out \
 	tests/scripts/load_quit_inner.out \
 	tests/scripts/second_check.out \
+	tests/scripts/second_ops.out \
 	tests/scripts/second_sweep.out \
+	tests/scripts/second_tensor.out \
 	tests/scripts/suggest_names.out \
 	tests/scripts/trace_all_rules.out \
 	tests/scripts/cli_bad_option.err \
