@@ -175,7 +175,7 @@ static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
 %token GRAD "grad" TRACE "trace" GRAPH "graph" DOT "dot" SWEEP "sweep"
 %token STEP "step" TRAIN "train" CHECK "check" PRINT "print" SHOW "show"
 %token VARS "vars" DELETE "delete" CLEAR "clear" LOAD "load" SAVE "save"
-%token SET "set" HELP "help" QUIT "quit" EXIT "exit" CONST "const" DIFF "diff" WRT "wrt"
+%token SET "set" HELP "help" QUIT "quit" EXIT "exit" CONST "const" DIFF "diff" HESSIAN "hessian" WRT "wrt"
 %token INVALID "invalid token"
 
 %nonassoc '<' '>' LE GE EQ NE
@@ -242,6 +242,7 @@ stmt:
         $$->e[0] = $4; $$->ne = 1;
     }
   | GRAD expr opt_wrt           { $$ = command(ctx, ST_GRAD, @$, $2, $3.n > 0, $3, (ArgVec){0}); }
+  | HESSIAN expr opt_wrt        { $$ = command(ctx, ST_HESSIAN, @$, $2, $3.n > 0, $3, (ArgVec){0}); }
   | TRACE expr                  { $$ = command(ctx, ST_TRACE, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
   | GRAPH expr                  { $$ = command(ctx, ST_GRAPH, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
   | DOT expr                    { $$ = command(ctx, ST_DOT, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
@@ -359,7 +360,8 @@ cmdword:
   | SHOW { $$ = "show"; } | VARS { $$ = "vars"; } | DELETE { $$ = "delete"; }
   | CLEAR { $$ = "clear"; } | LOAD { $$ = "load"; } | SAVE { $$ = "save"; }
   | SET { $$ = "set"; } | HELP { $$ = "help"; } | QUIT { $$ = "quit"; }
-  | EXIT { $$ = "exit"; } | DIFF { $$ = "diff"; } | WRT { $$ = "wrt"; }
+  | EXIT { $$ = "exit"; } | DIFF { $$ = "diff"; } | HESSIAN { $$ = "hessian"; }
+  | WRT { $$ = "wrt"; }
   ;
 
 print_items:

@@ -36,6 +36,7 @@ int cmd_step(Session *s, const Stmt *st, Diag *d);
 int cmd_train(Session *s, const Stmt *st, Diag *d);
 /* diff.c */
 int cmd_diff(Session *s, const Stmt *st, Diag *d);     /* diff f wrt x [latex] */
+int cmd_hessian(Session *s, const Stmt *st, Diag *d);  /* hessian f [wrt p, q] (hessian.c) */
 
 /* The driver's old names (it is run.h's now), kept for main.c, repl.c
  * and the unit tests until they say run_text and run_file. */
