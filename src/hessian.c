@@ -162,8 +162,8 @@ int cmd_hessian(Session *s, const Stmt *st, Diag *d)
     } else {
         char v[64];
         report_fmt_value(v, sizeof v, value, s->set.digits);
-        report_text(s, "hessian %s = %s: d2f/dp dq, backprop of the gradient against central "
-                    "differences of it", text, v);
+        report_text(s, "hessian %.24s%s = %s: backprop of the gradient vs central diff",
+                    text, strlen(text) > 24 ? "..." : "", v);
         if (P <= 6) {
             report_text(s, "  %-10s %-10s %14s %14s %9s", "p", "q", "backprop", "central diff",
                         "|bp - cd|");
@@ -178,7 +178,7 @@ int cmd_hessian(Session *s, const Stmt *st, Diag *d)
                 char line[256];
                 int len = snprintf(line, sizeof line, "    %-8.8s", names[r]);
                 for (long c = 0; c < P && len < (int)sizeof line - 16; c++)
-                    len += snprintf(line + len, sizeof line - len, " %11.5g", H[r * P + c]);
+                    len += snprintf(line + len, sizeof line - len, " %10.4g", H[r * P + c]);
                 report_text(s, "%s", line);
             }
         } else {
@@ -189,8 +189,8 @@ int cmd_hessian(Session *s, const Stmt *st, Diag *d)
         }
         report_text(s, "  %s (max |H - H^T| = %.1e)%s", symmetric ? "symmetric" : "NOT symmetric",
                     asym, mism ? "" : "; every entry checked agrees");
-        report_text(s, "cost: backprop %ld forward + %ld backward passes of the gradient graph "
-                    "(%ld slots); central diff %ld forward", (long)np, backward, slots, forward - np);
+        report_text(s, "cost: backprop %ld forward + %ld backward; central diff %ld forward; "
+                    "%ld slots", (long)np, backward, forward - np, slots);
     }
     if (mism) s->failed_checks++;
     free(names);

@@ -27,6 +27,10 @@ SCRIPT_TESTS = \
 	tests/scripts/diff_gradof.bp \
 	tests/scripts/diff_json.bp \
 	tests/scripts/diff_latex.bp \
+	tests/scripts/hessian_basic.bp \
+	tests/scripts/hessian_err.bp \
+	tests/scripts/hessian_err_limit.bp \
+	tests/scripts/hessian_json.bp \
 	tests/scripts/lang_basics.bp \
 	tests/scripts/lang_check.bp \
 	tests/scripts/lang_check_allclose.bp \
@@ -102,6 +106,10 @@ SCRIPT_FILES = \
 	tests/scripts/diff_gradof.out \
 	tests/scripts/diff_json.out \
 	tests/scripts/diff_latex.out \
+	tests/scripts/hessian_basic.out \
+	tests/scripts/hessian_err.out \
+	tests/scripts/hessian_err_limit.out \
+	tests/scripts/hessian_json.out \
 	tests/scripts/lang_basics.out \
 	tests/scripts/lang_check.out \
 	tests/scripts/lang_check_allclose.out \
@@ -154,6 +162,8 @@ SCRIPT_FILES = \
 	tests/scripts/diff_err_word.err \
 	tests/scripts/diff_err_wrt_formula.err \
 	tests/scripts/diff_err_wrt_unknown.err \
+	tests/scripts/hessian_err.err \
+	tests/scripts/hessian_err_limit.err \
 	tests/scripts/lang_functions.err \
 	tests/scripts/lang_json.err \
 	tests/scripts/lang_live.err \
@@ -176,6 +186,8 @@ SCRIPT_FILES = \
 	tests/scripts/diff_err_word.code \
 	tests/scripts/diff_err_wrt_formula.code \
 	tests/scripts/diff_err_wrt_unknown.code \
+	tests/scripts/hessian_err.code \
+	tests/scripts/hessian_err_limit.code \
 	tests/scripts/lang_check.code \
 	tests/scripts/lang_check_allclose.code \
 	tests/scripts/lang_check_f_fail.code \
@@ -193,6 +205,7 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stdin_error.args \
 	tests/scripts/cli_version.args \
 	tests/scripts/diff_json.args \
+	tests/scripts/hessian_json.args \
 	tests/scripts/lang_check_json.args \
 	tests/scripts/lang_grad_not_ok_json.args \
 	tests/scripts/lang_json.args \
