@@ -72,10 +72,12 @@ SCRIPT_TESTS = \
 	examples/descent.bp \
 	examples/epsilon.bp \
 	examples/fanout.bp \
+	examples/hessian.bp \
 	examples/kink.bp \
 	examples/layer_by_layer.bp \
 	examples/moons.bp \
 	examples/neuron.bp \
+	examples/newton.bp \
 	examples/vanishing.bp \
 	examples/xor.bp
 SCRIPT_FILES = \
@@ -218,10 +220,12 @@ SCRIPT_FILES = \
 	examples/descent.out \
 	examples/epsilon.out \
 	examples/fanout.out \
+	examples/hessian.out \
 	examples/kink.out \
 	examples/layer_by_layer.out \
 	examples/moons.out \
 	examples/neuron.out \
+	examples/newton.out \
 	examples/vanishing.out \
 	examples/xor.out \
 	examples/moons.csv
