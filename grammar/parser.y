@@ -213,7 +213,7 @@ static Stmt *descent(ParseCtx *c, StmtKind k, Loc loc, Loc tloc, Ast *target,
 %token GRAD "grad" TRACE "trace" GRAPH "graph" DOT "dot" SWEEP "sweep" PLOT "plot"
 %token STEP "step" TRAIN "train" CHECK "check" PRINT "print" SHOW "show"
 %token VARS "vars" DELETE "delete" CLEAR "clear" LOAD "load" SAVE "save"
-%token SET "set" HELP "help" QUIT "quit" EXIT "exit" CONST "const" DIFF "diff" WRT "wrt"
+%token SET "set" HELP "help" QUIT "quit" EXIT "exit" CONST "const" DIFF "diff" HESSIAN "hessian" WRT "wrt"
 %token INVALID "invalid token"
 
 %nonassoc '<' '>' LE GE EQ NE
@@ -283,6 +283,7 @@ stmt:
         $$ = command(ctx, ST_GRAD, @$, $2, $3.n > 0, $3, (ArgVec){0});
         wrt_index(ctx, $$, $3.idx, $3.n);
     }
+  | HESSIAN expr opt_wrt        { $$ = command(ctx, ST_HESSIAN, @$, $2, $3.n > 0, $3, (ArgVec){0}); }
   | TRACE expr                  { $$ = command(ctx, ST_TRACE, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
   | GRAPH expr                  { $$ = command(ctx, ST_GRAPH, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
   | DOT expr                    { $$ = command(ctx, ST_DOT, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
@@ -487,7 +488,8 @@ cmdword:
   | SHOW { $$ = "show"; } | VARS { $$ = "vars"; } | DELETE { $$ = "delete"; }
   | CLEAR { $$ = "clear"; } | LOAD { $$ = "load"; } | SAVE { $$ = "save"; }
   | SET { $$ = "set"; } | HELP { $$ = "help"; } | QUIT { $$ = "quit"; }
-  | EXIT { $$ = "exit"; } | DIFF { $$ = "diff"; } | WRT { $$ = "wrt"; }
+  | EXIT { $$ = "exit"; } | DIFF { $$ = "diff"; } | HESSIAN { $$ = "hessian"; }
+  | WRT { $$ = "wrt"; }
   ;
 
 print_items:

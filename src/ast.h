@@ -63,6 +63,7 @@ typedef enum {
     ST_SET,         /* set [name [args]] */
     ST_HELP,        /* help [name] */
     ST_DIFF,        /* diff e[0] wrt names[0] [latex|text] */
+    ST_HESSIAN,     /* hessian e[0] [wrt names] */
     ST_QUIT
 } StmtKind;
 

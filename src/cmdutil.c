@@ -100,9 +100,7 @@ int diff_target(Session *s, const Ast *e, const char *text, const char *not_scal
     Tape *t = *tp = tape_for(s, e, owned, d);
     if (!t) return d->kind;
     int rc = E_OK;
-    if (t->ngradof) {
-        rc = diag_set(d, E_USAGE, &e->loc, "%s uses grad(...): differentiating a gradient (a second derivative) is not supported yet", text);
-    } else if (tape_shape(t, t->root).rank != 0) {
+    if (tape_shape(t, t->root).rank != 0) {
         char sh[48];
         shape_str(tape_shape(t, t->root), sh, sizeof sh);
         rc = diag_set(d, E_SHAPE, &e->loc, not_scalar, text, sh, text);

@@ -20,8 +20,7 @@ int cmd_forward(Tape *t, Diag *d);
  * trace, check f, sweep, step, train): the tape of e (as tape_for; text:
  * e as written, for the messages), which must be a scalar (else an
  * E_SHAPE error, not_scalar being its format, given text, the shape and
- * text again) and must not use grad(...) (a second derivative: E_USAGE);
- * then as many passes as asked.  Returns E_OK with *tp set, or the
+ * text again); then as many passes as asked.  Returns E_OK with *tp set, or the
  * error's kind with d filled and *tp NULL (nothing to free). */
 enum { DIFF_NONE, DIFF_FORWARD, DIFF_BACKWARD };
 int diff_target(Session *s, const Ast *e, const char *text, const char *not_scalar,

@@ -39,5 +39,6 @@ int cmd_train(Session *s, const Stmt *st, Diag *d);
 void train_show_state(Session *s);
 /* diff.c */
 int cmd_diff(Session *s, const Stmt *st, Diag *d);     /* diff f wrt x [latex] */
+int cmd_hessian(Session *s, const Stmt *st, Diag *d);  /* hessian f [wrt p, q] (hessian.c) */
 
 #endif

@@ -14,6 +14,7 @@
 #include "tape.h"
 #include "ops.h"
 #include "kernels.h"
+#include "derive.h"
 #include "csv.h"
 #include "suggest.h"
 #include "xalloc.h"
@@ -87,9 +88,10 @@ typedef struct Compiler {
     Diag *d;
     PtrMap memo;         /* Entry* -> slot + 1 (IN_PROGRESS while its body is compiled) */
     PtrMap deps;         /* Entry* -> 1 */
-    int ndeps_cap, named_cap, leaves_cap, gradof_cap;
+    int ndeps_cap, named_cap, leaves_cap;
     PtrMap shapes;       /* shape key -> index in t->shapes + 1 */
     CompileOpts opt;
+    int restart;         /* grad(...) met with use_values: compile again without */
 } Compiler;
 
 enum { MAX_CALL_DEPTH = 10000, IN_PROGRESS = -2 };
@@ -311,11 +313,10 @@ static int const_eval(Compiler *c, const Frame *f, const Ast *e, double *out)
     return rc;
 }
 
-/* grad(f, w) inside an expression: f gets a tape of its own. */
-static int compile_gradof(Compiler *c, const Frame *f)
+/* grad(f, w), step 0: w must name a value.  Returns 0, or -1 (failed). */
+static int gradof_check(Compiler *c, const Frame *f)
 {
-    const Ast *a = f->node;
-    const Ast *w = a->kid[1];
+    const Ast *w = f->node->kid[1];
     if (w->kind != AST_NAME || env_find(f->env, w->name) >= 0)
         return fail_at(c, w, f->owner, E_USAGE,
                        "grad(f, w): w must be the name of a parameter, const or formula");
@@ -326,30 +327,42 @@ static int compile_gradof(Compiler *c, const Frame *f)
                  we && we->kind == ENT_FUNC ? "a value (it is a function)" : "defined");
         return fail_at(c, w, f->owner, E_NAME, msg);
     }
-    if (c->opt.gradof_depth > 0)
-        return fail_at(c, a, f->owner, E_USAGE,
-                       "grad(...) of something that uses grad(...) itself: second derivatives "
-                       "are not supported yet");
-    /* a gradient needs the whole graph: no formula's value stands in */
-    CompileOpts inner = { .use_values = 0, .gradof_depth = c->opt.gradof_depth + 1 };
-    Tape *sub = compile_expr(c->s, a->kid[0], f->owner, &inner, c->d);
-    if (!sub) return -1;
-    if (tape_shape(sub, sub->root).rank != 0) {
+    return 0;
+}
+
+/* derive.c appends its slots through this: the compiler's emit, located
+ * at the grad(...) being built. */
+typedef struct GradCtx { Compiler *c; const Ast *src; Entry *owner; } GradCtx;
+
+static int grad_emit(void *ctx, int op, int a, int b, const Shape *shape)
+{
+    GradCtx *g = ctx;
+    if (shape) return emit(g->c, op, a, b, g->src, g->owner, shape);
+    return emit(g->c, op, a, b, g->src, g->owner, NULL);
+}
+
+/* grad(f, w), the last step: f and w are slots of this tape; df/dw is
+ * emitted after them as ordinary slots (derive.c).  Returns its slot. */
+static int compile_gradof(Compiler *c, const Frame *f, int fs, int ws)
+{
+    const Ast *a = f->node;
+    if (tape_shape(c->t, fs).rank != 0) {
         char sh[48], msg[200];
-        shape_str(tape_shape(sub, sub->root), sh, sizeof sh);
+        shape_str(tape_shape(c->t, fs), sh, sizeof sh);
         snprintf(msg, sizeof msg, "grad(f, w) needs a scalar f, not %s: try grad(sum(f), w)", sh);
-        tape_free(sub);
         return fail_at(c, a->kid[0], f->owner, E_SHAPE, msg);
     }
-    Tape *t = c->t;
-    int wrt = tape_slot_of(sub, we);
-    Shape sh = wrt >= 0 ? tape_shape(sub, wrt) : we->val.shape;
-    xgrow((void **)&t->gradof, &c->gradof_cap, t->ngradof + 1, sizeof *t->gradof);
-    t->gradof[t->ngradof] = (GradOf){ sub, wrt };
-    for (int i = 0; i < sub->ndeps; i++)
-        add_dep(c, sub->deps[i], sub->dep_stamps[i]);
-    add_dep(c, we, we->stamp);
-    return emit(c, OP_GRADOF, t->ngradof++, -1, a, f->owner, &sh);
+    int bad = derive_unsupported(c->t, fs, ws);
+    if (bad >= 0) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "grad(...) inside an expression cannot differentiate %s yet "
+                 "(no derivative-as-graph rule): the grad command gives its numbers",
+                 op_info[c->t->op[bad]].fname ? op_info[c->t->op[bad]].fname : op_info[c->t->op[bad]].name);
+        return fail_at(c, a, f->owner, E_USAGE, msg);
+    }
+    GradCtx g = { c, a, f->owner };
+    DeriveEmit em = { &g, grad_emit };
+    return derive_grad(c->t, fs, ws, &em);
 }
 
 /* zeros(n[, m]), ones(...), randn(...), load_csv("file") (op, an
@@ -591,7 +604,8 @@ static int compile_index(Compiler *c, const Frame *f, int base)
     return emit(c, OP_INDEX, base, t->nindex++, a, f->owner, NULL);
 }
 
-Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts *opt, Diag *d)
+static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const CompileOpts *opt,
+                          Diag *d, int *restart)
 {
     Compiler c = { .s = s, .d = d };
     if (opt) c.opt = *opt;
@@ -715,8 +729,28 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts 
         }
 
         case AST_GRAD:
-            result = compile_gradof(&c, f);
+            /* f, then w, into this tape; then df/dw after them */
+            if (f->state == 0) {
+                if (gradof_check(&c, f)) { ok = 0; continue; }
+                if (c.opt.use_values) {
+                    /* a gradient needs the whole graph: no formula's
+                     * value may stand in anywhere, so start again */
+                    c.restart = 1;
+                    ok = 0;
+                    continue;
+                }
+                f->base = nv;
+            }
+            if (f->state < 2) {
+                const Ast *kid = a->kid[f->state++];
+                xgrow((void **)&fr, &fcap, nf + 1, sizeof *fr);
+                f = &fr[nf - 1];
+                fr[nf++] = (Frame){ .node = kid, .env = f->env, .owner = f->owner };
+                continue;
+            }
+            result = compile_gradof(&c, f, vs[nv - 2], vs[nv - 1]);
             if (result < 0) { ok = 0; continue; }
+            nv = f->base;
             break;
 
         case AST_CALL:
@@ -857,11 +891,24 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts 
     if (!ok) {
         free(vs);
         tape_free(c.t);
+        *restart = c.restart;
         return NULL;
     }
     c.t->root = vs[0];
     free(vs);
     return c.t;
+}
+
+Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts *opt, Diag *d)
+{
+    int restart = 0;
+    Tape *t = compile_once(s, root, owner, opt, d, &restart);
+    if (!t && restart) {
+        CompileOpts whole = *opt;
+        whole.use_values = 0;
+        t = compile_once(s, root, owner, &whole, d, &restart);
+    }
+    return t;
 }
 
 Tape *compile_entry(Session *s, Entry *e, Diag *d)

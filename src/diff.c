@@ -12,120 +12,7 @@
 #include "report.h"
 #include "xalloc.h"
 
-/* ---- df/dx as slots --------------------------------------------------
- *
- * A stand-in for the derivative emitter of issue 11 (grad(f, w) built as
- * graph nodes): the scalar rules, each written as operations, appended
- * to f's tape in reverse order.  The printer simplifies what this writes
- * plainly (1*g, g + 0), so it may stay naive. */
-
-typedef struct Emit {
-    Tape *t;
-    long max;            /* set maxnodes */
-    int full;            /* the limit was reached */
-} Emit;
-
-/* Append slot op(a, b) (a scalar; OP_NUM holds v).  Returns its index,
- * or 0 once the limit is reached (the caller checks m->full). */
-static int put(Emit *m, int op, int a, int b, double v)
-{
-    Tape *t = m->t;
-    if (m->full || t->n >= m->max) { m->full = 1; return 0; }
-    if (t->n == t->cap) {
-        int nc = t->cap ? 2 * t->cap : 64;
-        t->op = xrealloc(t->op, (size_t)nc * sizeof *t->op);
-        t->a = xrealloc(t->a, (size_t)nc * sizeof *t->a);
-        t->b = xrealloc(t->b, (size_t)nc * sizeof *t->b);
-        t->sid = xrealloc(t->sid, (size_t)nc * sizeof *t->sid);
-        t->off = xrealloc(t->off, (size_t)nc * sizeof *t->off);
-        t->src = xrealloc(t->src, (size_t)nc * sizeof *t->src);
-        t->cap = nc;
-    }
-    if (t->nval + 1 > t->valcap) {
-        long nc = t->valcap ? 2 * t->valcap : 256;
-        t->val = xrealloc(t->val, (size_t)nc * sizeof *t->val);
-        t->valcap = nc;
-        free(t->grad);      /* sized by valcap: made again when needed */
-        t->grad = NULL;
-        free(t->im);
-        t->im = NULL;
-    }
-    int i = t->n++;
-    t->op[i] = (unsigned char)op;
-    t->a[i] = a;
-    t->b[i] = b;
-    t->sid[i] = 0;
-    t->src[i] = NULL;
-    t->off[i] = t->nval;
-    t->val[t->nval++] = v;
-    return i;
-}
-
-static int E(Emit *m, int op, int a, int b) { return put(m, op, a, b, 0); }
-static int K(Emit *m, double v) { return put(m, OP_NUM, -1, -1, v); }
-
-/* The chain rule's sum: adj[in] += c.  The new term goes first: terms
- * arrive in reverse order of the formula's text, so the sum reads in
- * its order. */
-static void acc(Emit *m, int *adj, const char *dep, int in, int c)
-{
-    if (!dep[in]) return;
-    adj[in] = adj[in] < 0 ? c : E(m, OP_ADD, c, adj[in]);
-}
-
-/* What slot i (upstream g) sends its inputs: each operation's derivative
- * rule as operations (ops.c has the same rules as numbers). */
-static void rule(Emit *m, int *adj, const char *dep, int i, int g)
-{
-    Tape *t = m->t;
-    int a = t->a[i], b = t->b[i], y = i;
-    switch (t->op[i]) {
-    case OP_NEG:  acc(m, adj, dep, a, E(m, OP_NEG, g, -1)); break;
-    case OP_ADD:  acc(m, adj, dep, a, g); acc(m, adj, dep, b, g); break;
-    case OP_SUB:  acc(m, adj, dep, a, g); acc(m, adj, dep, b, E(m, OP_NEG, g, -1)); break;
-    case OP_MUL:  acc(m, adj, dep, a, E(m, OP_MUL, b, g)); acc(m, adj, dep, b, E(m, OP_MUL, a, g)); break;
-    case OP_DIV:  /* 1/b, -a/b^2 */
-        acc(m, adj, dep, a, E(m, OP_DIV, g, b));
-        if (dep[b])
-            acc(m, adj, dep, b, E(m, OP_NEG, E(m, OP_DIV, E(m, OP_MUL, a, g),
-                                               E(m, OP_POW, b, K(m, 2))), -1));
-        break;
-    case OP_POW:  /* b a^(b-1), a^b log(a) */
-        if (dep[a])
-            acc(m, adj, dep, a, E(m, OP_MUL, E(m, OP_MUL, b, E(m, OP_POW, a, E(m, OP_SUB, b, K(m, 1)))), g));
-        if (dep[b])
-            acc(m, adj, dep, b, E(m, OP_MUL, E(m, OP_MUL, y, E(m, OP_LOG, a, -1)), g));
-        break;
-    case OP_EXP:  acc(m, adj, dep, a, E(m, OP_MUL, g, y)); break;
-    case OP_LOG:  acc(m, adj, dep, a, E(m, OP_DIV, g, a)); break;
-    case OP_SQRT: acc(m, adj, dep, a, E(m, OP_DIV, g, E(m, OP_MUL, K(m, 2), y))); break;
-    case OP_SIN:  acc(m, adj, dep, a, E(m, OP_MUL, g, E(m, OP_COS, a, -1))); break;
-    case OP_COS:  acc(m, adj, dep, a, E(m, OP_NEG, E(m, OP_MUL, g, E(m, OP_SIN, a, -1)), -1)); break;
-    case OP_TAN:  acc(m, adj, dep, a, E(m, OP_MUL, g, E(m, OP_ADD, K(m, 1), E(m, OP_POW, y, K(m, 2))))); break;
-    case OP_TANH: acc(m, adj, dep, a, E(m, OP_MUL, g, E(m, OP_SUB, K(m, 1), E(m, OP_POW, y, K(m, 2))))); break;
-    case OP_SIGMOID:
-        acc(m, adj, dep, a, E(m, OP_MUL, g, E(m, OP_MUL, y, E(m, OP_SUB, K(m, 1), y))));
-        break;
-    case OP_RELU: /* relu'(0) = 0 */
-        acc(m, adj, dep, a, E(m, OP_MUL, g, E(m, OP_GT, a, K(m, 0))));
-        break;
-    case OP_SOFTPLUS: acc(m, adj, dep, a, E(m, OP_MUL, g, E(m, OP_SIGMOID, a, -1))); break;
-    case OP_ABS:  /* sign(a); abs'(0) = 0 */
-        acc(m, adj, dep, a, E(m, OP_MUL, g, E(m, OP_SUB, E(m, OP_GT, a, K(m, 0)),
-                                               E(m, OP_LT, a, K(m, 0)))));
-        break;
-    case OP_MIN:
-    case OP_MAX: { /* 1 to the smaller (larger), half each on a tie */
-        int less = t->op[i] == OP_MIN ? OP_LT : OP_GT;
-        int tie = E(m, OP_MUL, K(m, 0.5), E(m, OP_EQ, a, b));
-        acc(m, adj, dep, a, E(m, OP_MUL, g, E(m, OP_ADD, E(m, less, a, b), tie)));
-        acc(m, adj, dep, b, E(m, OP_MUL, g, E(m, OP_ADD, E(m, less, b, a), tie)));
-        break;
-    }
-    default:      /* numbers, leaves, comparisons: nothing flows */
-        break;
-    }
-}
+/* ---- df/dx as slots: grad(f, x) compiled (derive.c emits it) ------- */
 
 /* What diff can differentiate: every slot a scalar, no grad(...), no
  * tensor operation.  E_OK, or an error in d. */
@@ -183,47 +70,20 @@ Tape *diff_tape(Session *s, const Ast *f, const Ast *x, int *slot, Diag *d)
                  "derivative with respect to a scalar parameter (grad shows every entry)", x->name, sh);
         return NULL;
     }
-    /* When grad(f, x) is emitted as slots, the rest of this function is:
-     *     Ast *kid[2] = { (Ast *)f, (Ast *)x };
-     *     Ast g = { .kind = AST_GRAD, .nkids = 2, .kid = kid, .loc = f->loc };
-     *     Tape *t = compile_expr(s, &g, NULL, NULL, d);
-     *     ... t->src[i] == &g set to NULL (g lives on this stack) ...
-     *     *slot = t->root;
-     * keeping supported() for the messages. */
+    /* f alone first, for what diff cannot write out */
     Tape *t = compile_expr(s, f, NULL, NULL, d);
     if (!t) return NULL;
-    if (supported(t, f, d)) {
-        tape_free(t);
-        return NULL;
-    }
-    int xs = tape_slot_of(t, xe), root = t->root;
-    Emit m = { t, s->set.maxnodes, 0 };
-    if (xs < 0) {                      /* f does not use x */
-        *slot = K(&m, 0);
-    } else {
-        char *dep = xcalloc((size_t)root + 1, 1);
-        int *adj = xmalloc(((size_t)root + 1) * sizeof *adj);
-        for (int i = 0; i <= root; i++) {
-            int ar = op_info[t->op[i]].arity;
-            dep[i] = i == xs || (ar >= 1 && dep[t->a[i]]) || (ar == 2 && dep[t->b[i]]);
-            adj[i] = -1;
-        }
-        adj[root] = K(&m, 1);          /* the seed: df/df = 1 */
-        for (int i = root; i > xs && !m.full; i--)
-            if (adj[i] >= 0 && dep[i])
-                rule(&m, adj, dep, i, adj[i]);
-        *slot = adj[xs] >= 0 ? adj[xs] : K(&m, 0);
-        free(dep);
-        free(adj);
-    }
-    free(t->slot_name);                /* built for fewer slots */
-    t->slot_name = NULL;
-    if (m.full) {
-        diag_set(d, E_LIMIT, &f->loc, "the derivative's graph would have more than %ld nodes "
-                 "(the limit: set maxnodes)", s->set.maxnodes);
-        tape_free(t);
-        return NULL;
-    }
+    int bad = supported(t, f, d), froot = t->root;
+    tape_free(t);
+    if (bad) return NULL;
+    Ast *kid[2] = { (Ast *)f, (Ast *)x };
+    Ast g = { .kind = AST_GRAD, .nkids = 2, .kid = kid, .loc = f->loc };
+    t = compile_expr(s, &g, NULL, NULL, d);
+    if (!t) return NULL;
+    for (int i = 0; i < t->n; i++)
+        if (t->src[i] == &g) t->src[i] = NULL;   /* g lives on this stack */
+    *slot = t->root;
+    t->root = froot;       /* compiled first, the same way: f's slot */
     return t;
 }
 

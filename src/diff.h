@@ -10,10 +10,8 @@
  * caller frees the tape.  NULL with d filled: an unknown name, x not a
  * parameter, a tensor, grad(...) inside f, the maxnodes limit.
  *
- * Until grad(f, x) inside a formula emits its backward pass as tape slots,
- * this emits the scalar rules itself (reverse accumulation, a sum at each
- * fan-out).  When that lands, the body becomes: compile the AST
- * grad(f, x) and take its root slot (see diff.c). */
+ * The slots are grad(f, x) compiled: f's, then derive.c's backward pass
+ * as operations (derive_grad). */
 Tape *diff_tape(Session *s, const Ast *f, const Ast *x, int *slot, Diag *d);
 
 #endif

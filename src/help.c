@@ -9,7 +9,7 @@
 const char *const help_commands[] = {
     "grad", "trace", "graph", "dot", "plot", "sweep", "step", "train", "check",
     "print", "show", "vars", "delete", "clear", "load", "save", "set",
-    "help", "quit", "exit", "const", "diff", "wrt", NULL
+    "help", "quit", "exit", "const", "diff", "hessian", "wrt", NULL
 };
 
 const char *const help_settings[] = {
@@ -40,6 +40,7 @@ static const char overview[] =
 "                        loss map and descent path; plot S over X, y: regions\n"
 "  sweep f wrt w         finite-difference error against the step size\n"
 "  diff f wrt x [latex]  the derivative df/dx written as a formula (or LaTeX)\n"
+"  hessian f [wrt p, q]  second partials: backprop of the gradient vs central\n"
 "  step f [wrt p] [lr]   one gradient-descent step; train f [wrt p] [lr [steps]]\n"
 "  check a, b [tol [atol]]  PASS/FAIL; check f: every partial against central\n"
 "  print e, \"text\"  show name  vars  delete a, b  clear  load/save \"f.bp\"\n"
@@ -74,7 +75,8 @@ static const Topic topics[] = {
 "  A tensor is shown entry by entry (W[0,1]), then, when it fits the\n"
 "  terminal, its gradient as an aligned matrix.\n"
 "  grad(f, w) in an expression is df/dw by backprop:  w := w - 0.1*grad(L, w)\n"
-"  Differentiating something that itself uses grad(...) is not supported.\n" },
+"  grad(f, w) is built as graph nodes, so it is a formula like any other:\n"
+"  grad(grad(f, x), y), grad g, check g, step g all work (any order).\n" },
 { "trace",
 "trace f: the backward pass in order, one node per step: the node, its value,\n"
 "the upstream gradient df/dnode, the local derivative of its operation, and\n"
@@ -110,6 +112,13 @@ static const Topic topics[] = {
 "steps eps = 1e-1 ... 1e-15 (h = eps*max(1,|w|), made exactly representable),\n"
 "as a table and a log-log plot: truncation error falls as eps shrinks, then\n"
 "round-off error rises.  Rows where w + h == w say \"step lost\".\n" },
+{ "hessian",
+"hessian f [wrt p, q]: the matrix of second partials d2f/dp dq, each row by\n"
+"one backward pass of the gradient graph grad(f, q) (seeded with a one-hot),\n"
+"beside central differences of the gradient, (df/dq(p+h) - df/dq(p-h))/2h,\n"
+"marked ok or MISMATCH (set tol); says whether it is symmetric; the cost\n"
+"line.  Up to 6 entries every pair and the matrix; past that a summary, and\n"
+"past maxcheck entries a sample of the columns is checked.\n" },
 { "diff",
 "diff f wrt x [latex|text]: df/dx written as a formula in bp's syntax, so it\n"
 "pastes back (df/dw = x*(1 - tanh(w*x + b)^2)), or in LaTeX for slides\n"
@@ -117,7 +126,7 @@ static const Topic topics[] = {
 "numbers folded.  A part used twice is named once (where t = ...); other\n"
 "formulas appear by name.  x is a scalar parameter or const; f a scalar\n"
 "formula of scalars (+ - * / ^, functions of one number, min, max,\n"
-"comparisons); tensors and grad(...) inside f are refused.  A long line\n"
+"comparisons, grad(...) of these); tensors are refused.  A long line\n"
 "breaks after an operator, so it still pastes back as one statement.\n" },
 { "step",
 "step f [wrt p, q] [lr]: one update of every non-const parameter of f (or\n"

@@ -116,11 +116,13 @@ void tape_diag(const Tape *t, int slot, const char *msg, Diag *d);
 typedef struct CompileOpts {
     int use_values;          /* only the value is wanted: a formula whose cached
                                 value is current becomes a constant slot */
-    int gradof_depth;        /* inside how many grad(...): one refuses another */
 } CompileOpts;
 
 /* Compile expression e (names resolved in s; owner: the definition e
- * belongs to, or NULL; opt: NULL for the whole graph, at depth 0).
+ * belongs to, or NULL; opt: NULL for the whole graph).  grad(f, w)
+ * inside e is compiled into the same tape: f's slots, then df/dw as
+ * ordinary slots after them (derive.c), so a gradient is a formula like
+ * any other and can be differentiated again.
  * Returns NULL and fills d on an undefined name, a cycle, a wrong call.
  * Iterative: graph depth never touches the C stack. */
 Tape *compile_expr(Session *s, const Ast *e, Entry *owner, const CompileOpts *opt, Diag *d);

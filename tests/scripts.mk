@@ -17,7 +17,6 @@ SCRIPT_TESTS = \
 	tests/scripts/cli_version.bp \
 	tests/scripts/diff_basic.bp \
 	tests/scripts/diff_err_format.bp \
-	tests/scripts/diff_err_gradof.bp \
 	tests/scripts/diff_err_no_wrt.bp \
 	tests/scripts/diff_err_reserved.bp \
 	tests/scripts/diff_err_tensor.bp \
@@ -26,11 +25,14 @@ SCRIPT_TESTS = \
 	tests/scripts/diff_err_word.bp \
 	tests/scripts/diff_err_wrt_formula.bp \
 	tests/scripts/diff_err_wrt_unknown.bp \
+	tests/scripts/diff_gradof.bp \
 	tests/scripts/diff_json.bp \
 	tests/scripts/diff_latex.bp \
 	tests/scripts/dot_layout.bp \
-	tests/scripts/err_check_second.bp \
-	tests/scripts/err_sweep_second.bp \
+	tests/scripts/hessian_basic.bp \
+	tests/scripts/hessian_err.bp \
+	tests/scripts/hessian_err_limit.bp \
+	tests/scripts/hessian_json.bp \
 	tests/scripts/lang_basics.bp \
 	tests/scripts/lang_check.bp \
 	tests/scripts/lang_check_allclose.bp \
@@ -75,6 +77,10 @@ SCRIPT_TESTS = \
 	tests/scripts/plot_regions.bp \
 	tests/scripts/plot_train_axis.bp \
 	tests/scripts/randn_formula.bp \
+	tests/scripts/second_check.bp \
+	tests/scripts/second_ops.bp \
+	tests/scripts/second_sweep.bp \
+	tests/scripts/second_tensor.bp \
 	tests/scripts/step_nonfinite.bp \
 	tests/scripts/suggest_names.bp \
 	tests/scripts/trace_all_rules.bp \
@@ -88,10 +94,12 @@ SCRIPT_TESTS = \
 	examples/digits.bp \
 	examples/epsilon.bp \
 	examples/fanout.bp \
+	examples/hessian.bp \
 	examples/kink.bp \
 	examples/layer_by_layer.bp \
 	examples/moons.bp \
 	examples/neuron.bp \
+	examples/newton.bp \
 	examples/optimizers.bp \
 	examples/sgd.bp \
 	examples/vanishing.bp \
@@ -114,7 +122,6 @@ SCRIPT_FILES = \
 	tests/scripts/cli_version.out \
 	tests/scripts/diff_basic.out \
 	tests/scripts/diff_err_format.out \
-	tests/scripts/diff_err_gradof.out \
 	tests/scripts/diff_err_no_wrt.out \
 	tests/scripts/diff_err_reserved.out \
 	tests/scripts/diff_err_tensor.out \
@@ -123,11 +130,14 @@ SCRIPT_FILES = \
 	tests/scripts/diff_err_word.out \
 	tests/scripts/diff_err_wrt_formula.out \
 	tests/scripts/diff_err_wrt_unknown.out \
+	tests/scripts/diff_gradof.out \
 	tests/scripts/diff_json.out \
 	tests/scripts/diff_latex.out \
 	tests/scripts/dot_layout.out \
-	tests/scripts/err_check_second.out \
-	tests/scripts/err_sweep_second.out \
+	tests/scripts/hessian_basic.out \
+	tests/scripts/hessian_err.out \
+	tests/scripts/hessian_err_limit.out \
+	tests/scripts/hessian_json.out \
 	tests/scripts/lang_basics.out \
 	tests/scripts/lang_check.out \
 	tests/scripts/lang_check_allclose.out \
@@ -172,6 +182,10 @@ SCRIPT_FILES = \
 	tests/scripts/plot_regions.out \
 	tests/scripts/plot_train_axis.out \
 	tests/scripts/randn_formula.out \
+	tests/scripts/second_check.out \
+	tests/scripts/second_ops.out \
+	tests/scripts/second_sweep.out \
+	tests/scripts/second_tensor.out \
 	tests/scripts/step_nonfinite.out \
 	tests/scripts/suggest_names.out \
 	tests/scripts/trace_all_rules.out \
@@ -187,7 +201,6 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stop.err \
 	tests/scripts/cli_stop_syntax.err \
 	tests/scripts/diff_err_format.err \
-	tests/scripts/diff_err_gradof.err \
 	tests/scripts/diff_err_no_wrt.err \
 	tests/scripts/diff_err_reserved.err \
 	tests/scripts/diff_err_tensor.err \
@@ -196,8 +209,8 @@ SCRIPT_FILES = \
 	tests/scripts/diff_err_word.err \
 	tests/scripts/diff_err_wrt_formula.err \
 	tests/scripts/diff_err_wrt_unknown.err \
-	tests/scripts/err_check_second.err \
-	tests/scripts/err_sweep_second.err \
+	tests/scripts/hessian_err.err \
+	tests/scripts/hessian_err_limit.err \
 	tests/scripts/lang_functions.err \
 	tests/scripts/lang_json.err \
 	tests/scripts/lang_live.err \
@@ -224,7 +237,6 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stop.code \
 	tests/scripts/cli_stop_syntax.code \
 	tests/scripts/diff_err_format.code \
-	tests/scripts/diff_err_gradof.code \
 	tests/scripts/diff_err_no_wrt.code \
 	tests/scripts/diff_err_reserved.code \
 	tests/scripts/diff_err_tensor.code \
@@ -233,8 +245,8 @@ SCRIPT_FILES = \
 	tests/scripts/diff_err_word.code \
 	tests/scripts/diff_err_wrt_formula.code \
 	tests/scripts/diff_err_wrt_unknown.code \
-	tests/scripts/err_check_second.code \
-	tests/scripts/err_sweep_second.code \
+	tests/scripts/hessian_err.code \
+	tests/scripts/hessian_err_limit.code \
 	tests/scripts/lang_check.code \
 	tests/scripts/lang_check_allclose.code \
 	tests/scripts/lang_check_f_fail.code \
@@ -261,6 +273,7 @@ SCRIPT_FILES = \
 	tests/scripts/cli_stdin_error.args \
 	tests/scripts/cli_version.args \
 	tests/scripts/diff_json.args \
+	tests/scripts/hessian_json.args \
 	tests/scripts/lang_check_json.args \
 	tests/scripts/lang_grad_not_ok_json.args \
 	tests/scripts/lang_json.args \
@@ -289,10 +302,12 @@ SCRIPT_FILES = \
 	examples/digits.out \
 	examples/epsilon.out \
 	examples/fanout.out \
+	examples/hessian.out \
 	examples/kink.out \
 	examples/layer_by_layer.out \
 	examples/moons.out \
 	examples/neuron.out \
+	examples/newton.out \
 	examples/optimizers.out \
 	examples/sgd.out \
 	examples/vanishing.out \

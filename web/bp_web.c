@@ -3,7 +3,7 @@
  * The page (web/term.js) does the line editing; it hands over one line at
  * a time to web_line, which runs the same statement loop as the REPL's
  * plain loop: the line joins the pending text, run_text parses it with
- * allow_incomplete, and E_INCOMPLETE means "show the continuation prompt
+ * allow_incomplete, and S_INCOMPLETE means "show the continuation prompt
  * and read on".  Output goes to stdout/stderr as in the terminal; the page
  * receives the bytes (web/pre.js).
  *
@@ -26,6 +26,7 @@
 #include "commands.h"
 #include "run.h"
 #include "help.h"
+#include "ops.h"
 #include "session.h"
 #include "xalloc.h"
 
@@ -166,7 +167,7 @@ int web_line(const char *line)
     web_flag_value = 0;
     fflush(stdout);
     fflush(stderr);
-    if (rc == E_INCOMPLETE) return 1;
+    if (rc == S_INCOMPLETE) return 1;
     web_sess->line = pend_first + pend_lines;
     web_pending_reset();
     if (web_sess->quit) {
@@ -238,10 +239,12 @@ const char *web_complete(const char *line, int cursor)
         return comp;
     }
     int settings = !first_word && !strncmp(p, "set ", 4);
-    const char *const *lists[] = { help_commands, help_functions, help_settings };
-    for (int l = settings ? 2 : 0; l < (settings ? 3 : 2); l++)
+    const char *const *lists[] = { help_commands, help_settings };
+    for (int l = settings ? 1 : 0; l < (settings ? 2 : 1); l++)
         for (int i = 0; lists[l][i]; i++)
             if (!strncmp(lists[l][i], text, tlen)) web_comp_add(lists[l][i]);
+    for (int i = 0; !settings && i < OP_COUNT; i++)   /* the functions, from the op list */
+        if (op_info[i].fname && !strncmp(op_info[i].fname, text, tlen)) web_comp_add(op_info[i].fname);
     if (!settings)
         for (size_t k = 0; k < web_sess->cap; k++) {
             Entry *e = web_sess->tab[k];

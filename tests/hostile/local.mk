@@ -38,6 +38,7 @@ HOSTILE_TESTS = \
 	tests/hostile/grad-wrt-not-in-graph.hostile \
 	tests/hostile/grad-wrt-undefined.hostile \
 	tests/hostile/gradof-chain-20000.hostile \
+	tests/hostile/gradgrad-chain-1e6.hostile \
 	tests/hostile/invalid-utf8.hostile \
 	tests/hostile/json-invalid-utf8.hostile \
 	tests/hostile/limit-while-compiling.hostile \
