@@ -62,6 +62,7 @@ typedef enum {
     ST_SET,         /* set [name [args]] */
     ST_HELP,        /* help [name] */
     ST_DIFF,        /* diff e[0] wrt names[0] [latex|text] */
+    ST_JACOBIAN,    /* jacobian e[0] [wrt names] */
     ST_QUIT
 } StmtKind;
 

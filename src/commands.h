@@ -36,6 +36,8 @@ int cmd_step(Session *s, const Stmt *st, Diag *d);
 int cmd_train(Session *s, const Stmt *st, Diag *d);
 /* diff.c */
 int cmd_diff(Session *s, const Stmt *st, Diag *d);     /* diff f wrt x [latex] */
+/* jacobian.c */
+int cmd_jacobian(Session *s, const Stmt *st, Diag *d); /* jacobian F [wrt p, ...] */
 
 /* The driver's old names (it is run.h's now), kept for main.c, repl.c
  * and the unit tests until they say run_text and run_file. */

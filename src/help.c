@@ -9,7 +9,7 @@
 const char *const help_commands[] = {
     "grad", "trace", "graph", "dot", "sweep", "step", "train", "check",
     "print", "show", "vars", "delete", "clear", "load", "save", "set",
-    "help", "quit", "exit", "const", "diff", "wrt", NULL
+    "help", "quit", "exit", "const", "diff", "wrt", "jacobian", NULL
 };
 
 const char *const help_settings[] = {

@@ -243,7 +243,7 @@ void session_adopt(Session *s, Source *src)
  * come from the op list, through op_lookup_function). */
 static const char *const reserved_words[] = {
     "check", "clear", "const", "delete", "diff", "dot", "exit", "grad", "graph",
-    "help", "load", "print", "quit", "save", "set", "show", "step", "sweep",
+    "help", "jacobian", "load", "print", "quit", "save", "set", "show", "step", "sweep",
     "trace", "train", "vars", "wrt",
 };
 
