@@ -88,8 +88,8 @@ int cmd_jacobian(Session *s, const Stmt *st, Diag *d)
     }
     if (out.rank != 1) {
         rc = diag_set(d, E_SHAPE, &target->loc,
-                      "jacobian needs a vector, and %s is a matrix %s: flatten it by hand, or take a row (%s[0, :])",
-                      text, sh, text);
+                      "jacobian needs a vector, and %s is a matrix %s: take a row or a column of it "
+                      "(M[0, :], M[:, 0])", text, sh);
         goto done;
     }
     if ((rc = cmd_forward(t, d))) goto done;
@@ -222,8 +222,23 @@ int cmd_jacobian(Session *s, const Stmt *st, Diag *d)
     }
     report_text(s, "jacobian %s: %ld outputs (rows) x %ld inputs (columns), d%s[i]/dp", text, m, n, text);
     /* the matrix by reverse mode, when it fits 80 columns; else entry rows */
-    int show_matrix = n <= 5 && m <= 20;
-    if (show_matrix) {
+    int show_matrix = n <= 5 && m <= 20, show_t = !show_matrix && m <= 5 && n <= 20;
+    if (show_t) {   /* wide: one line per input, the outputs across */
+        char line[200];
+        report_text(s, "  (transposed to fit: a line per input, the outputs across)");
+        int o = snprintf(line, sizeof line, "  %-8s", "");
+        for (long i = 0; i < m; i++) {
+            char on[48];
+            snprintf(on, sizeof on, "%.8s[%ld]", text, i);
+            o += snprintf(line + o, sizeof line - o, " %13.13s", on);
+        }
+        report_text(s, "%s", line);
+        for (long j = 0; j < n; j++) {
+            o = snprintf(line, sizeof line, "  %-8.8s", cols[j].name);
+            for (long i = 0; i < m; i++) o += snprintf(line + o, sizeof line - o, " %13.6e", rev[i * n + j]);
+            report_text(s, "%s", line);
+        }
+    } else if (show_matrix) {
         char line[200];
         int o = snprintf(line, sizeof line, "  %-8s", "");
         for (long j = 0; j < n; j++) o += snprintf(line + o, sizeof line - o, " %13.12s", cols[j].name);

@@ -134,9 +134,9 @@ static int trace_forward(Session *s, const Stmt *st, Diag *d)
             report_fmt_value(p[0], sizeof p[0], da, 4);
             report_fmt_value(p[1], sizeof p[1], t->im[t->off[a]], 4);
             if (b >= 0) {
-                report_fmt_value(p[2], sizeof p[2], db, 4);
+                report_fmt_value(p[2], sizeof p[2], fabs(db), 4);
                 report_fmt_value(p[3], sizeof p[3], t->im[t->off[b]], 4);
-                snprintf(rule, sizeof rule, "= %s*%s + %s*%s", p[0], p[1], p[2], p[3]);
+                snprintf(rule, sizeof rule, "= %s*%s %c %s*%s", p[0], p[1], db < 0 ? '-' : '+', p[2], p[3]);
             } else {
                 snprintf(rule, sizeof rule, "= %s*%s", p[0], p[1]);
             }
@@ -145,8 +145,9 @@ static int trace_forward(Session *s, const Stmt *st, Diag *d)
     }
     char r[32];
     report_fmt_value(r, sizeof r, t->im[t->off[t->root]], s->set.digits);
-    report_text(s, "  result: d%s/d%s = %s  (one forward pass; backprop gets every", fname, x, r);
-    report_text(s, "  parameter's partial in one backward pass, forward mode one per seed)");
+    report_text(s, "  result: d%s/d%s = %s", fname, x, r);
+    report_text(s, "  (one forward pass per seed: backprop gets every parameter's partial in");
+    report_text(s, "  one backward pass, forward mode one parameter's per pass)");
 out:
     if (owned) tape_free(t);
     return rc;

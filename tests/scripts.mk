@@ -61,11 +61,13 @@ SCRIPT_TESTS = \
 	tests/scripts/load_quit_inner.bp \
 	tests/scripts/suggest_names.bp \
 	tests/scripts/trace_all_rules.bp \
+	tests/scripts/trace_forward.bp \
 	examples/chain_rule.bp \
 	examples/cost.bp \
 	examples/descent.bp \
 	examples/epsilon.bp \
 	examples/fanout.bp \
+	examples/forward_reverse.bp \
 	examples/kink.bp \
 	examples/layer_by_layer.bp \
 	examples/moons.bp \
@@ -134,6 +136,7 @@ SCRIPT_FILES = \
 	tests/scripts/load_quit_inner.out \
 	tests/scripts/suggest_names.out \
 	tests/scripts/trace_all_rules.out \
+	tests/scripts/trace_forward.out \
 	tests/scripts/cli_bad_option.err \
 	tests/scripts/cli_eval_error.err \
 	tests/scripts/cli_json.err \
@@ -207,11 +210,11 @@ SCRIPT_FILES = \
 	examples/descent.out \
 	examples/epsilon.out \
 	examples/fanout.out \
+	examples/forward_reverse.out \
 	examples/kink.out \
 	examples/layer_by_layer.out \
 	examples/moons.out \
 	examples/neuron.out \
 	examples/vanishing.out \
 	examples/xor.out \
-	examples/digits.csv \
 	examples/moons.csv
