@@ -69,7 +69,7 @@ static int trace_forward(Session *s, const Stmt *st, Diag *d)
     const Ast *target = st->e[0];
     int owned, rc;
     Tape *t;
-    char fname[64], x[64], lab[32], v[24], td[24], rule[128];
+    char fname[64], x[64], lab[27], v[13], td[13], rule[128];   /* columns of 26, 12, 12 */
     span_text(target, fname, sizeof fname);
     rc = diff_target(s, target, fname, "trace forward needs a scalar: %s has shape %s", DIFF_FORWARD,
                      &t, &owned, d);
@@ -108,8 +108,9 @@ static int trace_forward(Session *s, const Stmt *st, Diag *d)
     }
     entry_name(x, sizeof x, tape_name(t, seed)->name, tape_shape(t, seed), 0);
     int dg = s->set.digits < 6 ? s->set.digits : 6;
-    report_text(s, "trace forward %s wrt %s: values and tangents in the order of the forward", fname, x);
-    report_text(s, "  pass (v' = dv/d%s, seeded %s' = 1; forward mode, Baydin et al. 2018)", x, x);
+    report_text(s, "trace forward %s wrt %s: forward mode, as Baydin et al. (2018) tabulate it:", fname, x);
+    report_text(s, "  each node in the order of the forward pass, its value and its tangent");
+    report_text(s, "  (its derivative d/d%s, from the seed %s' = 1)", x, x);
     report_text(s, "  %-26s %-12s %-12s %s", "node", "value", "tangent", "tangent by the chain rule");
     dual_seed(t, seed, 0);
     for (int i = 0; i < t->n; i++) {
@@ -121,6 +122,9 @@ static int trace_forward(Session *s, const Stmt *st, Diag *d)
         slot_label(t, i, lab, sizeof lab);
         fmt(v, sizeof v, t, i, tape_val(t, i), dg);
         fmt(td, sizeof td, t, i, t->im + t->off[i], dg);
+        /* a tensor cut to its column: say so */
+        if (strlen(v) == sizeof v - 1) memcpy(v + sizeof v - 4, "...", 3);
+        if (strlen(td) == sizeof td - 1) memcpy(td + sizeof td - 4, "...", 3);
         rule[0] = '\0';
         if (i == seed) snprintf(rule, sizeof rule, "(the seed)");
         else if (t->op[i] == OP_LEAF) snprintf(rule, sizeof rule, "(does not depend on %s)", x);
