@@ -214,6 +214,7 @@ static Stmt *descent(ParseCtx *c, StmtKind k, Loc loc, Loc tloc, Ast *target,
 %token STEP "step" TRAIN "train" CHECK "check" PRINT "print" SHOW "show"
 %token VARS "vars" DELETE "delete" CLEAR "clear" LOAD "load" SAVE "save"
 %token SET "set" HELP "help" QUIT "quit" EXIT "exit" CONST "const" DIFF "diff" HESSIAN "hessian" WRT "wrt"
+%token JACOBIAN "jacobian"
 %token INVALID "invalid token"
 
 %nonassoc '<' '>' LE GE EQ NE
@@ -285,6 +286,17 @@ stmt:
     }
   | HESSIAN expr opt_wrt        { $$ = command(ctx, ST_HESSIAN, @$, $2, $3.n > 0, $3, (ArgVec){0}); }
   | TRACE expr                  { $$ = command(ctx, ST_TRACE, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
+  | TRACE NAME NAME opt_wrt     {   /* trace forward f wrt x: forward mode */
+        if (strcmp($2, "forward") != 0) {
+            fail(ctx, &@2, "trace takes one expression, or forward: trace forward f wrt x");
+            YYABORT;
+        }
+        Ast *f = node(ctx, AST_NAME, @3, 0);
+        f->name = $3;
+        ArgVec av = { 0 };
+        VEC_PUSH(ctx, av, ((Arg){ .is_word = 1, .word = $2, .loc = @2 }));
+        $$ = command(ctx, ST_TRACE, @$, f, $4.n > 0, $4, av);
+    }
   | GRAPH expr                  { $$ = command(ctx, ST_GRAPH, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
   | DOT expr                    { $$ = command(ctx, ST_DOT, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
   | DOT expr STR                { $$ = command(ctx, ST_DOT, @$, $2, 0, (NameVec){0}, (ArgVec){0}); $$->file = $3; }
@@ -382,6 +394,7 @@ stmt:
         NameVec nv = names_push(ctx, (NameVec){0}, $4, @4);
         $$ = command(ctx, ST_DIFF, @$, $2, 1, nv, $5);
     }
+  | JACOBIAN expr opt_wrt       { $$ = command(ctx, ST_JACOBIAN, @$, $2, $3.n > 0, $3, (ArgVec){0}); }
   | HELP                        { $$ = stmt(ctx, ST_HELP, @$); }
   | HELP word                   { $$ = stmt(ctx, ST_HELP, @$); $$->name = $2; $$->name_loc = @2; }
   | QUIT                        { $$ = stmt(ctx, ST_QUIT, @$); }
@@ -490,6 +503,7 @@ cmdword:
   | SET { $$ = "set"; } | HELP { $$ = "help"; } | QUIT { $$ = "quit"; }
   | EXIT { $$ = "exit"; } | DIFF { $$ = "diff"; } | HESSIAN { $$ = "hessian"; }
   | WRT { $$ = "wrt"; }
+  | JACOBIAN { $$ = "jacobian"; }
   ;
 
 print_items:

@@ -64,6 +64,7 @@ typedef enum {
     ST_HELP,        /* help [name] */
     ST_DIFF,        /* diff e[0] wrt names[0] [latex|text] */
     ST_HESSIAN,     /* hessian e[0] [wrt names] */
+    ST_JACOBIAN,    /* jacobian e[0] [wrt names] */
     ST_QUIT
 } StmtKind;
 

@@ -51,6 +51,14 @@ void backprop_slot(Tape *t, int i)
     slot_step(t, i);
 }
 
+void backprop_seed(Tape *t, const double *seed)
+{
+    tape_zero_grad(t);
+    memcpy(tape_grad(t, t->root), seed, (size_t)tape_size(t, t->root) * sizeof *seed);
+    for (int i = t->root; i >= 0; i--)
+        slot_step(t, i);
+}
+
 void backprop(Tape *t)
 {
     tape_zero_grad(t);

@@ -529,11 +529,12 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
                  * so is every difference quotient. */
                 r->unused = 1;
                 FdEstimate z = { .h = 1 };
-                r->fd.central = r->fd.forward = r->fd.ridders = r->fd.cstep = z;
+                r->fd.central = r->fd.forward = r->fd.ridders = r->fd.cstep = r->fd.dual = z;
                 r->fd.central.done = (s->set.fd & FD_CENTRAL) != 0;
                 r->fd.forward.done = (s->set.fd & FD_FORWARD) != 0;
                 r->fd.ridders.done = (s->set.fd & FD_RIDDERS) != 0;
                 r->fd.cstep.done = (s->set.fd & FD_COMPLEX) != 0;
+                r->fd.dual.done = (s->set.fd & FD_DUAL) != 0;
                 continue;
             }
             r->bp = tape_grad(t, slot)[k];
@@ -541,7 +542,8 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
             numdiff_entry(t, slot, k, r->bp, &s->set, scratch, &r->fd, &g.cost);
             if (m) {
                 const FdEstimate *ref = r->fd.central.done ? &r->fd.central : r->fd.forward.done
-                                      ? &r->fd.forward : r->fd.ridders.done ? &r->fd.ridders : &r->fd.cstep;
+                                      ? &r->fd.forward : r->fd.ridders.done ? &r->fd.ridders
+                                      : r->fd.cstep.done ? &r->fd.cstep : &r->fd.dual;
                 if (ref->done && !ref->failed && fabs(r->bp - ref->value) > m->max_err)
                     m->max_err = fabs(r->bp - ref->value);
                 m->mismatches += r->fd.disagree;

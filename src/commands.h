@@ -40,5 +40,7 @@ void train_show_state(Session *s);
 /* diff.c */
 int cmd_diff(Session *s, const Stmt *st, Diag *d);     /* diff f wrt x [latex] */
 int cmd_hessian(Session *s, const Stmt *st, Diag *d);  /* hessian f [wrt p, q] (hessian.c) */
+/* jacobian.c */
+int cmd_jacobian(Session *s, const Stmt *st, Diag *d); /* jacobian F [wrt p, ...] */
 
 #endif

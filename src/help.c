@@ -9,7 +9,7 @@
 const char *const help_commands[] = {
     "grad", "trace", "graph", "dot", "plot", "sweep", "step", "train", "check",
     "print", "show", "vars", "delete", "clear", "load", "save", "set",
-    "help", "quit", "exit", "const", "diff", "hessian", "wrt", NULL
+    "help", "quit", "exit", "const", "diff", "hessian", "wrt", "jacobian", NULL
 };
 
 const char *const help_settings[] = {
@@ -35,6 +35,8 @@ static const char overview[] =
 "Commands\n"
 "  grad f [wrt a, b]     gradient table; grad(f, w) inside expressions\n"
 "  trace f               the backward pass step by step (the chain rule)\n"
+"  trace forward f wrt x  forward mode: each node's value and tangent dv/dx\n"
+"  jacobian F [wrt p]    a vector's Jacobian: reverse, forward mode, central\n"
 "  graph f   dot f [\"file.dot|svg|png\"]    the graph, in the terminal / Graphviz\n"
 "  plot f wrt x [from a to b] [\"f.svg\"]   f and df/dx; plot L wrt p, q: the\n"
 "                        loss map and descent path; plot S over X, y: regions\n"
@@ -81,7 +83,20 @@ static const Topic topics[] = {
 "trace f: the backward pass in order, one node per step: the node, its value,\n"
 "the upstream gradient df/dnode, the local derivative of its operation, and\n"
 "what it sends to each input (upstream * local).  A node used twice lists the\n"
-"uses whose contributions were summed.\n" },
+"uses whose contributions were summed.\n"
+"trace forward f wrt x: forward mode (Baydin et al. 2018), nodes in the order\n"
+"of the forward pass, each with its value v and its tangent v' = dv/dx for the\n"
+"seed x' = 1, and for a scalar op the chain rule's sum dv/da*a' + dv/db*b'.\n"
+"The last tangent is df/dx: one pass per seed, where backprop gets every\n"
+"partial in one backward pass.  Without wrt, f's only parameter is the seed.\n" },
+{ "jacobian",
+"jacobian F [wrt p, q]: for a vector F of m entries, the m x n matrix of\n"
+"dF[i]/dp_j over the n parameter entries, three ways: reverse mode (one\n"
+"backward pass per output, seeded with a one-hot vector), forward mode (one\n"
+"dual-number pass per input) and central differences (two forward passes per\n"
+"input), shown agreeing.  The cost line says which mode is cheaper: m < n\n"
+"favours reverse mode (a wide function, a loss), n < m forward mode (a tall\n"
+"one).  A scalar F: use grad.  A matrix F: take a row, F[0, :].\n" },
 { "graph",
 "graph f: the graph drawn as a tree, each node with its value (and gradient\n"
 "after grad); a node used twice is drawn once and referred to after that.\n" },
@@ -178,6 +193,7 @@ static const Topic topics[] = {
 "  forward   (f(p+h) - f(p)) / (p+h - p),        h = sqrt(u)*max(1,|p|)\n"
 "  ridders   Richardson extrapolation from h = 0.1*max(1,|p|), shrinking by 1.4\n"
 "  complex   Im f(p + ih)/h with h = 1e-20: exact to rounding, no subtraction\n"
+"  dual      forward-mode AD, dual numbers: exact to rounding, one pass each\n"
 "When a step leaves the domain on one side, h shrinks until both sides fit,\n"
 "then 1000 times more (or, at the edge itself, the valid side alone is used).\n"
 "At a kink (relu abs min max comparisons) the step shrinks by 10 up to 3\n"
@@ -186,7 +202,8 @@ static const Topic topics[] = {
 { "set",
 "set                 list the settings\n"
 "set eps auto|H      finite-difference step: auto (scaled to |p|) or absolute H\n"
-"set fd LIST | off   estimates grad shows: central, forward, ridders, complex\n"
+"set fd LIST | off   estimates grad shows: central, forward, ridders, complex,\n"
+"                    dual\n"
 "set digits N        significant digits in values (1-17, default 10)\n"
 "set tol T           relative tolerance of the mismatch mark and check (1e-6)\n"
 "set atol A          absolute tolerance of check a, b (default 1e-12)\n"

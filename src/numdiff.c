@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 #include "numdiff.h"
+#include "dual.h"
 #include "kernels.h"
 #include "ops.h"
 #include "xalloc.h"
@@ -247,6 +248,24 @@ static void complex_step(Tape *t, Point pt, FdEstimate *e, long *passes)
     e->value = e->failed ? NAN : t->im[t->off[t->root]] / h;
 }
 
+/* Forward-mode AD (dual.c): one dual-number pass seeded at the entry;
+ * exact to rounding, no step. */
+static void dual_step(Tape *t, Point pt, FdEstimate *e, long *passes)
+{
+    int bad;
+    const char *msg;
+    e->done = 1;
+    e->h = 1;
+    (*passes)++;
+    if (dual_pass(t, pt.slot, pt.k, &bad, &msg)) {
+        e->failed = 1;
+        e->why = msg;
+        e->value = NAN;
+        return;
+    }
+    e->value = t->im[t->off[t->root]];
+}
+
 int numdiff_disagree_t(double bp, double c, double fplus, double fminus,
                        double h, double tol, double trunc)
 {
@@ -391,6 +410,8 @@ void numdiff_entry(Tape *t, int slot, long k, double bp, const Settings *set,
         ridders(t, pt, scratch, &r->ridders, &cost->ridders);
     if (set->fd & FD_COMPLEX)
         complex_step(t, pt, &r->cstep, &cost->cstep);
+    if (set->fd & FD_DUAL)
+        dual_step(t, pt, &r->dual, &cost->dual);
 
     /* Never ok when a number is not finite: say why (SPEC 4). */
     if (!isfinite(bp)) {
@@ -400,7 +421,8 @@ void numdiff_entry(Tape *t, int slot, long k, double bp, const Settings *set,
     }
     /* The mark is judged against the first method shown. */
     FdEstimate *ref = r->central.done ? &r->central : r->forward.done ? &r->forward
-                    : r->ridders.done ? &r->ridders : r->cstep.done ? &r->cstep : NULL;
+                    : r->ridders.done ? &r->ridders : r->cstep.done ? &r->cstep
+                    : r->dual.done ? &r->dual : NULL;
     if (!ref)
         return;
     if (ref->failed || !isfinite(ref->value)) {
@@ -415,7 +437,7 @@ void numdiff_entry(Tape *t, int slot, long k, double bp, const Settings *set,
         r->disagree = !(bp >= lo - slack && bp <= hi + slack);
     } else if (ref == &r->ridders) {
         r->disagree = !(fabs(bp - ref->value) <= set->tol * fmax(fabs(bp), fabs(ref->value)) + 10 * ref->err);
-    } else if (ref == &r->cstep) {
+    } else if (ref == &r->cstep || ref == &r->dual) {   /* exact to rounding: relative */
         r->disagree = !(fabs(bp - ref->value) <= set->tol * fmax(fabs(bp), fabs(ref->value)));
     } else {
         /* round-off: at the scale of f, or of the numbers f is computed from */

@@ -30,7 +30,7 @@ typedef struct FdEstimate {
 } FdEstimate;
 
 typedef struct FdResult {
-    FdEstimate central, forward, ridders, cstep;
+    FdEstimate central, forward, ridders, cstep, dual;   /* dual: forward-mode AD */
     int disagree;         /* marked: disagrees by SPEC's criterion against the
                              first method run, or is not finite (never ok) */
     double trunc;         /* T of the mark (0 unless it was needed) */
@@ -41,7 +41,7 @@ typedef struct FdResult {
 } FdResult;
 
 /* Forward passes each method ran. */
-typedef struct FdCost { long central, forward, ridders, cstep; } FdCost;
+typedef struct FdCost { long central, forward, ridders, cstep, dual; } FdCost;
 
 /* Estimate ∂f/∂(entry k of slot) with the methods in set->fd, given
  * backprop's bp, and judge bp (r->disagree, r->why).  t must hold a forward

@@ -258,17 +258,20 @@ static const struct { unsigned bit; const char *head, *key; } methods[] = {
     { FD_FORWARD, "forward diff", "forward" },
     { FD_RIDDERS, "ridders", "ridders" },
     { FD_COMPLEX, "complex step", "complex" },
+    { FD_DUAL, "dual", "dual" },
 };
-enum { NMETHODS = 4 };
+enum { NMETHODS = 5 };
 
 static const FdEstimate *method(const FdResult *r, int m)
 {
-    return m == 0 ? &r->central : m == 1 ? &r->forward : m == 2 ? &r->ridders : &r->cstep;
+    return m == 0 ? &r->central : m == 1 ? &r->forward : m == 2 ? &r->ridders
+         : m == 3 ? &r->cstep : &r->dual;
 }
 
 static long method_cost(const FdCost *c, int m)
 {
-    return m == 0 ? c->central : m == 1 ? c->forward : m == 2 ? c->ridders : c->cstep;
+    return m == 0 ? c->central : m == 1 ? c->forward : m == 2 ? c->ridders
+         : m == 3 ? c->cstep : c->dual;
 }
 
 /* The estimate the mark and the difference column are judged against. */
@@ -481,7 +484,8 @@ void report_grad(Session *s, const GradReport *g)
         fprintf(f, "  %ld entries, %ld checked by finite differences (a random sample, seeded: "
                    "set maxcheck, set seed)\n", g->entries, g->checked);
     fprintf(f, "cost: backprop 1 forward + 1 backward");
-    static const char *const cname[] = { "central diff", "forward diff", "ridders", "complex step" };
+    static const char *const cname[] = { "central diff", "forward diff", "ridders", "complex step",
+                                         "dual" };
     for (int m = 0; m < NMETHODS; m++)
         if (g->fd & methods[m].bit)
             fprintf(f, "; %s %ld forward", cname[m], method_cost(&g->cost, m));

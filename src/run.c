@@ -54,6 +54,7 @@ static int run_exec(Session *s, const Stmt *st, Diag *d)
     case ST_CHECK:  return cmd_check(s, st, d);
     case ST_DIFF:   return cmd_diff(s, st, d);
     case ST_HESSIAN: return cmd_hessian(s, st, d);
+    case ST_JACOBIAN: return cmd_jacobian(s, st, d);
     }
     return E_OK;
 }

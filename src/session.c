@@ -295,7 +295,7 @@ void session_adopt(Session *s, Source *src)
  * come from the op list, through op_lookup_function). */
 static const char *const reserved_words[] = {
     "check", "clear", "const", "delete", "diff", "dot", "exit", "grad", "graph",
-    "help", "hessian", "load", "plot", "print", "quit", "save", "set", "show", "step", "sweep",
+    "help", "hessian", "jacobian", "load", "plot", "print", "quit", "save", "set", "show", "step", "sweep",
     "trace", "train", "vars", "wrt",
 };
 

@@ -46,7 +46,7 @@ typedef struct Entry {
 } Entry;
 
 /* SPEC section 2, `set`. */
-enum { FD_CENTRAL = 1, FD_FORWARD = 2, FD_RIDDERS = 4, FD_COMPLEX = 8 };
+enum { FD_CENTRAL = 1, FD_FORWARD = 2, FD_RIDDERS = 4, FD_COMPLEX = 8, FD_DUAL = 16 };
 
 typedef struct Settings {
     double eps;              /* 0: auto (SPEC section 4), else an absolute step */

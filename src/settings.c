@@ -13,7 +13,7 @@ static void show_settings(Session *s)
 {
     const Settings *t = &s->set;
     char fd[80] = "";
-    const char *names[] = { "central", "forward", "ridders", "complex" };
+    const char *names[] = { "central", "forward", "ridders", "complex", "dual" };
     for (int i = 0; i < 4; i++)
         if (t->fd & (1u << i))
             snprintf(fd + strlen(fd), sizeof fd - strlen(fd), "%s%s", fd[0] ? ", " : "", names[i]);
@@ -128,10 +128,11 @@ int cmd_set(Session *s, const Stmt *st, Diag *d)
             else if (strcmp(w, "forward") == 0) t.fd |= FD_FORWARD;
             else if (strcmp(w, "ridders") == 0) t.fd |= FD_RIDDERS;
             else if (strcmp(w, "complex") == 0) t.fd |= FD_COMPLEX;
+            else if (strcmp(w, "dual") == 0) t.fd |= FD_DUAL;
             else if (strcmp(w, "off") == 0 && st->nargs == 1) t.fd = 0;
             else
                 return diag_set(d, E_USAGE, &a->loc,
-                                "set fd takes a list of central, forward, ridders, complex, or off");
+                                "set fd takes a list of central, forward, ridders, complex, dual, or off");
         }
         s->set = t;
         return E_OK;

@@ -149,4 +149,9 @@ void backprop(Tape *t);
  * inputs).  trace runs the pass with it, one slot at a time. */
 void backprop_slot(Tape *t, int i);
 
+/* The backward pass seeded with a vector: ∂f/∂root = seed (as many
+ * entries as the root has; the root may be a tensor), so the gradients
+ * are seedᵀ·J, one row of the Jacobian for a one-hot seed. */
+void backprop_seed(Tape *t, const double *seed);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmdutil.h"
+#include "dual.h"
 #include "commands.h"
 #include "numdiff.h"
 #include "ops.h"
@@ -59,8 +60,107 @@ static void sum_text(const Contrib *cs, int head, int scalar, int digits, char *
     if (off < n) snprintf(buf + off, n - off, " = ");
 }
 
+/* trace forward f wrt x: forward mode as Baydin et al. (2018) tabulate
+ * it, one line per node in the order of the forward pass, its value and
+ * its tangent for the seed x' = 1 (dual.c computes each with dual_slot);
+ * a scalar op shows its tangent as the chain rule's sum of products. */
+static int trace_forward(Session *s, const Stmt *st, Diag *d)
+{
+    const Ast *target = st->e[0];
+    int owned, rc;
+    Tape *t;
+    char fname[64], x[64], lab[27], v[13], td[13], rule[128];   /* columns of 26, 12, 12 */
+    span_text(target, fname, sizeof fname);
+    rc = diff_target(s, target, fname, "trace forward needs a scalar: %s has shape %s", DIFF_FORWARD,
+                     &t, &owned, d);
+    if (rc) return rc;
+    int seed = -1;
+    if (st->nnames > 1) {
+        rc = diag_set(d, E_USAGE, &st->name_locs[1], "trace forward takes one seed: wrt %s", st->names[0]);
+        goto out;
+    }
+    if (st->nnames == 1) {
+        Entry *e = session_find(s, st->names[0]);
+        if (!e || e->kind == ENT_UNDEF) {
+            rc = diag_set(d, E_NAME, &st->name_locs[0], "%s is not defined", st->names[0]);
+            goto out;
+        }
+        seed = tape_slot_of(t, e);
+        if (seed < 0 || (t->op[seed] != OP_LEAF)) {
+            rc = diag_set(d, E_USAGE, &st->name_locs[0], "%s does not use %s as a parameter", fname, e->name);
+            goto out;
+        }
+    } else {
+        for (int k = 0; k < t->nleaves; k++)
+            if (t->leafent[k]->kind == ENT_PARAM) {
+                if (seed >= 0) {
+                    rc = diag_set(d, E_USAGE, &target->loc,
+                                  "%s has several parameters: say which seeds it, trace forward %s wrt %s",
+                                  fname, fname, t->leafent[k]->name);
+                    goto out;
+                }
+                seed = t->leaves[k];
+            }
+        if (seed < 0) {
+            rc = diag_set(d, E_USAGE, &target->loc, "%s depends on no parameters: nothing to seed", fname);
+            goto out;
+        }
+    }
+    entry_name(x, sizeof x, tape_name(t, seed)->name, tape_shape(t, seed), 0);
+    int dg = s->set.digits < 6 ? s->set.digits : 6;
+    report_text(s, "trace forward %s wrt %s: forward mode, as Baydin et al. (2018) tabulate it:", fname, x);
+    report_text(s, "  each node in the order of the forward pass, its value and its tangent");
+    report_text(s, "  (its derivative d/d%s, from the seed %s' = 1)", x, x);
+    report_text(s, "  %-26s %-12s %-12s %s", "node", "value", "tangent", "tangent by the chain rule");
+    dual_seed(t, seed, 0);
+    for (int i = 0; i < t->n; i++) {
+        const OpInfo *o = &op_info[t->op[i]];
+        if (bp_interrupted) { rc = diag_set(d, E_INTERRUPT, &st->loc, "interrupted"); goto out; }
+        if (t->op[i] == OP_NUM) continue;             /* constants: tangent 0 */
+        const char *err = dual_slot(t, i);
+        if (err) { tape_diag(t, i, err, d); rc = d->kind; goto out; }
+        slot_label(t, i, lab, sizeof lab);
+        fmt(v, sizeof v, t, i, tape_val(t, i), dg);
+        fmt(td, sizeof td, t, i, t->im + t->off[i], dg);
+        /* a tensor cut to its column: say so */
+        if (strlen(v) == sizeof v - 1) memcpy(v + sizeof v - 4, "...", 3);
+        if (strlen(td) == sizeof td - 1) memcpy(td + sizeof td - 4, "...", 3);
+        rule[0] = '\0';
+        if (i == seed) snprintf(rule, sizeof rule, "(the seed)");
+        else if (t->op[i] == OP_LEAF) snprintf(rule, sizeof rule, "(does not depend on %s)", x);
+        else if (tape_shape(t, i).rank == 0 && !(o->flags & OPF_KERNEL) && o->bwd) {
+            /* y' = dy/da a' + dy/db b', the partials from the backward rule at g = 1 */
+            int a = t->a[i], b = o->arity == 2 ? t->b[i] : -1;
+            double da = 0, db = 0;
+            o->bwd(&da, b >= 0 ? &db : NULL, 1.0, tape_val(t, a)[0], b >= 0 ? tape_val(t, b)[0] : 0,
+                   tape_val(t, i)[0]);
+            char p[4][16];
+            report_fmt_value(p[0], sizeof p[0], da, 4);
+            report_fmt_value(p[1], sizeof p[1], t->im[t->off[a]], 4);
+            if (b >= 0) {
+                report_fmt_value(p[2], sizeof p[2], fabs(db), 4);
+                report_fmt_value(p[3], sizeof p[3], t->im[t->off[b]], 4);
+                snprintf(rule, sizeof rule, "= %s*%s %c %s*%s", p[0], p[1], db < 0 ? '-' : '+', p[2], p[3]);
+            } else {
+                snprintf(rule, sizeof rule, "= %s*%s", p[0], p[1]);
+            }
+        }
+        report_text(s, "  %-26s %-12s %-12s %s", lab, v, td, rule);
+    }
+    char r[32];
+    report_fmt_value(r, sizeof r, t->im[t->off[t->root]], s->set.digits);
+    report_text(s, "  result: d%s/d%s = %s", fname, x, r);
+    report_text(s, "  (one forward pass per seed: backprop gets every parameter's partial in");
+    report_text(s, "  one backward pass, forward mode one parameter's per pass)");
+out:
+    if (owned) tape_free(t);
+    return rc;
+}
+
 int cmd_trace(Session *s, const Stmt *st, Diag *d)
 {
+    if (st->nargs == 1 && st->args[0].is_word && strcmp(st->args[0].word, "forward") == 0)
+        return trace_forward(s, st, d);
     const Ast *target = st->e[0];
     int owned;
     Tape *t;

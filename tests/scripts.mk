@@ -84,6 +84,7 @@ SCRIPT_TESTS = \
 	tests/scripts/step_nonfinite.bp \
 	tests/scripts/suggest_names.bp \
 	tests/scripts/trace_all_rules.bp \
+	tests/scripts/trace_forward.bp \
 	tests/scripts/train_batch.bp \
 	tests/scripts/train_json.bp \
 	tests/scripts/train_negative_lr.bp \
@@ -94,6 +95,7 @@ SCRIPT_TESTS = \
 	examples/digits.bp \
 	examples/epsilon.bp \
 	examples/fanout.bp \
+	examples/forward_reverse.bp \
 	examples/hessian.bp \
 	examples/kink.bp \
 	examples/layer_by_layer.bp \
@@ -189,6 +191,7 @@ SCRIPT_FILES = \
 	tests/scripts/step_nonfinite.out \
 	tests/scripts/suggest_names.out \
 	tests/scripts/trace_all_rules.out \
+	tests/scripts/trace_forward.out \
 	tests/scripts/train_batch.out \
 	tests/scripts/train_json.out \
 	tests/scripts/train_negative_lr.out \
@@ -302,6 +305,7 @@ SCRIPT_FILES = \
 	examples/digits.out \
 	examples/epsilon.out \
 	examples/fanout.out \
+	examples/forward_reverse.out \
 	examples/hessian.out \
 	examples/kink.out \
 	examples/layer_by_layer.out \

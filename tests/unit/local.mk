@@ -11,7 +11,8 @@ UNIT_TESTS = \
 	tests/unit/check_draw \
 	tests/unit/check_gemm \
 	tests/unit/check_expr \
-	tests/unit/check_reduce
+	tests/unit/check_reduce \
+	tests/unit/check_dual
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -60,3 +61,7 @@ tests_unit_check_gemm_LDADD = $(UNIT_LDADD)
 tests_unit_check_expr_SOURCES = tests/unit/check_expr.c $(UNIT_COMMON)
 tests_unit_check_expr_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_expr_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_dual_SOURCES = tests/unit/check_dual.c $(UNIT_COMMON)
+tests_unit_check_dual_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_dual_LDADD = $(UNIT_LDADD)
