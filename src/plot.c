@@ -91,6 +91,37 @@ void plot_series(Session *s, const char *title, const double *y, int n)
     plot_lines(s, title, &l, 1);
 }
 
+/* The y scale of a chart of losses against steps: log when the values are
+ * positive and span more than 100x; a flat series gets the middle row.
+ * Returns logy; *tlo, *thi: the scale's ends. */
+static int step_scale(double lo, double hi, double *tlo, double *thi)
+{
+    int logy = lo > 0 && hi / lo > 100;
+    *tlo = logy ? log10(lo) : lo;
+    *thi = logy ? log10(hi) : hi;
+    if (*thi <= *tlo) {            /* flat: the line in the middle row */
+        double pad = *tlo == 0 ? 1 : fabs(*tlo) / 2;
+        *tlo -= pad;
+        *thi += pad;
+    }
+    return logy;
+}
+
+/* y labels: top, middle, bottom, with the fewest digits (3 or more) that
+ * tell them apart. */
+static void step_labels(Grid *g, double tlo, double thi, int logy)
+{
+    int rows[3] = { 0, PLOT_HEIGHT / 2, PLOT_HEIGHT - 1 };
+    for (int digits = 3; digits <= 10; digits++) {
+        for (int k = 0; k < 3; k++) {
+            double t = thi - (thi - tlo) * rows[k] / (PLOT_HEIGHT - 1);
+            report_fmt_value(g->label[rows[k]], sizeof g->label[0], logy ? pow(10, t) : t, digits);
+        }
+        if (strcmp(g->label[rows[0]], g->label[rows[1]]) && strcmp(g->label[rows[1]], g->label[rows[2]]))
+            break;
+    }
+}
+
 void plot_lines(Session *s, const char *title, const PlotLine *lines, int nlines)
 {
     double lo = INFINITY, hi = -INFINITY;
@@ -110,13 +141,8 @@ void plot_lines(Session *s, const char *title, const PlotLine *lines, int nlines
                     total ? "no value is finite" : "no values");
         return;
     }
-    int logy = lo > 0 && hi / lo > 100;
-    double tlo = logy ? log10(lo) : lo, thi = logy ? log10(hi) : hi;
-    if (thi <= tlo) {              /* flat: the line in the middle row */
-        double pad = tlo == 0 ? 1 : fabs(tlo) / 2;
-        tlo -= pad;
-        thi += pad;
-    }
+    double tlo, thi;
+    int logy = step_scale(lo, hi, &tlo, &thi);
 
     Grid g;
     grid_clear(&g);
@@ -139,17 +165,7 @@ void plot_lines(Session *s, const char *title, const PlotLine *lines, int nlines
                 g.cell[r][c] = g.cell[r][c] == ' ' || g.cell[r][c] == l->mark ? l->mark : '#';
     }
 
-    /* y labels: top, middle, bottom, with the fewest digits (3 or more)
-     * that tell them apart */
-    int rows[3] = { 0, PLOT_HEIGHT / 2, PLOT_HEIGHT - 1 };
-    for (int digits = 3; digits <= 10; digits++) {
-        for (int k = 0; k < 3; k++) {
-            double t = thi - (thi - tlo) * rows[k] / (PLOT_HEIGHT - 1);
-            report_fmt_value(g.label[rows[k]], sizeof g.label[0], logy ? pow(10, t) : t, digits);
-        }
-        if (strcmp(g.label[rows[0]], g.label[rows[1]]) && strcmp(g.label[rows[1]], g.label[rows[2]]))
-            break;
-    }
+    step_labels(&g, tlo, thi, logy);
 
     report_text(s, "%s%s", title, logy ? " (log scale)" : "");
     char left[32], right[32];
@@ -790,13 +806,8 @@ void plot_series2(Session *s, const char *title, const double *y, const double *
                     n ? "no value is finite" : "no values");
         return;
     }
-    int logy = lo > 0 && hi / lo > 100;
-    double tlo = logy ? log10(lo) : lo, thi = logy ? log10(hi) : hi;
-    if (thi <= tlo) {              /* flat: the line in the middle row */
-        double pad = tlo == 0 ? 1 : fabs(tlo) / 2;
-        tlo -= pad;
-        thi += pad;
-    }
+    double tlo, thi;
+    int logy = step_scale(lo, hi, &tlo, &thi);
 
     Grid g;
     grid_clear(&g);
@@ -820,17 +831,7 @@ void plot_series2(Session *s, const char *title, const double *y, const double *
         g.cell[row_of(logy ? log10(y2[i]) : y2[i], tlo, thi)][c] = 'o';
     }
 
-    /* y labels: top, middle, bottom, with the fewest digits (3 or more)
-     * that tell them apart */
-    int rows[3] = { 0, PLOT_HEIGHT / 2, PLOT_HEIGHT - 1 };
-    for (int digits = 3; digits <= 10; digits++) {
-        for (int k = 0; k < 3; k++) {
-            double t = thi - (thi - tlo) * rows[k] / (PLOT_HEIGHT - 1);
-            report_fmt_value(g.label[rows[k]], sizeof g.label[0], logy ? pow(10, t) : t, digits);
-        }
-        if (strcmp(g.label[rows[0]], g.label[rows[1]]) && strcmp(g.label[rows[1]], g.label[rows[2]]))
-            break;
-    }
+    step_labels(&g, tlo, thi, logy);
 
     report_text(s, "%s%s", title, logy ? " (log scale)" : "");
     char left[32], right[32];
