@@ -54,7 +54,10 @@ static int special(Tape *t, int i, const char **msg)
         if (g->wrt < 0) {
             memset(y, 0, (size_t)n * sizeof *y);
         } else {
-            backprop(g->sub);
+            /* only w's gradient is read: the pruned pass, unless w is a
+             * const (no parameter below it, so its mark is 0) */
+            if (g->sub->need && g->sub->need[g->wrt]) backprop_params(g->sub);
+            else backprop(g->sub);
             memcpy(y, tape_grad(g->sub, g->wrt), (size_t)n * sizeof *y);
         }
         break;

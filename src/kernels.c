@@ -171,17 +171,19 @@ const char *k_matmul_fwd(Tape *t, int i)
 }
 
 /* dA = dC Bᵀ, dB = Aᵀ dC (the seed's δ aᵀ when B is a column).  Both are
- * computed even for a const input: `grad f wrt X` and trace read a
- * const's gradient, and a kernel cannot tell whether one was asked for.
- * A compile-time needs-grad mark per slot would guard each product. */
+ * computed in the full pass (`grad f wrt X` and trace read a const's
+ * gradient); the pruned pass (backprop_params) skips the product for an
+ * input no parameter depends on: dX of the MLP's const batch X. */
 void k_matmul_bwd(Tape *t, int i)
 {
     long m = 1, k = 1, n = 1;
     Shape out;
     mm_dims(tape_shape(t, t->a[i]), tape_shape(t, t->b[i]), &m, &k, &n, &out);
     const double *A = X(t, t->a[i]), *B = X(t, t->b[i]), *dC = G(t, i);
-    gemm_mul(0, 1, m, k, n, dC, B, 1, G(t, t->a[i]));
-    gemm_mul(1, 0, k, n, m, A, dC, 1, G(t, t->b[i]));
+    if (!t->pruned || t->need[t->a[i]])
+        gemm_mul(0, 1, m, k, n, dC, B, 1, G(t, t->a[i]));
+    if (!t->pruned || t->need[t->b[i]])
+        gemm_mul(1, 0, k, n, m, A, dC, 1, G(t, t->b[i]));
 }
 
 /* ---- sum, mean -------------------------------------------------------- */

@@ -94,7 +94,7 @@ static int descend(Plan *p, double *loss, Diag *d)
     Tape *t = p->t;
     if (cmd_forward(t, d)) return d->kind;
     *loss = tape_val(t, t->root)[0];
-    backprop(t);
+    backprop_params(t);     /* only the parameters' gradients are read */
     for (int i = 0; i < p->n; i++) {
         int slot = p->slots[i];
         double *w = tape_name(t, slot)->val.data;
