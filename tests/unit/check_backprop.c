@@ -434,9 +434,10 @@ START_TEST(test_pruned_backward)
     }
     ck_assert(tape_grad(tp, ks)[0] == 777.0);             /* K's branch skipped */
     ck_assert(tape_grad(tp, bs)[0] == full[6] && tape_grad(tp, bs)[1] == full[7]);
+    /* (central differences redefine W: tp may not outlive them) */
     for (long k = 0; k < 6; k++) {
         double p = tu_entry(t, "W")->val.data[k];
-        TU_CLOSE(tape_grad(tp, ws)[k], tu_central(t, "L", "W", k, tu_step(p)), 1e-7, 1e-9);
+        TU_CLOSE(full[k], tu_central(t, "L", "W", k, tu_step(p)), 1e-7, 1e-9);
     }
     /* train (which prunes) and grad(L, W) in an expression agree with it */
     Value g = tu_value(t, "grad(L, W)");
@@ -447,6 +448,37 @@ START_TEST(test_pruned_backward)
         /* the grid of W after one step: W - 0.1 dL/dW, written from the full pass */
         const double w0[] = { 0.1, -0.2, 0.3, 0.4, -0.5, 0.6 };
         TU_CLOSE(tu_entry(t, "W")->val.data[k], w0[k] - 0.1 * full[k], 1e-15, 1e-15);
+    }
+    tu_free(t);
+}
+END_TEST
+
+/* The element-wise fast paths (src/kernels.c: same-shape and scalar
+ * operands, switch outside the loop): every entry's gradient against
+ * central differences, in the full and the pruned pass. */
+START_TEST(test_elementwise_fast_paths)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "const x = [0.5, -1.25, 2, 0.75, -0.3]; s = 0.7\n"
+             "w = [0.1, -0.4, 0.9, 1.3, -0.05]\n"
+             "f = sum(tanh(w*x) + relu(w - s) * exp(-w) + s*w - x*s + sin(w) * cos(x) + (w + x) * (s - w))");
+    double cd[6];       /* first: central differences (they redefine w and s) */
+    for (long k = 0; k < 5; k++)
+        cd[k] = tu_central(t, "f", "w", k, tu_step(tu_entry(t, "w")->val.data[k]));
+    cd[5] = tu_central(t, "f", "s", 0, tu_step(0.7));
+    Diag d = { 0 };
+    Tape *tp = compile_entry(t->s, tu_entry(t, "f"), &d);
+    ck_assert_ptr_nonnull(tp);
+    const char *msg;
+    int bad;
+    int ws = tape_slot_of(tp, tu_entry(t, "w")), ss = tape_slot_of(tp, tu_entry(t, "s"));
+    ck_assert(ws >= 0 && ss >= 0);
+    for (int pruned = 0; pruned < 2; pruned++) {
+        ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
+        if (pruned) backprop_params(tp); else backprop(tp);
+        for (long k = 0; k < 5; k++)
+            TU_CLOSE(tape_grad(tp, ws)[k], cd[k], 1e-7, 1e-9);
+        TU_CLOSE(tape_grad(tp, ss)[0], cd[5], 1e-7, 1e-9);
     }
     tu_free(t);
 }
@@ -506,6 +538,7 @@ static Suite *backprop_suite(void)
     tcase_add_test(tc, test_backprop_twice);
     tcase_add_test(tc, test_grad_wrt_formula);
     tcase_add_test(tc, test_pruned_backward);
+    tcase_add_test(tc, test_elementwise_fast_paths);
     tcase_add_test(tc, test_second_derivative_refused_in_table);
     suite_add_tcase(s, tc);
 
