@@ -41,7 +41,7 @@ static void update(Tape *t, double lr)
 static void step(Tape *t, double lr)
 {
     bench_forward(t);
-    backprop(t);
+    backprop_params(t);   /* as train does (src/train.c) */
     update(t, lr);
 }
 

@@ -77,7 +77,8 @@ static inline Tape *bench_tape(Session *s, const char *name, double *secs)
 static inline void bench_forward(Tape *t)
 {
     const char *msg = NULL;
-    if (eval_forward(t, 0, &msg) >= 0) {
+    int bad;
+    if (eval_forward(t, 0, &bad, &msg) != E_OK) {
         fprintf(stderr, "bench: forward pass failed: %s\n", msg ? msg : "?");
         exit(1);
     }

@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 done
 BP=${BP:-$SRC/src/bp}
 BIN=${BIN:-$SRC/bench}
-for f in "$BP" "$BIN/bench_tape" "$BIN/bench_fd" "$BIN/bench_moons" "$BIN/bench_matmul" "$BIN/timecmd"; do
+for f in "$BP" "$BIN/bench_tape" "$BIN/bench_fd" "$BIN/bench_moons" "$BIN/bench_matmul" "$BIN/bench_chain" "$BIN/bench_elem" "$BIN/timecmd"; do
     if [ ! -x "$f" ]; then
         echo "run.sh: $f is missing: run 'make bench' (it builds the benchmarks)" >&2
         exit 2
@@ -210,6 +210,16 @@ if [ -n "$PYNP" ]; then
 else
     row "matmul, MLP: NumPy, PyTorch" "-" "skipped" "no python3 with numpy (apt-get install python3-numpy python3-torch)"
 fi
+
+# ---- issue 15: elementwise against NumPy, the chain against a minimal tape
+say "elementwise sum(tanh(w*x)) against NumPy; a 10^6-op chain against a minimal C tape"
+if [ -n "$PYNP" ]; then
+    cbench env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 \
+        "$PYNP" "$SRC/bench/compare/elem_compare.py" --bench "$BIN/bench_elem" $qk
+else
+    row "elementwise: NumPy" "-" "skipped" "no python3 with numpy"
+fi
+if [ "$QUICK" = 1 ]; then cbench "$BIN/bench_chain" 100000; else cbench "$BIN/bench_chain" 1000000; fi
 
 # ---- the table -------------------------------------------------------
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)

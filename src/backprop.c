@@ -59,6 +59,30 @@ void backprop_seed(Tape *t, const double *seed)
         slot_step(t, i);
 }
 
+void backprop_params(Tape *t)
+{
+    if (!t->need) { backprop(t); return; }
+    if (!t->grad)   /* zeroed once, so a slot never written holds no garbage */
+        t->grad = xcalloc((size_t)(t->valcap ? t->valcap : 1), sizeof *t->grad);
+    const unsigned char *need = t->need;
+    const long *off = t->off;
+    /* zero the marked slots' gradients, runs of adjacent slots at once */
+    for (int i = 0; i <= t->root; ) {
+        if (!need[i]) { i++; continue; }
+        int j = i;
+        while (j <= t->root && need[j]) j++;
+        long end = off[j - 1] + tape_size(t, j - 1);
+        memset(t->grad + off[i], 0, (size_t)(end - off[i]) * sizeof *t->grad);
+        i = j;
+    }
+    if (!need[t->root]) return;                 /* f reaches no parameter */
+    t->grad[off[t->root]] = 1.0;
+    t->pruned = 1;
+    for (int i = t->root; i >= 0; i--)
+        if (need[i]) slot_step(t, i);
+    t->pruned = 0;
+}
+
 void backprop(Tape *t)
 {
     tape_zero_grad(t);

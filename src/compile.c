@@ -896,6 +896,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
     }
     c.t->root = vs[0];
     free(vs);
+    compile_need(c.t);
     return c.t;
 }
 
@@ -909,6 +910,37 @@ Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts 
         t = compile_once(s, root, owner, &whole, d, &restart);
     }
     return t;
+}
+
+/* ---- needs-grad marks ------------------------------------------------ */
+
+void compile_need(Tape *t)
+{
+    free(t->need);
+    t->need = xcalloc((size_t)(t->n ? t->n : 1), 1);
+    /* inputs come before their users: one pass forward settles every mark */
+    for (int i = 0; i < t->n; i++) {
+        unsigned char *m = &t->need[i];
+        switch (t->op[i]) {
+        case OP_NUM: case OP_GRADOF:     /* no inputs (grad(...) is not differentiated) */
+            break;
+        case OP_LEAF:
+            *m = t->leafent[t->a[i]]->kind == ENT_PARAM;
+            break;
+        case OP_STACK:
+            for (int k = 0; k < t->b[i] && !*m; k++)
+                *m = t->need[t->args[t->a[i] + k]];
+            break;
+        case OP_INDEX:
+            *m = t->need[t->a[i]];
+            break;
+        default: {
+            int ar = op_info[t->op[i]].arity;
+            *m = (ar >= 1 && t->a[i] >= 0 && t->need[t->a[i]]) ||
+                 (ar == 2 && t->b[i] >= 0 && t->need[t->b[i]]);
+        }
+        }
+    }
 }
 
 Tape *compile_entry(Session *s, Entry *e, Diag *d)

@@ -33,6 +33,20 @@ static int inputs_finite(const Tape *t, int i)
     return 1;
 }
 
+/* Are all n entries of y finite?  y*0 is 0 for a finite y and NaN for an
+ * infinity or a NaN; four sums keep the loop free of branches. */
+static int all_finite(const double *y, long n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    long j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += y[j] * 0.0; s1 += y[j + 1] * 0.0;
+        s2 += y[j + 2] * 0.0; s3 += y[j + 3] * 0.0;
+    }
+    for (; j < n; j++) s0 += y[j] * 0.0;
+    return s0 + s1 + s2 + s3 == 0;
+}
+
 /* Slots whose inputs are not plain value slots: E_OK, or E_DOMAIN with
  * *msg saying why. */
 static int special(Tape *t, int i, const char **msg)
@@ -54,7 +68,10 @@ static int special(Tape *t, int i, const char **msg)
         if (g->wrt < 0) {
             memset(y, 0, (size_t)n * sizeof *y);
         } else {
-            backprop(g->sub);
+            /* only w's gradient is read: the pruned pass, unless w is a
+             * const (no parameter below it, so its mark is 0) */
+            if (g->sub->need && g->sub->need[g->wrt]) backprop_params(g->sub);
+            else backprop(g->sub);
             memcpy(y, tape_grad(g->sub, g->wrt), (size_t)n * sizeof *y);
         }
         break;
@@ -100,6 +117,7 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
         }
         /* Inputs finite, output not: name the node where it began. */
         long n = sid[i] == 0 ? 1 : tape_size(t, i);
+        if (n > 1 && all_finite(y, n)) continue;
         for (long j = 0; j < n; j++)
             if (!isfinite(y[j])) {
                 if (!inputs_finite(t, i)) break;

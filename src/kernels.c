@@ -73,10 +73,97 @@ static const char *entry_err(Tape *t, const char *err, long k, long n)
     return t->errbuf;
 }
 
+/* The commonest element-wise ops with the switch outside the entry loop
+ * (no call per entry; gcc vectorises the simple ones): an input of the
+ * output's size or a scalar (stride 0).  Only ops that cannot fail.
+ * Returns 1 when it did slot i. */
+static int elem_fast_fwd(Tape *t, int i, long n)
+{
+    double *y = X(t, i);
+    const double *x = X(t, t->a[i]);
+    if (op_info[t->op[i]].arity == 1) {
+        switch (t->op[i]) {
+        case OP_NEG: for (long k = 0; k < n; k++) y[k] = -x[k]; return 1;
+        case OP_TANH: for (long k = 0; k < n; k++) y[k] = tanh(x[k]); return 1;
+        case OP_RELU: for (long k = 0; k < n; k++) y[k] = x[k] > 0 ? x[k] : 0; return 1;
+        case OP_EXP: for (long k = 0; k < n; k++) y[k] = exp(x[k]); return 1;
+        case OP_SIN: for (long k = 0; k < n; k++) y[k] = sin(x[k]); return 1;
+        case OP_COS: for (long k = 0; k < n; k++) y[k] = cos(x[k]); return 1;
+        }
+        return 0;
+    }
+    long na = tape_size(t, t->a[i]), nb = tape_size(t, t->b[i]);
+    if ((na != n && na != 1) || (nb != n && nb != 1)) return 0;
+    const double *z = X(t, t->b[i]);
+    if (na == n && nb == n) {
+        switch (t->op[i]) {
+        case OP_ADD: for (long k = 0; k < n; k++) y[k] = x[k] + z[k]; return 1;
+        case OP_SUB: for (long k = 0; k < n; k++) y[k] = x[k] - z[k]; return 1;
+        case OP_MUL: for (long k = 0; k < n; k++) y[k] = x[k] * z[k]; return 1;
+        }
+    } else if (nb == 1) {
+        double c = z[0];
+        switch (t->op[i]) {
+        case OP_ADD: for (long k = 0; k < n; k++) y[k] = x[k] + c; return 1;
+        case OP_SUB: for (long k = 0; k < n; k++) y[k] = x[k] - c; return 1;
+        case OP_MUL: for (long k = 0; k < n; k++) y[k] = x[k] * c; return 1;
+        }
+    } else {
+        double c = x[0];
+        switch (t->op[i]) {
+        case OP_ADD: for (long k = 0; k < n; k++) y[k] = c + z[k]; return 1;
+        case OP_SUB: for (long k = 0; k < n; k++) y[k] = c - z[k]; return 1;
+        case OP_MUL: for (long k = 0; k < n; k++) y[k] = c * z[k]; return 1;
+        }
+    }
+    return 0;
+}
+
+/* The backward of those: an input's gradient is skipped in the pruned
+ * pass when no parameter depends on it (need[] 0). */
+static int elem_fast_bwd(Tape *t, int i, long n)
+{
+    const double *y = X(t, i), *g = G(t, i);
+    const double *x = X(t, t->a[i]);
+    int wa = !t->pruned || t->need[t->a[i]];
+    if (op_info[t->op[i]].arity == 1) {
+        double *gx = G(t, t->a[i]);
+        if (!wa) return 1;
+        switch (t->op[i]) {
+        case OP_NEG: for (long k = 0; k < n; k++) gx[k] -= g[k]; return 1;
+        case OP_TANH: for (long k = 0; k < n; k++) gx[k] += g[k] * (1 - y[k] * y[k]); return 1;
+        case OP_RELU: for (long k = 0; k < n; k++) if (x[k] > 0) gx[k] += g[k]; return 1;
+        case OP_EXP: for (long k = 0; k < n; k++) gx[k] += g[k] * y[k]; return 1;
+        }
+        return 0;
+    }
+    long na = tape_size(t, t->a[i]), nb = tape_size(t, t->b[i]);
+    if (na != n || nb != n) return 0;      /* broadcasting: the general loop */
+    int wb = !t->pruned || t->need[t->b[i]];
+    const double *z = X(t, t->b[i]);
+    double *ga = G(t, t->a[i]), *gb = G(t, t->b[i]);
+    switch (t->op[i]) {
+    case OP_ADD:
+        if (wa) for (long k = 0; k < n; k++) ga[k] += g[k];
+        if (wb) for (long k = 0; k < n; k++) gb[k] += g[k];
+        return 1;
+    case OP_SUB:
+        if (wa) for (long k = 0; k < n; k++) ga[k] += g[k];
+        if (wb) for (long k = 0; k < n; k++) gb[k] -= g[k];
+        return 1;
+    case OP_MUL:
+        if (wa) for (long k = 0; k < n; k++) ga[k] += g[k] * z[k];
+        if (wb) for (long k = 0; k < n; k++) gb[k] += g[k] * x[k];
+        return 1;
+    }
+    return 0;
+}
+
 const char *k_elem_fwd(Tape *t, int i, const OpInfo *o)
 {
     double *y = X(t, i);
     long n = tape_size(t, i);
+    if (elem_fast_fwd(t, i, n)) return NULL;
     if (o->arity == 1) {
         const double *x = X(t, t->a[i]);
         for (long k = 0; k < n; k++) {
@@ -101,6 +188,7 @@ void k_elem_bwd(Tape *t, int i, const OpInfo *o)
 {
     const double *y = X(t, i), *g = G(t, i);
     long n = tape_size(t, i);
+    if (elem_fast_bwd(t, i, n)) return;
     if (o->arity == 1) {
         const double *x = X(t, t->a[i]);
         double *gx = G(t, t->a[i]);
@@ -171,17 +259,19 @@ const char *k_matmul_fwd(Tape *t, int i)
 }
 
 /* dA = dC Bᵀ, dB = Aᵀ dC (the seed's δ aᵀ when B is a column).  Both are
- * computed even for a const input: `grad f wrt X` and trace read a
- * const's gradient, and a kernel cannot tell whether one was asked for.
- * A compile-time needs-grad mark per slot would guard each product. */
+ * computed in the full pass (`grad f wrt X` and trace read a const's
+ * gradient); the pruned pass (backprop_params) skips the product for an
+ * input no parameter depends on: dX of the MLP's const batch X. */
 void k_matmul_bwd(Tape *t, int i)
 {
     long m = 1, k = 1, n = 1;
     Shape out;
     mm_dims(tape_shape(t, t->a[i]), tape_shape(t, t->b[i]), &m, &k, &n, &out);
     const double *A = X(t, t->a[i]), *B = X(t, t->b[i]), *dC = G(t, i);
-    gemm_mul(0, 1, m, k, n, dC, B, 1, G(t, t->a[i]));
-    gemm_mul(1, 0, k, n, m, A, dC, 1, G(t, t->b[i]));
+    if (!t->pruned || t->need[t->a[i]])
+        gemm_mul(0, 1, m, k, n, dC, B, 1, G(t, t->a[i]));
+    if (!t->pruned || t->need[t->b[i]])
+        gemm_mul(1, 0, k, n, m, A, dC, 1, G(t, t->b[i]));
 }
 
 /* ---- sum, mean -------------------------------------------------------- */

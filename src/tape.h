@@ -55,6 +55,10 @@ struct Tape {
     char errbuf[200];        /* a kernel's message, when it needs numbers in it */
     double *im;              /* complex step: imaginary parts (nval), or NULL */
     int graded;              /* `grad` ran on this tape: graph and dot show gradients */
+    unsigned char *need;     /* needs-grad marks (compile_need): need[i] = 1 when a
+                                gradient sent to slot i can reach a parameter */
+    int pruned;              /* backprop_params is running: kernels may skip the
+                                gradient of an input whose need[] is 0 */
     const Ast **src;         /* the node a slot computes (NULL for leaves) */
     /* Which definition's text holds each slot's node, as runs: slots from
      * run_start[k] on belong to run_owner[k] (NULL: the command itself).
@@ -131,6 +135,13 @@ Tape *compile_expr(Session *s, const Ast *e, Entry *owner, const CompileOpts *op
  * valid.  The session owns it: do not free. */
 Tape *compile_entry(Session *s, Entry *e, Diag *d);
 
+/* Needs-grad pruning (PyTorch's requires_grad): fill t->need, need[i] = 1
+ * when slot i is a parameter's leaf or has an input so marked.  A slot
+ * with need 0 (a const, a literal, anything computed from them alone)
+ * sends its gradient nowhere that matters to a parameter.  compile_expr
+ * runs it on every tape it returns. */
+void compile_need(Tape *t);
+
 /* ---- eval.c ---- */
 
 /* Run forward over slots [from, n).  Returns E_OK (*bad = -1), or
@@ -143,6 +154,14 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg);
  * must be a scalar), and run the rules in reverse order.  Needs a forward
  * pass first. */
 void backprop(Tape *t);
+
+/* The same pass pruned for a caller that reads only the gradients of
+ * slots with need[i] = 1 (parameters, formulas over them): slots with
+ * need 0 are skipped and their gradients neither zeroed nor meaningful
+ * afterwards; the matrix product skips dX for such an input.  The
+ * parameters' gradients are those backprop computes.  A tape without
+ * marks gets the full pass. */
+void backprop_params(Tape *t);
 
 /* One step of that pass: slot i's rule adds its gradient's share into
  * its inputs' gradients (nothing when its gradient is zero or it has no

@@ -328,7 +328,7 @@ static int descend(Plan *p, Tape *t, const int *slots, double *loss, Diag *d)
 {
     if (cmd_forward(t, d)) return d->kind;
     *loss = tape_val(t, t->root)[0];
-    backprop(t);
+    backprop_params(t);     /* only the parameters' gradients are read */
     /* First look: a step that would make any entry non-finite is refused
      * before anything changes (SPEC 2), so the parameters keep their last
      * finite values.  (For gd this is the update itself; momentum's and

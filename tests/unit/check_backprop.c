@@ -396,6 +396,94 @@ START_TEST(test_grad_wrt_formula)
 }
 END_TEST
 
+/* Needs-grad pruning (backprop_params): the marks follow the parameters;
+ * the parameters' gradients are those of the full pass and of central
+ * differences; the matrix product leaves the const input's gradient
+ * alone (a sentinel there survives), and a const-only branch is skipped. */
+START_TEST(test_pruned_backward)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "const X = [[0.5, -1, 2], [1.5, 0.25, -0.75]]; const c = 3\n"
+             "W = [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]; b = [0.05, -0.1]\n"
+             "H = tanh(X @ W + b); K = sin(X) * c; L = sum(H * H) + sum(K)");
+    Diag d = { 0 };
+    Tape *tp = compile_entry(t->s, tu_entry(t, "L"), &d);
+    ck_assert_ptr_nonnull(tp);
+    ck_assert_ptr_nonnull(tp->need);
+    int xs = tape_slot_of(tp, tu_entry(t, "X")), ws = tape_slot_of(tp, tu_entry(t, "W"));
+    int bs = tape_slot_of(tp, tu_entry(t, "b")), ks = tape_slot_of(tp, tu_entry(t, "K"));
+    int hs = tape_slot_of(tp, tu_entry(t, "H")), cs = tape_slot_of(tp, tu_entry(t, "c"));
+    ck_assert(xs >= 0 && ws >= 0 && bs >= 0 && ks >= 0 && hs >= 0 && cs >= 0);
+    ck_assert(!tp->need[xs] && !tp->need[cs] && !tp->need[ks]);
+    ck_assert(tp->need[ws] && tp->need[bs] && tp->need[hs] && tp->need[tp->root]);
+
+    const char *msg;
+    int bad;
+    ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
+    backprop(tp);
+    double full[8];
+    memcpy(full, tape_grad(tp, ws), 6 * sizeof *full);
+    memcpy(full + 6, tape_grad(tp, bs), 2 * sizeof *full);
+    ck_assert(tape_grad(tp, xs)[0] != 0);       /* the full pass computes dX */
+    for (long k = 0; k < 6; k++) tape_grad(tp, xs)[k] = 12345.0;
+    tape_grad(tp, ks)[0] = 777.0;
+    backprop_params(tp);
+    for (long k = 0; k < 6; k++) {
+        ck_assert(tape_grad(tp, xs)[k] == 12345.0);     /* dX skipped */
+        ck_assert(tape_grad(tp, ws)[k] == full[k]);
+    }
+    ck_assert(tape_grad(tp, ks)[0] == 777.0);             /* K's branch skipped */
+    ck_assert(tape_grad(tp, bs)[0] == full[6] && tape_grad(tp, bs)[1] == full[7]);
+    /* (central differences redefine W: tp may not outlive them) */
+    for (long k = 0; k < 6; k++) {
+        double p = tu_entry(t, "W")->val.data[k];
+        TU_CLOSE(full[k], tu_central(t, "L", "W", k, tu_step(p)), 1e-7, 1e-9);
+    }
+    /* train (which prunes) and grad(L, W) in an expression agree with it */
+    Value g = tu_value(t, "grad(L, W)");
+    for (long k = 0; k < 6; k++) ck_assert(g.data[k] == full[k]);
+    value_free(&g);
+    tu_ok(t, "train L 0.1 1");
+    for (long k = 0; k < 6; k++) {
+        /* the grid of W after one step: W - 0.1 dL/dW, written from the full pass */
+        const double w0[] = { 0.1, -0.2, 0.3, 0.4, -0.5, 0.6 };
+        TU_CLOSE(tu_entry(t, "W")->val.data[k], w0[k] - 0.1 * full[k], 1e-15, 1e-15);
+    }
+    tu_free(t);
+}
+END_TEST
+
+/* The element-wise fast paths (src/kernels.c: same-shape and scalar
+ * operands, switch outside the loop): every entry's gradient against
+ * central differences, in the full and the pruned pass. */
+START_TEST(test_elementwise_fast_paths)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "const x = [0.5, -1.25, 2, 0.75, -0.3]; s = 0.7\n"
+             "w = [0.1, -0.4, 0.9, 1.3, -0.05]\n"
+             "f = sum(tanh(w*x) + relu(w - s) * exp(-w) + s*w - x*s + sin(w) * cos(x) + (w + x) * (s - w))");
+    double cd[6];       /* first: central differences (they redefine w and s) */
+    for (long k = 0; k < 5; k++)
+        cd[k] = tu_central(t, "f", "w", k, tu_step(tu_entry(t, "w")->val.data[k]));
+    cd[5] = tu_central(t, "f", "s", 0, tu_step(0.7));
+    Diag d = { 0 };
+    Tape *tp = compile_entry(t->s, tu_entry(t, "f"), &d);
+    ck_assert_ptr_nonnull(tp);
+    const char *msg;
+    int bad;
+    int ws = tape_slot_of(tp, tu_entry(t, "w")), ss = tape_slot_of(tp, tu_entry(t, "s"));
+    ck_assert(ws >= 0 && ss >= 0);
+    for (int pruned = 0; pruned < 2; pruned++) {
+        ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
+        if (pruned) backprop_params(tp); else backprop(tp);
+        for (long k = 0; k < 5; k++)
+            TU_CLOSE(tape_grad(tp, ws)[k], cd[k], 1e-7, 1e-9);
+        TU_CLOSE(tape_grad(tp, ss)[0], cd[5], 1e-7, 1e-9);
+    }
+    tu_free(t);
+}
+END_TEST
+
 /* SPEC 7: a formula that uses grad(...) is differentiated like any other:
  * g = 3w^2 = 12, dg/dw = 6w = 12 at w = 2 (by hand). */
 START_TEST(test_second_derivative_refused_in_table)
@@ -452,6 +540,8 @@ static Suite *backprop_suite(void)
     tcase_add_test(tc, test_shared_subexpressions);
     tcase_add_test(tc, test_backprop_twice);
     tcase_add_test(tc, test_grad_wrt_formula);
+    tcase_add_test(tc, test_pruned_backward);
+    tcase_add_test(tc, test_elementwise_fast_paths);
     tcase_add_test(tc, test_second_derivative_refused_in_table);
     suite_add_tcase(s, tc);
 

@@ -1,0 +1,47 @@
+/* bench_elem.c: bp's side of compare/elem_compare.py, the elementwise
+ * workload of issue 15: f = sum(tanh(w*x)) with w a parameter of N
+ * entries and x a const, one forward and one backward pass (the backward
+ * as `train` runs it, backprop_params: df/dw only).  Entry i of w is
+ * 0.5 sin(0.37 i), of x cos(0.11 i), so NumPy starts from the same values.
+ *   bench_elem N SECS    prints RESULT us_per_pass=... f=... g0=... */
+#include <math.h>
+#include "bench_util.h"
+
+static void fill(Session *s, const char *name, double scale, double freq, int cosine)
+{
+    Entry *e = session_find(s, name);
+    for (long i = 0, n = shape_size(e->val.shape); i < n; i++)
+        e->val.data[i] = scale * (cosine ? cos(freq * (double)i) : sin(freq * (double)i));
+    session_changed(s, e);
+}
+
+static void pass(Tape *t) { bench_forward(t); backprop_params(t); }
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) { fprintf(stderr, "usage: bench_elem N SECS\n"); return 2; }
+    long n = atol(argv[1]);
+    double secs = atof(argv[2]);
+    Session *s = bench_session();
+    Buf b = { 0 };
+    buf_printf(&b, "w = zeros(%ld)\nconst x = zeros(%ld)\nf = sum(tanh(w*x))\n", n, n);
+    bench_run(s, "elem", &b);
+    fill(s, "w", 0.5, 0.37, 0);
+    fill(s, "x", 1, 0.11, 1);
+    Tape *t = bench_tape(s, "f", NULL);
+    pass(t);
+    double t0 = bench_now();
+    pass(t);
+    double one = bench_now() - t0;
+    long reps = one > 0 ? (long)(secs / 3 / one) + 1 : 1000;
+    double best = INFINITY;
+    for (int k = 0; k < 3; k++) {
+        t0 = bench_now();
+        for (long r = 0; r < reps; r++) pass(t);
+        best = fmin(best, (bench_now() - t0) / (double)reps);
+    }
+    int ws = tape_slot_of(t, session_find(s, "w"));
+    printf("RESULT us_per_pass=%.6f f=%.17g g0=%.17g g1=%.17g\n", best * 1e6,
+           tape_val(t, t->root)[0], tape_grad(t, ws)[0], tape_grad(t, ws)[1]);
+    return 0;
+}
