@@ -58,7 +58,7 @@ int main(int argc, char **argv)
     const char *file = basename(base);
     if (chdir(dirname(dir)) != 0) { perror(argv[2]); return 1; }
     Session *s = bench_session();
-    if (cmd_run_file(s, file, NULL)) return 1;
+    if (run_file(s, file, NULL)) return 1;
     Model m = { 0 };
     m.t = bench_tape(s, "L", NULL);
     m.lr = 0.1;

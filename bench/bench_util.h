@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "commands.h"
+#include "run.h"
 #include "session.h"
 #include "tape.h"
 
@@ -55,7 +55,7 @@ static inline Session *bench_session(void)
 
 static inline void bench_run(Session *s, const char *name, const Buf *b)
 {
-    if (cmd_run_text(s, name, b->p, b->n, 1, 0)) {
+    if (run_text(s, name, b->p, b->n, 1, 0)) {
         fprintf(stderr, "bench: the generated script %s failed\n", name);
         exit(1);
     }
