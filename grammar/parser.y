@@ -241,8 +241,8 @@ stmt:
         $$->e = src_alloc(ctx->src, sizeof *$$->e);
         $$->e[0] = $4; $$->ne = 1;
     }
-  | GRAD expr opt_wrt           { $$ = command(ctx, ST_GRAD, @$, $2, $3.n > 0, $3, (ArgVec){0}); }
-  | TRACE expr                  { $$ = command(ctx, ST_TRACE, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
+  | GRAD expr opt_wrt opt_args  { $$ = command(ctx, ST_GRAD, @$, $2, $3.n > 0, $3, $4); }
+  | TRACE expr opt_wrt opt_args { $$ = command(ctx, ST_TRACE, @$, $2, $3.n > 0, $3, $4); }
   | GRAPH expr                  { $$ = command(ctx, ST_GRAPH, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
   | DOT expr                    { $$ = command(ctx, ST_DOT, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
   | DOT expr STR                { $$ = command(ctx, ST_DOT, @$, $2, 0, (NameVec){0}, (ArgVec){0}); $$->file = $3; }

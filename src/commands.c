@@ -374,6 +374,15 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
     GradReport g = { 0 };
     int nw = 0, wcap = 0, n = 0, cap = 0;
     t->graded = 1;
+    /* grad f all: every row, not a summary */
+    for (int i = 0; i < st->nargs; i++) {
+        if (!st->args[i].is_word || strcmp(st->args[i].word, "all") != 0 || i > 0) {
+            rc = diag_set(d, E_USAGE, &st->args[i].loc, "grad takes one word after its target: all "
+                          "(every row, not a summary)");
+            goto out;
+        }
+        g.all = 1;
+    }
 
     /* the names to differentiate by */
     if (st->has_wrt) {
@@ -446,7 +455,6 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
                 checked = pi < g.checked && pick[pi] == gi;
                 if (checked) pi++;
                 gi++;
-                if (!checked && sh.rank > 0) continue;   /* a tensor shows its checked rows */
             }
             xgrow((void **)&rows, &cap, n + 1, sizeof *rows);
             GradRow *r = &rows[n++];

@@ -262,6 +262,13 @@ static void overview_functions(Session *s)
     report_text(s, "%s", w.line);
 }
 
+const char *help_topic(int i)
+{
+    static int n = -1;
+    if (n < 0) for (n = 0; topics[n].name; n++) {}
+    return i >= 0 && i < n ? topics[i].name : NULL;
+}
+
 int help_show(Session *s, const char *topic, const Loc *loc, Diag *d)
 {
     if (!topic) {
