@@ -551,8 +551,12 @@ static char *describe(Session *s, Entry *e, int full)
     switch (e->kind) {
     case ENT_PARAM:
     case ENT_CONST:
-        v = report_value_str(&e->val, s->set.digits, full,
-                             (int)strlen(e->name) + 3 + (e->kind == ENT_CONST ? 6 : 0));
+        if (full)
+            v = report_value_str(&e->val, s->set.digits, 1,
+                                 (int)strlen(e->name) + 3 + (e->kind == ENT_CONST ? 6 : 0));
+        else   /* room for the "# shape" note after the last row */
+            v = report_value_fit(&e->val, s->set.digits,
+                                 (int)strlen(e->name) + 3 + (e->kind == ENT_CONST ? 6 : 0), 60);
         shape_str(e->val.shape, sh, sizeof sh);
         fprintf(f, "%s%s = %s", e->kind == ENT_CONST ? "const " : "", e->name, v);
         if (e->val.shape.rank) fprintf(f, "    # shape %s", sh);
@@ -592,7 +596,8 @@ int cmd_show(Session *s, const Stmt *st, Diag *d)
     Entry *e = session_find(s, st->name);
     if (!e || e->kind == ENT_UNDEF)
         return diag_set(d, E_NAME, &st->name_loc, "%s is not defined", st->name);
-    char *text = describe(s, e, 1);
+    /* a big tensor shortened as print does (SPEC section 10); --json whole */
+    char *text = describe(s, e, s->json);
     report_text(s, "%s", text);
     free(text);
     return E_OK;

@@ -136,14 +136,41 @@ void report_text(Session *s, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Entries of a row, "1, 2, 3", cut to the first and last 5 unless full. */
-static void row_str(FILE *f, const double *x, long n, int digits, int full, int json)
+static int value_cols = 80;     /* the width a value's rows fit unless full */
+
+/* Entries of a row, "1, 2, 3": unless full, cut in the middle with "..."
+ * to at most the first and last 5, fewer when the row would not fit in
+ * `room` columns (at least one of each end). */
+static void row_str(FILE *f, const double *x, long n, int digits, int full, int json, int room)
 {
     char b[64];
+    long keep = n;                       /* entries kept at each end, or n: all */
+    if (!full && !json) {
+        int len = 0;
+        for (long c = 0; c < n && len <= room; c++) {
+            report_fmt_value(b, sizeof b, x[c], digits);
+            len += (c ? 2 : 0) + (int)strlen(b);
+        }
+        if (n > 12 || len > room) {
+            for (keep = n > 10 ? 5 : (n - 1) / 2; keep > 1; keep--) {
+                len = 5;                         /* ", ..." */
+                for (long c = 0; c < keep; c++) {
+                    report_fmt_value(b, sizeof b, x[c], digits);
+                    len += (c ? 2 : 0) + (int)strlen(b);
+                    report_fmt_value(b, sizeof b, x[n - 1 - c], digits);
+                    len += 2 + (int)strlen(b);
+                }
+                if (len <= room) break;
+            }
+            if (keep < 1) keep = n;              /* a row of one or two entries */
+        }
+    } else if (!full && n > 12) {
+        keep = 5;
+    }
     for (long c = 0; c < n; c++) {
-        if (!full && n > 12 && c == 5) {
+        if (keep < n && c == keep && 2 * keep < n) {
             fputs(", ...", f);
-            c = n - 6;
+            c = n - keep - 1;
             continue;
         }
         if (json) report_fmt_json(b, sizeof b, x[c]);
@@ -165,7 +192,7 @@ static char *value_str(const Value *v, int digits, int full, int json, int inden
         fputs(b, f);
     } else if (sh.rank == 1) {
         fputc('[', f);
-        row_str(f, v->data, sh.d[0], digits, full, json);
+        row_str(f, v->data, sh.d[0], digits, full, json, value_cols - indent - 2);
         fputc(']', f);
     } else {
         long R = sh.d[0], C = sh.d[1];
@@ -179,7 +206,7 @@ static char *value_str(const Value *v, int digits, int full, int json, int inden
             if (r && json) fputs(", [", f);
             else if (r) fprintf(f, ",\n%*s [", indent, "");
             else fputc('[', f);
-            row_str(f, v->data + r * C, C, digits, full, json);
+            row_str(f, v->data + r * C, C, digits, full, json, value_cols - indent - 5);
             fputc(']', f);
         }
         fputc(']', f);
@@ -193,9 +220,20 @@ char *report_value_str(const Value *v, int digits, int full, int indent)
     return value_str(v, digits, full, 0, indent);
 }
 
+char *report_value_fit(const Value *v, int digits, int indent, int cols)
+{
+    int keep = value_cols;
+    value_cols = cols;
+    char *str = value_str(v, digits, 0, 0, indent);
+    value_cols = keep;
+    return str;
+}
+
 void report_value(Session *s, const Value *v)
 {
+    value_cols = report_width(s);
     char *str = value_str(v, s->set.digits, s->json, s->json, 0);
+    value_cols = 80;
     if (s->json) {
         fprintf(s->out, "{\"value\": %s", str);
         if (v->shape.rank == 1) fprintf(s->out, ", \"shape\": [%ld]", v->shape.d[0]);
@@ -515,8 +553,11 @@ static void print_row(FILE *f, const GradReport *g, const GradRow *r, const Layo
 {
     Cells c;
     row_cells(g, r, L->prec, color, &c);
-    char line[1024];
-    int o = snprintf(line, sizeof line, "  %-*s  %*s", L->wrt, r->wrt, L->bp, c.bp);
+    char line[1024], name[100];
+    snprintf(name, sizeof name, "%s", r->wrt);
+    report_shorten(name, L->wrt);           /* a long name, when the table is too wide */
+    int o = snprintf(line, sizeof line, "  %s%*s  %*s", name, L->wrt - report_cols(name), "",
+                     L->bp, c.bp);
     for (int m = 0; m < NMETHODS; m++)
         if (g->fd & methods[m].bit)
             o += snprintf(line + o, sizeof line - (size_t)o, "  %*s", L->est[m], c.est[m]);
@@ -610,11 +651,10 @@ static void print_group(FILE *f, const GradReport *g, int i, int len, const Layo
     for (int j = i; j < i + len; j++) {
         double e = row_err(&g->rows[j]);
         if (e < 0) continue;
-        int q = np < WORST_ROWS ? np++ : WORST_ROWS - 1;
-        if (q == WORST_ROWS - 1 && np == WORST_ROWS && pick[q] >= 0 && row_err(&g->rows[pick[q]]) >= e)
-            continue;
-        pick[q] = j;
-        for (; q > 0 && row_err(&g->rows[pick[q - 1]]) < row_err(&g->rows[pick[q]]); q--) {
+        if (np < WORST_ROWS) pick[np++] = j;
+        else if (e > row_err(&g->rows[pick[np - 1]])) pick[np - 1] = j;
+        else continue;
+        for (int q = np - 1; q > 0 && row_err(&g->rows[pick[q - 1]]) < row_err(&g->rows[pick[q]]); q--) {
             int t = pick[q]; pick[q] = pick[q - 1]; pick[q - 1] = t;
         }
     }
@@ -657,6 +697,11 @@ void report_grad(Session *s, const GradReport *g)
     for (int prec = 6; prec >= 3; prec--) {
         layout(g, prec, s->color, &L);
         if (L.total <= width) break;
+    }
+    if (L.total > width && L.wrt > 8) {       /* then the names give way */
+        int cut = L.total - width < L.wrt - 8 ? L.total - width : L.wrt - 8;
+        L.wrt -= cut;
+        L.total -= cut;
     }
     fprintf(f, "  %-*s  %*s", L.wrt, "wrt", L.bp, "backprop");
     for (int m = 0; m < NMETHODS; m++)

@@ -35,6 +35,10 @@ void report_text(Session *s, const char *fmt, ...) __attribute__((format(printf,
  * are indented by `indent` (the width of what precedes the value). */
 char *report_value_str(const Value *v, int digits, int full, int indent);
 
+/* A value shortened as print shortens it, its rows cut to fit `cols`
+ * columns after `indent` (malloc'd). */
+char *report_value_fit(const Value *v, int digits, int indent, int cols);
+
 /* The result of an expression statement. */
 void report_value(Session *s, const Value *v);
 

@@ -72,7 +72,7 @@ static void fmt_at(char *buf, size_t n, const Tape *t, int slot, const double *x
                    int indent)
 {
     Value v = { tape_shape(t, slot), (double *)x };
-    char *str = report_value_str(&v, digits, 0, indent);
+    char *str = report_value_fit(&v, digits, indent, 80);
     snprintf(buf, n, "%s", str);
     free(str);
 }
@@ -80,7 +80,7 @@ static void fmt_at(char *buf, size_t n, const Tape *t, int slot, const double *x
 static void fmt(char *buf, size_t n, const Tape *t, int slot, const double *x, int digits)
 {
     Value v = { tape_shape(t, slot), (double *)x };
-    char *str = report_value_str(&v, digits, 0, 0);
+    char *str = report_value_fit(&v, digits, 0, 40);   /* after a label of up to 40 */
     snprintf(buf, n, "%s", str);
     free(str);
 }
@@ -190,6 +190,7 @@ static void pack_text(Session *s, const char *text, int indent)
         size_t n = strcspn(p, "\t");
         snprintf(piece, sizeof piece, "%.*s", (int)n, p);
         p += n + (p[n] == '\t');
+        report_shorten(piece, width - indent);
         int pc = report_cols(piece);
         if (col && col + 1 + pc > width) {
             report_text(s, "%s", line);
@@ -237,7 +238,11 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
     head = xmalloc((size_t)t->n * sizeof *head);
     for (int i = 0; i < t->n; i++) head[i] = -1;
 
-    report_text(s, "trace %s: the backward pass, one node at a time", fname);
+    char wrt[200] = "";
+    for (int k = 0, o = 0; st->has_wrt && k < st->nnames && o < (int)sizeof wrt - 64; k++)
+        o += snprintf(wrt + o, sizeof wrt - (size_t)o, "%s%.60s", k ? ", " : " wrt ", st->names[k]);
+    report_text(s, "trace %s%s: the backward pass, one node at a time%s", fname, wrt,
+                st->has_wrt ? " (the steps on the way)" : "");
     int tensors = 0;
     for (int i = 0; i < t->n; i++) tensors |= tape_shape(t, i).rank > 0;
     report_text(s, "  (\u2202: partial derivative; [ ]: a node's local derivative%s)",
@@ -375,7 +380,18 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
                     snprintf(pre, sizeof pre, "      -> %s += ", p2);
                 }
                 fmt_at(val, sizeof val, t, in, contrib, dg, report_cols(pre) - 1);
-                report_text(s, "%s%s", pre, val);
+                char *nl = strchr(val, '\n');
+                if (nl) *nl = '\0';
+                int fits = report_cols(pre) <= 56 && report_cols(pre) + report_cols(val) <= report_width(s);
+                if (nl) *nl = '\n';
+                if (fits) {
+                    report_text(s, "%s%s", pre, val);
+                } else {                              /* the value on a line of its own */
+                    pre[strlen(pre) - 1] = '\0';
+                    report_text(s, "%s", pre);
+                    fmt_at(val, sizeof val, t, in, contrib, dg, 8);
+                    report_text(s, "         %s", val);
+                }
             }
             free(contrib);
             xgrow((void **)&cs, &ccap, ncs + 1, sizeof *cs);
@@ -462,9 +478,13 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
     char bv[64], pv[64];
     report_fmt_value(bv, sizeof bv, bp, s->set.digits);
     report_fmt_value(pv, sizeof pv, p, s->set.digits);
-    report_text(s, "sweep %s wrt %s at %s = %s: finite differences' error, backprop %s",
-                fname, e->name, e->name, pv, bv);
-    report_text(s, "  h = eps * max(1, |%s|), rounded so that %s + h is exact", e->name, e->name);
+    char head[800];
+    snprintf(head, sizeof head, "sweep %s wrt %s at %s = %s:\tfinite differences' error,\tbackprop %s",
+             fname, e->name, e->name, pv, bv);
+    pack_text(s, head, 3);
+    snprintf(head, sizeof head, "  h = eps * max(1, |%s|),\trounded so that %s + h is exact",
+             e->name, e->name);
+    pack_text(s, head, 5);
     report_text(s, "  %7s  %12s  %14s  %14s", "eps", "h", "forward error", "central error");
     for (int i = 0; i < N; i++) {
         double h = eps[i] * fmax(1, fabs(p));

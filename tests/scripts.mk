@@ -59,6 +59,10 @@ SCRIPT_TESTS = \
 	tests/scripts/load_quit.bp \
 	tests/scripts/load_quit_cli.bp \
 	tests/scripts/load_quit_inner.bp \
+	tests/scripts/screen_grad_all_bad.bp \
+	tests/scripts/screen_json_all.bp \
+	tests/scripts/screen_summary.bp \
+	tests/scripts/screen_trace_limit.bp \
 	tests/scripts/suggest_names.bp \
 	tests/scripts/trace_all_rules.bp \
 	examples/chain_rule.bp \
@@ -132,6 +136,10 @@ SCRIPT_FILES = \
 	tests/scripts/load_quit.out \
 	tests/scripts/load_quit_cli.out \
 	tests/scripts/load_quit_inner.out \
+	tests/scripts/screen_grad_all_bad.out \
+	tests/scripts/screen_json_all.out \
+	tests/scripts/screen_summary.out \
+	tests/scripts/screen_trace_limit.out \
 	tests/scripts/suggest_names.out \
 	tests/scripts/trace_all_rules.out \
 	tests/scripts/cli_bad_option.err \
@@ -158,6 +166,7 @@ SCRIPT_FILES = \
 	tests/scripts/lang_live.err \
 	tests/scripts/lang_set.err \
 	tests/scripts/lang_updates.err \
+	tests/scripts/screen_grad_all_bad.err \
 	tests/scripts/suggest_names.err \
 	tests/scripts/cli_bad_option.code \
 	tests/scripts/cli_eval_error.code \
@@ -184,6 +193,7 @@ SCRIPT_FILES = \
 	tests/scripts/lang_check_json.code \
 	tests/scripts/lang_grad_mark.code \
 	tests/scripts/lang_json.code \
+	tests/scripts/screen_grad_all_bad.code \
 	tests/scripts/suggest_names.code \
 	tests/scripts/cli_bad_option.args \
 	tests/scripts/cli_eval_error.args \
@@ -199,6 +209,7 @@ SCRIPT_FILES = \
 	tests/scripts/lang_grad_not_ok_json.args \
 	tests/scripts/lang_json.args \
 	tests/scripts/load_quit_cli.args \
+	tests/scripts/screen_json_all.args \
 	tests/scripts/cli_order.stdin \
 	tests/scripts/cli_stdin_error.stdin \
 	tests/scripts/lang_csv.csv \
@@ -213,5 +224,4 @@ SCRIPT_FILES = \
 	examples/neuron.out \
 	examples/vanishing.out \
 	examples/xor.out \
-	examples/digits.csv \
 	examples/moons.csv
