@@ -183,6 +183,8 @@ static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
                      int has_wrt, NameVec wrt, ArgVec args);
 static Stmt *descent(ParseCtx *c, StmtKind k, Loc loc, Loc tloc, Ast *target,
                      NameVec wrt, ArgVec args);
+static int is_forward(ParseCtx *c, const Ast *target, ArgVec args);
+static Stmt *trace_forward_stmt(ParseCtx *c, Loc loc, ArgVec args, NameVec wrt);
 }
 
 %define api.pure full
@@ -280,22 +282,34 @@ stmt:
         $$->e = src_alloc(ctx->src, sizeof *$$->e);
         $$->e[0] = $4; $$->ne = 1;
     }
-  | GRAD expr opt_wrt           {
-        $$ = command(ctx, ST_GRAD, @$, $2, $3.n > 0, $3, (ArgVec){0});
+  | GRAD expr opt_wrt opt_args  {
+        $$ = command(ctx, ST_GRAD, @$, $2, $3.n > 0, $3, $4);
         wrt_index(ctx, $$, $3.idx, $3.n);
     }
   | HESSIAN expr opt_wrt        { $$ = command(ctx, ST_HESSIAN, @$, $2, $3.n > 0, $3, (ArgVec){0}); }
-  | TRACE expr                  { $$ = command(ctx, ST_TRACE, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
-  | TRACE NAME NAME opt_wrt     {   /* trace forward f wrt x: forward mode */
-        if (strcmp($2, "forward") != 0) {
+  | TRACE expr WRT wrt_names opt_args { $$ = command(ctx, ST_TRACE, @$, $2, 1, $4, $5); }
+  | TRACE expr opt_args         {   /* trace f [all], or trace forward f */
+        if ($2->kind == AST_NAME && $3.n >= 1 && $3.v[0].is_word &&
+            strcmp($3.v[0].word, "all") != 0 && !is_forward(ctx, $2, $3)) {
             fail(ctx, &@2, "trace takes one expression, or forward: trace forward f wrt x");
             YYABORT;
         }
-        Ast *f = node(ctx, AST_NAME, @3, 0);
-        f->name = $3;
-        ArgVec av = { 0 };
-        VEC_PUSH(ctx, av, ((Arg){ .is_word = 1, .word = $2, .loc = @2 }));
-        $$ = command(ctx, ST_TRACE, @$, f, $4.n > 0, $4, av);
+        if (is_forward(ctx, $2, $3)) {
+            if ($3.n != 1) {
+                fail(ctx, &$3.v[1].loc, "trace forward takes one formula: trace forward f wrt x");
+                YYABORT;
+            }
+            $$ = trace_forward_stmt(ctx, @$, $3, (NameVec){0});
+        } else {
+            $$ = command(ctx, ST_TRACE, @$, $2, 0, (NameVec){0}, $3);
+        }
+    }
+  | TRACE expr args WRT wrt_names {   /* trace forward f wrt x: forward mode */
+        if (!is_forward(ctx, $2, $3) || $3.n != 1) {
+            fail(ctx, &@3, "trace takes one expression, or forward: trace forward f wrt x");
+            YYABORT;
+        }
+        $$ = trace_forward_stmt(ctx, @$, $3, $5);
     }
   | GRAPH expr                  { $$ = command(ctx, ST_GRAPH, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
   | DOT expr                    { $$ = command(ctx, ST_DOT, @$, $2, 0, (NameVec){0}, (ArgVec){0}); }
@@ -675,6 +689,27 @@ static Stmt *command(ParseCtx *c, StmtKind k, Loc loc, Ast *target,
     set_names(s, wrt);
     set_args(s, args);
     return s;
+}
+
+/* trace forward f [wrt x]: "forward" is not a keyword (a name may be
+ * called forward), so `trace NAME WORD ...` is forward mode when the name
+ * is forward and the word is not trace's own `all`. */
+static int is_forward(ParseCtx *c, const Ast *target, ArgVec args)
+{
+    (void)c;
+    return target->kind == AST_NAME && strcmp(target->name, "forward") == 0 &&
+           args.n >= 1 && args.v[0].is_word && strcmp(args.v[0].word, "all") != 0;
+}
+
+/* The statement cmd_trace reads as forward mode: target f (the first
+ * word), the word forward as its one argument, the seed in wrt. */
+static Stmt *trace_forward_stmt(ParseCtx *c, Loc loc, ArgVec args, NameVec wrt)
+{
+    Ast *f = node(c, AST_NAME, args.v[0].loc, 0);
+    f->name = args.v[0].word;
+    ArgVec av = { 0 };
+    VEC_PUSH(c, av, ((Arg){ .is_word = 1, .word = "forward", .loc = loc }));
+    return command(c, ST_TRACE, loc, f, wrt.n > 0, wrt, av);
 }
 
 /* step/train TARGET ...: when the target is a bare name, everything after

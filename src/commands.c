@@ -433,6 +433,15 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
     GradReport g = { 0 };
     int nw = 0, wcap = 0, n = 0, cap = 0;
     t->graded = 1;
+    /* grad f all: every row, not a summary */
+    for (int i = 0; i < st->nargs; i++) {
+        if (!st->args[i].is_word || strcmp(st->args[i].word, "all") != 0 || i > 0) {
+            rc = diag_set(d, E_USAGE, &st->args[i].loc, "grad takes one word after its target: all "
+                          "(every row, not a summary)");
+            goto out;
+        }
+        g.all = 1;
+    }
 
     /* the names to differentiate by */
     if (st->has_wrt) {
@@ -518,7 +527,6 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
                 checked = pi < g.checked && pick[pi] == gi;
                 if (checked) pi++;
                 gi++;
-                if (!checked && sh.rank > 0) continue;   /* a tensor shows its checked rows */
             }
             xgrow((void **)&rows, &cap, n + 1, sizeof *rows);
             GradRow *r = &rows[n++];
@@ -594,7 +602,10 @@ int cmd_print(Session *s, const Stmt *st, Diag *d)
             Value v = { 0 };
             fflush(f);
             if (!(rc = eval_now(s, a, &v, d))) {
-                char *str = report_value_str(&v, s->set.digits, 0, (int)len);
+                /* the value's rows line up under its first, on the current line */
+                const char *last = len ? strrchr(line, '\n') : NULL;
+                int col = len ? report_cols(last ? last + 1 : line) : 0;
+                char *str = report_value_str(&v, s->set.digits, 0, col);
                 fputs(str, f);
                 free(str);
             }
@@ -617,8 +628,12 @@ static char *describe(Session *s, Entry *e, int full)
     switch (e->kind) {
     case ENT_PARAM:
     case ENT_CONST:
-        v = report_value_str(&e->val, s->set.digits, full,
-                             (int)strlen(e->name) + 3 + (e->kind == ENT_CONST ? 6 : 0));
+        if (full)
+            v = report_value_str(&e->val, s->set.digits, 1,
+                                 (int)strlen(e->name) + 3 + (e->kind == ENT_CONST ? 6 : 0));
+        else   /* room for the "# shape" note after the last row */
+            v = report_value_fit(&e->val, s->set.digits,
+                                 (int)strlen(e->name) + 3 + (e->kind == ENT_CONST ? 6 : 0), 60);
         shape_str(e->val.shape, sh, sizeof sh);
         fprintf(f, "%s%s = %s", e->kind == ENT_CONST ? "const " : "", e->name, v);
         if (e->val.shape.rank) fprintf(f, "    # shape %s", sh);
@@ -658,7 +673,8 @@ int cmd_show(Session *s, const Stmt *st, Diag *d)
     Entry *e = session_find(s, st->name);
     if (!e || e->kind == ENT_UNDEF)
         return diag_set(d, E_NAME, &st->name_loc, "%s is not defined", st->name);
-    char *text = describe(s, e, 1);
+    /* a big tensor shortened as print does (SPEC section 10); --json whole */
+    char *text = describe(s, e, s->json);
     report_text(s, "%s", text);
     free(text);
     return E_OK;

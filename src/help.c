@@ -33,8 +33,8 @@ static const char overview[] =
 "  name := expr          update now; a, b := e1, e2 at once; += -= *= /=\n"
 "  f(x, y) = expr        a user function\n"
 "Commands\n"
-"  grad f [wrt a, b]     gradient table; grad(f, w) inside expressions\n"
-"  trace f               the backward pass step by step (the chain rule)\n"
+"  grad f [wrt a, b] [all]  gradient table; grad(f, w) inside expressions\n"
+"  trace f [wrt w] [all] the backward pass step by step (the chain rule)\n"
 "  trace forward f wrt x  forward mode: each node's value and tangent dv/dx\n"
 "  jacobian F [wrt p]    a vector's Jacobian: reverse, forward mode, central\n"
 "  graph f   dot f [\"file.dot|svg|png\"]    the graph, in the terminal / Graphviz\n"
@@ -75,15 +75,24 @@ static const Topic topics[] = {
 "  Without wrt: every non-const parameter f uses, in order of appearance.\n"
 "  wrt may name consts and formulas (df/dz at an intermediate node z).\n"
 "  A tensor is shown entry by entry (W[0,1]), then, when it fits the\n"
-"  terminal, its gradient as an aligned matrix.\n"
+"  terminal, its gradient as an aligned matrix.  More rows than fit a\n"
+"  screen: per tensor one summary line (entries, checked, the worst\n"
+"  |bp - est| and where, mismatches) and only the rows that matter\n"
+"  (mismatches, kinks, the worst few); grad f all shows every row.\n"
+"  The table fits 80 columns (or a wider terminal): narrower numbers when\n"
+"  many methods are on, notes on a line of their own under their row.\n"
 "  grad(f, w) in an expression is df/dw by backprop:  w := w - 0.1*grad(L, w)\n"
 "  grad(f, w) is built as graph nodes, so it is a formula like any other:\n"
 "  grad(grad(f, x), y), grad g, check g, step g all work (any order).\n" },
 { "trace",
-"trace f: the backward pass in order, one node per step: the node, its value,\n"
-"the upstream gradient df/dnode, the local derivative of its operation, and\n"
-"what it sends to each input (upstream * local).  A node used twice lists the\n"
-"uses whose contributions were summed.\n"
+"trace f [wrt w] [all]: the backward pass in order, one node per step: the\n"
+"node, its value, the gradient arriving at it (df/dnode), and what it sends\n"
+"to each input: df/din += df/dnode * [dnode/din], the local derivative in\n"
+"brackets with its rule in the input's own name.  A tensor step names its\n"
+"matrix rule (delta @ x^T for a product's weight; a bias sums delta over the\n"
+"rows).  A node used twice lists the contributions that were summed.\n"
+"wrt w: only the steps on the way to w.  Past 40 steps trace stops and\n"
+"counts the rest; trace f all shows every step.\n"
 "trace forward f wrt x: forward mode (Baydin et al. 2018), nodes in the order\n"
 "of the forward pass, each with its value v and its tangent v' = dv/dx for the\n"
 "seed x' = 1, and for a scalar op the chain rule's sum dv/da*a' + dv/db*b'.\n"
@@ -249,7 +258,7 @@ static const Topic topics[] = {
 "a, b := e1, e2 evaluates every right side before changing any name.\n"
 "name += expr (also -= *= /=) is name := name + (expr).\n" },
 { "print", "print e1, \"text\", e2 ...: values and strings on one line, separated by spaces.\n" },
-{ "show", "show name: the definition of name and its value.\n" },
+{ "show", "show name: the definition of name and its value (a big tensor shortened\nas print shortens it; --json shows every entry).\n" },
 { "vars", "vars: every name with its definition, in the order defined.\n" },
 { "delete", "delete a, b: remove names; refused while other definitions use them.\n" },
 { "clear", "clear: remove every name (settings stay).\n" },
@@ -334,6 +343,13 @@ static void overview_functions(Session *s)
     wrap_ops(&w, OPF_KERNEL);
     wrap_word(&w, "(help tensors)");
     report_text(s, "%s", w.line);
+}
+
+const char *help_topic(int i)
+{
+    static int n = -1;
+    if (n < 0) for (n = 0; topics[n].name; n++) {}
+    return i >= 0 && i < n ? topics[i].name : NULL;
 }
 
 int help_show(Session *s, const char *topic, const Loc *loc, Diag *d)

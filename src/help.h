@@ -17,4 +17,8 @@ int help_is_command(const char *name);
 extern const char *const help_commands[];
 extern const char *const help_settings[];
 
+/* The i-th help topic's name ("grad", "tensors"), NULL past the last:
+ * completion offers them after `help`. */
+const char *help_topic(int i);
+
 #endif

@@ -135,6 +135,31 @@ const char *repl_history_path(char *buf, size_t n)
 
 static Session *cur;
 static int completing_settings;
+static int completing_help;       /* after `help `: topics, commands, functions, settings */
+
+/* The idx-th word after `help `: "" to skip, NULL at the end. */
+static const char *help_word(int idx)
+{
+    static int ntopics = -1, ncmds, nsets;
+    if (ntopics < 0) {
+        for (ntopics = 0; help_topic(ntopics); ntopics++) {}
+        for (ncmds = 0; help_commands[ncmds]; ncmds++) {}
+        for (nsets = 0; help_settings[nsets]; nsets++) {}
+    }
+    if (idx < ntopics) return help_topic(idx);
+    idx -= ntopics;
+    if (idx < ncmds) {     /* a command that is also a topic is offered once */
+        for (int k = 0; k < ntopics; k++)
+            if (!strcmp(help_topic(k), help_commands[idx])) return "";
+        return help_commands[idx];
+    }
+    idx -= ncmds;
+    if (idx < nsets) return help_settings[idx];
+    idx -= nsets;
+    if (idx < OP_COUNT) return op_info[idx].fname && !help_is_command(op_info[idx].fname)
+                               ? op_info[idx].fname : "";
+    return NULL;
+}
 
 /* The idx-th word of list 1, the functions of the op list (a command
  * word such as dot is offered once, as a command): "" to skip, NULL at
@@ -153,6 +178,13 @@ static char *generator(const char *text, int state)
     static size_t slot;
     size_t len = strlen(text);
     if (!state) { list = completing_settings ? 2 : 0; idx = 0; ent = NULL; slot = 0; }
+    if (completing_help) {
+        for (const char *w; (w = help_word(idx)) != NULL;) {
+            idx++;
+            if (*w && strncmp(w, text, len) == 0) return xstrdup(w);
+        }
+        return NULL;
+    }
     while (list < 3) {
         const char *w = list == 0 ? help_commands[idx] : list == 1 ? function_word(idx)
                       : help_settings[idx];
@@ -187,11 +219,13 @@ static char **complete(const char *text, int start, int end)
         if (!first_word) return NULL;   /* file names (Readline's default) */
     }
     completing_settings = !first_word && !strncmp(line, "set ", 4);
+    completing_help = !first_word && !strncmp(line, "help ", 5);
     rl_attempted_completion_over = 1;
     char **m = rl_completion_matches(text, generator);
     /* one function: its "(" instead of a space (sig -> "sigmoid(") */
     int ar;
-    if (m && !m[1] && op_lookup_function(m[0], &ar) >= 0 && !(first_word && help_is_command(m[0])))
+    if (m && !m[1] && !completing_help && op_lookup_function(m[0], &ar) >= 0
+        && !(first_word && help_is_command(m[0])))
         rl_completion_append_character = '(';
     return m;
 }

@@ -79,6 +79,40 @@ void report_json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+int report_width(const Session *s)
+{
+    int w = 0;
+    struct winsize ws;
+    if (s->out == stdout && isatty(STDOUT_FILENO)) {
+        if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) w = ws.ws_col;
+        if (w <= 0 && getenv("COLUMNS")) w = atoi(getenv("COLUMNS"));
+    }
+    return w > 80 && w < 10000 ? w : 80;
+}
+
+int report_cols(const char *s)
+{
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xC0) != 0x80;      /* count lead bytes, not continuations */
+    return n;
+}
+
+void report_shorten(char *buf, int cols)
+{
+    if (cols < 1 || report_cols(buf) <= cols) return;
+    int n = 0;
+    unsigned char *p = (unsigned char *)buf;
+    for (; *p; p++) {
+        if ((*p & 0xC0) == 0x80) continue;
+        if (n++ == cols - 1) break;    /* room for the "…" */
+    }
+    /* "…" takes 3 bytes: at the end of ASCII text, give up one more */
+    if (strlen((char *)p) < 3 && p > (unsigned char *)buf)
+        do p--; while (p > (unsigned char *)buf && (*p & 0xC0) == 0x80);
+    memcpy(p, "\xe2\x80\xa6", 4);   /* "…" and its NUL */
+}
+
 static void vtext(Session *s, const char *fmt, va_list ap)
 {
     char *buf;
@@ -102,19 +136,60 @@ void report_text(Session *s, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Entries of a row, "1, 2, 3", cut to the first and last 5 unless full. */
-static void row_str(FILE *f, const double *x, long n, int digits, int full, int json)
+static int value_cols = 80;     /* the width a value's rows fit unless full */
+
+/* Entries of a row, "1, 2, 3".  Unless full: a row of more than 12
+ * entries is cut in the middle with "..." to at most the first and last
+ * 5, fewer when that would not fit in `room` columns (at least one of
+ * each end); a shorter row keeps every entry (a value is never hidden
+ * from a small vector) and wraps onto lines indented by `cont` columns
+ * when it is wider than room, as NumPy wraps at its line width. */
+static void row_str(FILE *f, const double *x, long n, int digits, int full, int json, int room, int cont)
 {
     char b[64];
+    long keep = n;                       /* entries kept at each end, or n: all */
+    int wrap = 0;
+    if (!full && !json) {
+        int len = 0;
+        for (long c = 0; c < n && len <= room; c++) {
+            report_fmt_value(b, sizeof b, x[c], digits);
+            len += (c ? 2 : 0) + (int)strlen(b);
+        }
+        if (n > 12) {
+            for (keep = 5; keep > 1; keep--) {
+                len = 5;                         /* ", ..." */
+                for (long c = 0; c < keep; c++) {
+                    report_fmt_value(b, sizeof b, x[c], digits);
+                    len += (c ? 2 : 0) + (int)strlen(b);
+                    report_fmt_value(b, sizeof b, x[n - 1 - c], digits);
+                    len += 2 + (int)strlen(b);
+                }
+                if (len <= room) break;
+            }
+        } else {
+            wrap = len > room;
+        }
+    } else if (!full && n > 12) {
+        keep = 5;
+    }
+    int col = 0;
     for (long c = 0; c < n; c++) {
-        if (!full && n > 12 && c == 5) {
+        if (keep < n && c == keep && 2 * keep < n) {
             fputs(", ...", f);
-            c = n - 6;
+            col += 5;
+            c = n - keep - 1;
             continue;
         }
         if (json) report_fmt_json(b, sizeof b, x[c]);
         else report_fmt_value(b, sizeof b, x[c], digits);
-        fprintf(f, "%s%s", c ? ", " : "", b);
+        int w = (int)strlen(b);
+        if (wrap && c && col + 2 + w > room) {
+            fprintf(f, ",\n%*s%s", cont, "", b);
+            col = w;
+        } else {
+            fprintf(f, "%s%s", c ? ", " : "", b);
+            col += (c ? 2 : 0) + w;
+        }
     }
 }
 
@@ -131,7 +206,7 @@ static char *value_str(const Value *v, int digits, int full, int json, int inden
         fputs(b, f);
     } else if (sh.rank == 1) {
         fputc('[', f);
-        row_str(f, v->data, sh.d[0], digits, full, json);
+        row_str(f, v->data, sh.d[0], digits, full, json, value_cols - indent - 2, indent + 1);
         fputc(']', f);
     } else {
         long R = sh.d[0], C = sh.d[1];
@@ -145,7 +220,7 @@ static char *value_str(const Value *v, int digits, int full, int json, int inden
             if (r && json) fputs(", [", f);
             else if (r) fprintf(f, ",\n%*s [", indent, "");
             else fputc('[', f);
-            row_str(f, v->data + r * C, C, digits, full, json);
+            row_str(f, v->data + r * C, C, digits, full, json, value_cols - indent - 5, indent + 2);
             fputc(']', f);
         }
         fputc(']', f);
@@ -159,9 +234,20 @@ char *report_value_str(const Value *v, int digits, int full, int indent)
     return value_str(v, digits, full, 0, indent);
 }
 
+char *report_value_fit(const Value *v, int digits, int indent, int cols)
+{
+    int keep = value_cols;
+    value_cols = cols;
+    char *str = value_str(v, digits, 0, 0, indent);
+    value_cols = keep;
+    return str;
+}
+
 void report_value(Session *s, const Value *v)
 {
+    value_cols = report_width(s);
     char *str = value_str(v, s->set.digits, s->json, s->json, 0);
+    value_cols = 80;
     if (s->json) {
         fprintf(s->out, "{\"value\": %s", str);
         if (v->shape.rank == 1) fprintf(s->out, ", \"shape\": [%ld]", v->shape.d[0]);
@@ -363,12 +449,237 @@ static void grad_json(Session *s, const GradReport *g)
     fputs("}}\n", f);
 }
 
-static void cell(char *buf, size_t n, const FdEstimate *e)
+/* ---- the grad table as text: sized to the width budget ---------------- */
+
+/* A row's cells as text, before the widths are known. */
+typedef struct Cells {
+    char bp[40], est[NMETHODS][40], diff[24];
+    char notes[5][240];      /* "<-- MISMATCH", "kink: ...", each its own */
+    char glue[5];            /* a note that follows the one before on its line */
+    int nnotes;
+} Cells;
+
+static void num_cell(char *buf, size_t n, double v, int prec)
 {
-    if (!e->done) snprintf(buf, n, "%s", "");
-    else if (e->failed) snprintf(buf, n, "%s", "undefined");
-    else if (!isfinite(e->value)) report_fmt_value(buf, n, e->value, 6);
-    else snprintf(buf, n, "%.6e", e->value);
+    if (isfinite(v)) snprintf(buf, n, "%.*e", prec, v);
+    else report_fmt_value(buf, n, v, 6);
+}
+
+static void row_cells(const GradReport *g, const GradRow *r, int prec, int color, Cells *c)
+{
+    memset(c, 0, sizeof *c);
+    num_cell(c->bp, sizeof c->bp, r->bp, prec);
+#define NOTE(...) snprintf(c->notes[c->nnotes++], sizeof c->notes[0], __VA_ARGS__)
+    const char *red = color ? "\033[1;31m" : "", *off = color ? "\033[0m" : "";
+    if (r->unchecked) { NOTE("(not checked: set maxcheck)"); return; }
+    for (int m = 0; m < NMETHODS; m++) {
+        const FdEstimate *e = method(&r->fd, m);
+        if (!(g->fd & methods[m].bit) || !e->done) continue;
+        if (e->failed) snprintf(c->est[m], sizeof c->est[m], "%s", "undefined");
+        else num_cell(c->est[m], sizeof c->est[m], e->value, prec);
+    }
+    const FdEstimate *ref = reference(&r->fd, NULL);
+    if (ref) {
+        double diff = fabs(r->bp - ref->value);
+        if (ref->failed || !isfinite(diff)) snprintf(c->diff, sizeof c->diff, "%s", "-");
+        else snprintf(c->diff, sizeof c->diff, "%.1e", diff);
+        if (r->fd.why) {
+            char why[200];
+            report_fd_why(why, sizeof why, &r->fd);
+            NOTE("%s<-- not ok:%s", red, off);
+            c->glue[c->nnotes] = 1;          /* the reason follows the mark */
+            NOTE("%s", why);
+        } else if (r->fd.disagree) {
+            NOTE("%s<-- MISMATCH%s", red, off);
+        }
+        if (ref->kink)
+            NOTE("kink: left slope %.6g, right slope %.6g", ref->left, ref->right);
+        if (ref->jump)
+            NOTE("jump: f = %.6g on the left, %.6g on the right", ref->fminus, ref->fplus);
+        if (ref->one_sided)
+            NOTE("(one-sided: p %c h is outside the domain)", ref->one_sided > 0 ? '-' : '+');
+        else if (ref->edge_h > 0)
+            NOTE("(a step of %.1e leaves the domain: h shrunk to %.1e)", ref->edge_h, ref->h);
+        if (r->fd.trunc > 0 && !r->fd.disagree && c->nnotes < 4)
+            NOTE("(within its truncation error ~%.1e)", r->fd.trunc);
+    }
+    if (r->fd.ridders.done && !r->fd.ridders.failed && c->nnotes < 4)
+        NOTE("(ridders error ~%.1e)", r->fd.ridders.err);
+    if (r->unused && c->nnotes < 4) NOTE("(%s does not use %s)", g->target, r->wrt);
+#undef NOTE
+}
+
+/* The columns' widths for `prec` digits after the point: the table's
+ * width.  Headings shrink to their short form when the cells are
+ * narrower. */
+typedef struct Layout {
+    int prec, wrt, bp, est[NMETHODS], diff, total, ref;
+    const char *head[NMETHODS], *diffhead;
+} Layout;
+
+static const char *const short_head[NMETHODS] = { "central", "forward", "ridders", "complex", "dual" };
+
+static int visible(const GradReport *g, const GradRow *r)
+{
+    return !(r->unchecked && strchr(r->wrt, '[') && !g->all);
+}
+
+static void layout(const GradReport *g, int prec, int color, Layout *L)
+{
+    memset(L, 0, sizeof *L);
+    L->prec = prec;
+    L->wrt = 3;
+    L->bp = 8;
+    L->ref = -1;
+    for (int m = 0; m < NMETHODS; m++)
+        if ((g->fd & methods[m].bit) && L->ref < 0) L->ref = m;
+    int cellw = 0;
+    for (int i = 0; i < g->nrows; i++) {
+        const GradRow *r = &g->rows[i];
+        if (!visible(g, r)) continue;
+        Cells c;
+        row_cells(g, r, prec, color, &c);
+        int l = (int)strlen(r->wrt);
+        if (l > L->wrt) L->wrt = l;
+        if ((int)strlen(c.bp) > L->bp) L->bp = (int)strlen(c.bp);
+        for (int m = 0; m < NMETHODS; m++)
+            if ((int)strlen(c.est[m]) > cellw) cellw = (int)strlen(c.est[m]);
+        if ((int)strlen(c.diff) > L->diff) L->diff = (int)strlen(c.diff);
+    }
+    L->total = 2 + L->wrt + 2 + L->bp;
+    for (int m = 0; m < NMETHODS; m++) {
+        if (!(g->fd & methods[m].bit)) continue;
+        L->head[m] = (int)strlen(methods[m].head) <= cellw ? methods[m].head : short_head[m];
+        L->est[m] = cellw > (int)strlen(L->head[m]) ? cellw : (int)strlen(L->head[m]);
+        L->total += 2 + L->est[m];
+    }
+    if (L->ref >= 0) {
+        static char head[32];
+        snprintf(head, sizeof head, "|bp - %s|", methods[L->ref].key);
+        L->diffhead = head;
+        if (L->total + 2 + (int)strlen(head) > 80 && L->diff <= 10) L->diffhead = "|bp - est|";
+        if (L->diff < (int)strlen(L->diffhead)) L->diff = (int)strlen(L->diffhead);
+        L->total += 2 + L->diff;
+    }
+}
+
+/* One row: its cells, and its notes after them while they fit, else on
+ * lines of their own below it. */
+static void print_row(FILE *f, const GradReport *g, const GradRow *r, const Layout *L,
+                      int width, int color)
+{
+    Cells c;
+    row_cells(g, r, L->prec, color, &c);
+    char line[1024], name[100];
+    snprintf(name, sizeof name, "%s", r->wrt);
+    report_shorten(name, L->wrt);           /* a long name, when the table is too wide */
+    int o = snprintf(line, sizeof line, "  %s%*s  %*s", name, L->wrt - report_cols(name), "",
+                     L->bp, c.bp);
+    for (int m = 0; m < NMETHODS; m++)
+        if (g->fd & methods[m].bit)
+            o += snprintf(line + o, sizeof line - (size_t)o, "  %*s", L->est[m], c.est[m]);
+    if (L->ref >= 0)
+        o += snprintf(line + o, sizeof line - (size_t)o, "  %*s", L->diff, c.diff);
+    while (o > 0 && line[o - 1] == ' ') line[--o] = '\0';   /* an unchecked row's blanks */
+    int col = report_cols(line), k = 0;
+    int esc = color ? 11 : 0;    /* a coloured note's escapes take no columns */
+    for (; k < c.nnotes; k++) {
+        int nl = report_cols(c.notes[k]) - (c.notes[k][0] == '\033' ? esc : 0);
+        /* the mark stays on its row whatever the width */
+        if (col + 2 + nl > width && !(k == 0 && c.notes[k][strlen(c.notes[k]) - 1 - (color ? 4 : 0)] == ':'))
+            break;
+        o += snprintf(line + o, sizeof line - (size_t)o, c.glue[k] ? " %s" : "  %s", c.notes[k]);
+        col += 2 + nl;
+    }
+    fprintf(f, "%s\n", line);
+    for (; k < c.nnotes; k++) {          /* the rest, under the row, wrapped at blanks */
+        const char *p = c.notes[k];
+        while (*p) {
+            int room = width - 6, cut = 0, cols = 0, i = 0;
+            for (; p[i] && cols < room; i++) {
+                if (p[i] == ' ') cut = i;
+                cols += ((unsigned char)p[i] & 0xC0) != 0x80;
+            }
+            if (!p[i] || !cut) cut = i;
+            while (p[cut] && ((unsigned char)p[cut] & 0xC0) == 0x80) cut++;
+            fprintf(f, "      %.*s\n", cut, p);
+            p += cut;
+            while (*p == ' ') p++;
+        }
+    }
+}
+
+/* Whether a row matters in a summary: it is not ok, or has a kink or jump. */
+static int row_matters(const GradRow *r)
+{
+    const FdEstimate *ref = reference(&r->fd, NULL);
+    return !r->unchecked && (r->fd.disagree || r->fd.why || (ref && (ref->kink || ref->jump)));
+}
+
+static double row_err(const GradRow *r)
+{
+    const FdEstimate *ref = reference(&r->fd, NULL);
+    if (r->unchecked || !ref || ref->failed) return -1;
+    double e = fabs(r->bp - ref->value);
+    return isfinite(e) ? e : INFINITY;
+}
+
+/* The length of a tensor's rows from row i: the rows that share its name
+ * before the "[". */
+static int group_len(const GradReport *g, int i)
+{
+    const char *a = g->rows[i].wrt, *br = strchr(a, '[');
+    if (!br) return 1;
+    size_t n = (size_t)(br - a) + 1;
+    int j = i + 1;
+    while (j < g->nrows && strncmp(g->rows[j].wrt, a, n) == 0) j++;
+    return j - i;
+}
+
+enum { SCREEN_ROWS = 24, WORST_ROWS = 3 };
+
+/* A tensor's rows in a summary: one line (entries, checked, the worst
+ * |bp - estimate| and where, mismatches), then the rows that matter and
+ * the worst few. */
+static void print_group(FILE *f, const GradReport *g, int i, int len, const Layout *L,
+                        int width, int color)
+{
+    long checked = 0;
+    int bad = 0, worst = -1;
+    for (int j = i; j < i + len; j++) {
+        const GradRow *r = &g->rows[j];
+        if (r->unchecked) continue;
+        checked++;
+        bad += r->fd.disagree;
+        if (worst < 0 || row_err(r) > row_err(&g->rows[worst])) worst = j;
+    }
+    char name[96], line[300];
+    snprintf(name, sizeof name, "%.*s", (int)(strchr(g->rows[i].wrt, '[') - g->rows[i].wrt),
+             g->rows[i].wrt);
+    int o = snprintf(line, sizeof line, "  %s: %d entries, %ld checked", name, len, checked);
+    if (worst >= 0)
+        o += snprintf(line + o, sizeof line - (size_t)o, ", worst |bp - est| %.1e at %s",
+                      row_err(&g->rows[worst]), g->rows[worst].wrt);
+    snprintf(line + o, sizeof line - (size_t)o, ", %d mismatch%s", bad, bad == 1 ? "" : "es");
+    report_shorten(line, width);
+    fprintf(f, "%s\n", line);
+    /* the worst few by error, then every row that matters, in order */
+    int pick[WORST_ROWS], np = 0;
+    for (int j = i; j < i + len; j++) {
+        double e = row_err(&g->rows[j]);
+        if (e < 0) continue;
+        if (np < WORST_ROWS) pick[np++] = j;
+        else if (e > row_err(&g->rows[pick[np - 1]])) pick[np - 1] = j;
+        else continue;
+        for (int q = np - 1; q > 0 && row_err(&g->rows[pick[q - 1]]) < row_err(&g->rows[pick[q]]); q--) {
+            int t = pick[q]; pick[q] = pick[q - 1]; pick[q - 1] = t;
+        }
+    }
+    for (int j = i; j < i + len; j++) {
+        int show = row_matters(&g->rows[j]);
+        for (int q = 0; q < np; q++) show |= pick[q] == j;
+        if (show) print_row(f, g, &g->rows[j], L, width, color);
+    }
 }
 
 void report_grad(Session *s, const GradReport *g)
@@ -378,87 +689,60 @@ void report_grad(Session *s, const GradReport *g)
         return;
     }
     FILE *f = s->out;
-    char v[64];
+    int width = report_width(s);
+    char v[64], head[1024];
     report_fmt_value(v, sizeof v, g->value, s->set.digits);
-    if (g->def)
-        fprintf(f, "%s = %s = %s\n", g->target, g->def, v);
-    else
-        fprintf(f, "%s = %s\n", g->target, v);
+    /* the header: the definition shortened with "…" so the value shows */
+    if (g->def) {
+        char def[512];
+        snprintf(def, sizeof def, "%s", g->def);
+        report_shorten(def, width - report_cols(g->target) - report_cols(v) - 6);
+        snprintf(head, sizeof head, "%s = %s = %s", g->target, def, v);
+    } else {
+        char tg[512];
+        snprintf(tg, sizeof tg, "%s", g->target);
+        report_shorten(tg, width - report_cols(v) - 3);
+        snprintf(head, sizeof head, "%s = %s", tg, v);
+    }
+    fprintf(f, "%s\n", head);
     if (g->nrows == 0) {
         fprintf(f, "  (%s depends on no parameters: nothing to differentiate)\n", g->target);
         return;
     }
-    int w = 3, ref_m = -1;
-    for (int i = 0; i < g->nrows; i++) {
-        int l = (int)strlen(g->rows[i].wrt);
-        if (l > w) w = l;
+    /* the widest number format that fits the width, down to 3 digits */
+    Layout L;
+    for (int prec = 6; prec >= 3; prec--) {
+        layout(g, prec, s->color, &L);
+        if (L.total <= width) break;
     }
-    for (int m = 0; m < NMETHODS && ref_m < 0; m++)
-        if (g->fd & methods[m].bit) ref_m = m;
-    fprintf(f, "  %-*s  %14s", w, "wrt", "backprop");
+    if (L.total > width && L.wrt > 8) {       /* then the names give way */
+        int cut = L.total - width < L.wrt - 8 ? L.total - width : L.wrt - 8;
+        L.wrt -= cut;
+        L.total -= cut;
+    }
+    fprintf(f, "  %-*s  %*s", L.wrt, "wrt", L.bp, "backprop");
     for (int m = 0; m < NMETHODS; m++)
-        if (g->fd & methods[m].bit) fprintf(f, "  %14s", methods[m].head);
-    if (ref_m >= 0) {
-        char head[32];
-        snprintf(head, sizeof head, "|bp - %s|", methods[ref_m].key);
-        fprintf(f, "  %14s", head);
-    }
+        if (g->fd & methods[m].bit) fprintf(f, "  %*s", L.est[m], L.head[m]);
+    if (L.ref >= 0) fprintf(f, "  %*s", L.diff, L.diffhead);
     fputc('\n', f);
-    const char *red = s->color ? "\033[1;31m" : "", *off = s->color ? "\033[0m" : "";
-    for (int i = 0; i < g->nrows; i++) {
-        const GradRow *r = &g->rows[i];
-        char b[64], c[64], d[64];
-        if (isfinite(r->bp)) snprintf(b, sizeof b, "%.6e", r->bp);
-        else report_fmt_value(b, sizeof b, r->bp, 6);
-        fprintf(f, "  %-*s  %14s", w, r->wrt, b);
-        if (r->unchecked) {
-            for (int m = 0; m < NMETHODS; m++)
-                if (g->fd & methods[m].bit) fprintf(f, "  %14s", "");
-            fprintf(f, "  %14s  (not checked: set maxcheck)\n", "");
-            continue;
+    int nvis = 0;
+    for (int i = 0; i < g->nrows; i++) nvis += visible(g, &g->rows[i]);
+    int summary = !g->all && nvis > SCREEN_ROWS, cut = 0;
+    for (int i = 0; i < g->nrows;) {
+        int len = group_len(g, i);
+        if (summary && len > WORST_ROWS + 1) {
+            print_group(f, g, i, len, &L, width, s->color);
+            cut = 1;
+        } else {
+            for (int j = i; j < i + len; j++)
+                if (visible(g, &g->rows[j])) print_row(f, g, &g->rows[j], &L, width, s->color);
         }
-        for (int m = 0; m < NMETHODS; m++) {
-            if (!(g->fd & methods[m].bit)) continue;
-            cell(c, sizeof c, method(&r->fd, m));
-            fprintf(f, "  %14s", c);
-        }
-        const FdEstimate *ref = reference(&r->fd, NULL);
-        if (ref) {
-            double diff = fabs(r->bp - ref->value);
-            if (ref->failed || !isfinite(diff)) snprintf(d, sizeof d, "%s", "-");
-            else snprintf(d, sizeof d, "%.1e", diff);
-            fprintf(f, "  %14s", d);
-            if (r->fd.why) {
-                char why[200];
-                report_fd_why(why, sizeof why, &r->fd);
-                fprintf(f, "  %s<-- not ok: %s%s", red, why, off);
-            } else if (r->fd.disagree) {
-                fprintf(f, "  %s<-- MISMATCH%s", red, off);
-            }
-            if (ref->kink)
-                fprintf(f, "  kink: left slope %.6g, right slope %.6g", ref->left, ref->right);
-            if (ref->jump)
-                fprintf(f, "  jump: f = %.6g on the left, %.6g on the right", ref->fminus, ref->fplus);
-            if (ref->one_sided)
-                fprintf(f, "  (one-sided: p %c h is outside the domain)",
-                        ref->one_sided > 0 ? '-' : '+');
-            if (ref->edge_h > 0)
-                fprintf(f, "  (a step of %.1e leaves the domain: h shrunk to %.1e)", ref->edge_h, ref->h);
-            if (r->fd.trunc > 0 && !r->fd.disagree)
-                fprintf(f, "  (within its truncation error ~%.1e)", r->fd.trunc);
-        }
-        if (r->fd.ridders.done && !r->fd.ridders.failed)
-            fprintf(f, "  (ridders error ~%.1e)", r->fd.ridders.err);
-        if (r->unused) fprintf(f, "  (%s does not use %s)", g->target, r->wrt);
-        fputc('\n', f);
+        i += len;
     }
+    if (cut) fprintf(f, "  (the rows that matter and the worst few: grad %s all for every row)\n",
+                     g->target);
     /* each tensor's gradient as an aligned matrix, when it fits */
-    int width = 80;
-    struct winsize ws;
-    if (s->out == stdout && isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
-        ws.ws_col > 0)
-        width = ws.ws_col;
-    for (int k = 0; k < g->nblocks; k++) {
+    for (int k = 0; k < g->nblocks && !summary; k++) {
         const struct GradBlock *b = &g->blocks[k];
         long R = b->shape.rank == 2 ? b->shape.d[0] : 1;
         long C = b->shape.rank == 2 ? b->shape.d[1] : b->shape.d[0];
@@ -476,20 +760,29 @@ void report_grad(Session *s, const GradReport *g)
     }
     for (int i = 0; i < g->nsamples; i++) {
         const struct GradSample *m = &g->samples[i];
-        fprintf(f, "  %s: %ld entries, %ld checked (a random sample, set maxcheck), "
-                   "max |bp - estimate| = %.1e%s\n", m->name, m->entries, m->checked, m->max_err,
-                m->mismatches ? "  <-- MISMATCH" : "");
+        char line[300];
+        snprintf(line, sizeof line, "  %s: %ld entries, %ld checked at random (set maxcheck), "
+                 "max |bp - est| %.1e%s", m->name, m->entries, m->checked, m->max_err,
+                 m->mismatches ? "  <-- MISMATCH" : "");
+        report_shorten(line, width);
+        fprintf(f, "%s\n", line);
     }
     if (g->checked < g->entries && !(g->nsamples == 1 && g->samples[0].entries == g->entries))
-        fprintf(f, "  %ld entries, %ld checked by finite differences (a random sample, seeded: "
-                   "set maxcheck, set seed)\n", g->entries, g->checked);
-    fprintf(f, "cost: backprop 1 forward + 1 backward");
-    static const char *const cname[] = { "central diff", "forward diff", "ridders", "complex step",
-                                         "dual" };
-    for (int m = 0; m < NMETHODS; m++)
-        if (g->fd & methods[m].bit)
-            fprintf(f, "; %s %ld forward", cname[m], method_cost(&g->cost, m));
-    if (g->checked < g->entries)
-        fprintf(f, " (%ld of %ld entries checked)", g->checked, g->entries);
-    fputc('\n', f);
+        fprintf(f, "  %ld entries, %ld checked at random (seeded: set maxcheck, seed)\n",
+                g->entries, g->checked);
+    /* the cost line, one line in short words: passes of each method */
+    char cost[2][300];
+    for (int k = 0; k < 2; k++) {       /* "central 6 fwd; forward 4 fwd", or shorter */
+        int o = snprintf(cost[k], sizeof cost[k], "cost: backprop 1 fwd + 1 bwd;"), first = 1;
+        for (int m = 0; m < NMETHODS; m++)
+            if (g->fd & methods[m].bit) {
+                o += snprintf(cost[k] + o, sizeof cost[k] - (size_t)o, "%s %s %ld%s",
+                              first || k == 0 ? "" : ",", short_head[m], method_cost(&g->cost, m),
+                              k == 0 ? " fwd;" : "");
+                first = 0;
+            }
+        if (k == 0) cost[k][o - 1] = '\0';            /* the last ";" */
+        else if (!first) snprintf(cost[k] + o, sizeof cost[k] - (size_t)o, " fwd");
+    }
+    fprintf(f, "%s\n", report_cols(cost[0]) <= width ? cost[0] : cost[1]);
 }

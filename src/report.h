@@ -15,6 +15,18 @@ void report_fmt_json(char *buf, size_t n, double v);
 /* Write s as a JSON string (with quotes). */
 void report_json_string(FILE *f, const char *s);
 
+/* The width budget every printer asks: 80 columns, or the terminal's
+ * width when stdout is a terminal wider than that (ioctl, else COLUMNS);
+ * never narrower than 80. */
+int report_width(const Session *s);
+
+/* The number of columns the UTF-8 text s takes (one per character). */
+int report_cols(const char *s);
+
+/* Shorten the UTF-8 text in buf, in place, to at most `cols` columns,
+ * ending it with "…" when cut (never inside a character). */
+void report_shorten(char *buf, int cols);
+
 /* One line of text output (printf style, no newline needed). */
 void report_text(Session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -22,6 +34,10 @@ void report_text(Session *s, const char *fmt, ...) __attribute__((format(printf,
  * a long tensor is cut in the middle with "...".  Lines after the first
  * are indented by `indent` (the width of what precedes the value). */
 char *report_value_str(const Value *v, int digits, int full, int indent);
+
+/* A value shortened as print shortens it, its rows cut to fit `cols`
+ * columns after `indent` (malloc'd). */
+char *report_value_fit(const Value *v, int digits, int indent, int cols);
 
 /* The result of an expression statement. */
 void report_value(Session *s, const Value *v);
@@ -42,7 +58,9 @@ typedef struct GradRow {
     double bp;
     FdResult fd;
     int unused;              /* the target does not use this name */
-    int unchecked;           /* past maxcheck: backprop only, no estimate */
+    int unchecked;           /* past maxcheck: backprop only, no estimate (a
+                              * tensor's such rows are in --json only, or
+                              * with grad f all) */
 } GradRow;
 
 typedef struct GradReport {
@@ -53,6 +71,7 @@ typedef struct GradReport {
     int nrows;
     FdCost cost;
     unsigned fd;             /* the methods that ran */
+    int all;                 /* grad f all: every row, never a summary */
     long entries, checked;   /* checked < entries: maxcheck took a sample */
     /* tensors with more entries than maxcheck: one line each */
     struct GradSample {

@@ -1,6 +1,7 @@
 /* teach.c: the commands that show the chain rule at work: trace (the
  * backward pass step by step), sweep (finite-difference error against the
  * step size) and check (PASS/FAIL, for autograding). */
+#include <ctype.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -18,23 +19,69 @@
 
 /* How slot i is called in a trace: its name, or its source text with
  * white space folded, or its value for a constant. */
+/* Cut the UTF-8 text in buf to `cols` columns in the middle, "head…tail":
+ * "a + b + c" and "a + b" keep apart when both are cut. */
+static void mid_shorten(char *buf, int cols)
+{
+    int n = report_cols(buf);
+    if (cols < 5 || n <= cols) return;
+    int head = (cols - 1) / 2, tail = cols - 1 - head, c = 0;
+    char *p = buf, *q;
+    for (; *p && c < head; p++) c += ((unsigned char)*p & 0xC0) != 0x80;
+    while (((unsigned char)*p & 0xC0) == 0x80) p++;
+    q = p;
+    for (c = 0; *q && c < n - head - tail; q++) c += ((unsigned char)*q & 0xC0) != 0x80;
+    while (((unsigned char)*q & 0xC0) == 0x80) q++;
+    memmove(p + 3, q, strlen(q) + 1);
+    memcpy(p, "\xe2\x80\xa6", 3);
+}
+
+static int label_cap = 24;       /* columns of a label; trace lowers it to fit a line */
+
 static void slot_label(const Tape *t, int i, char *buf, size_t n)
 {
     if (tape_name(t, i)) snprintf(buf, n, "%s", tape_name(t, i)->name);
     else if (!t->src[i] || !report_flat_text(&t->src[i]->loc, buf, n, n > 4 ? n - 4 : 0))
         snprintf(buf, n, "#%d", i);
+    mid_shorten(buf, label_cap);  /* a long subexpression: the lines stay in 80 columns */
 }
 
 /* "∂f/∂z", "∂f/∂(w*x + b)" */
 static void partial(char *buf, size_t n, const char *f, const char *x, int named)
 {
-    snprintf(buf, n, named ? "d%s/d%s" : "d%s/d(%s)", f, x);
+    snprintf(buf, n, named ? "\u2202%s/\u2202%s" : "\u2202%s/\u2202(%s)", f, x);
+}
+
+/* A rule written for x ("s(x)(1 - s(x))") in the input's own name:
+ * "s(z)(1 - s(z))", "1/(w*x + b)".  A name or a number replaces x bare;
+ * anything else in parentheses, unless the x already has them. */
+static void own_rule(char *buf, size_t n, const char *rule, const char *in, int simple)
+{
+    size_t o = 0;
+    for (const char *p = rule; *p && o + 1 < n; p++) {
+        int word = *p == 'x' && (p == rule || !isalnum((unsigned char)p[-1]))
+                   && !isalnum((unsigned char)p[1]);
+        if (!word) { buf[o++] = *p; continue; }
+        int bare = simple || (p > rule && p[-1] == '(' && p[1] == ')');
+        o += (size_t)snprintf(buf + o, n - o, bare ? "%s" : "(%s)", in);
+        if (o >= n) o = n - 1;
+    }
+    buf[o] = '\0';
+}
+
+static void fmt_at(char *buf, size_t n, const Tape *t, int slot, const double *x, int digits,
+                   int indent)
+{
+    Value v = { tape_shape(t, slot), (double *)x };
+    char *str = report_value_fit(&v, digits, indent, 80);
+    snprintf(buf, n, "%s", str);
+    free(str);
 }
 
 static void fmt(char *buf, size_t n, const Tape *t, int slot, const double *x, int digits)
 {
     Value v = { tape_shape(t, slot), (double *)x };
-    char *str = report_value_str(&v, digits, 0, 0);
+    char *str = report_value_fit(&v, digits, 0, 40);   /* after a label of up to 40 */
     snprintf(buf, n, "%s", str);
     free(str);
 }
@@ -157,6 +204,104 @@ out:
     return rc;
 }
 
+enum { TRACE_STEPS = 40 };   /* past this, trace f all */
+
+/* reach[i]: slot i leads to one of the wrt names (trace f wrt W1 shows
+ * only those steps).  Inputs come before their users on the tape. */
+static int trace_reach(const Tape *t, const Stmt *st, char *reach, Diag *d)
+{
+    for (int i = 0; i < t->n; i++) reach[i] = !st->has_wrt;
+    if (!st->has_wrt) return E_OK;
+    for (int k = 0; k < st->nnames; k++) {
+        int found = 0;
+        for (int l = 0; l < t->nleaves; l++)
+            if (strcmp(tape_name(t, t->leaves[l])->name, st->names[k]) == 0) {
+                reach[t->leaves[l]] = 1;
+                found = 1;
+            }
+        if (!found)
+            return diag_set(d, E_USAGE, &st->name_locs[k], "the target does not use %s", st->names[k]);
+    }
+    for (int i = 0; i < t->n; i++) {
+        const OpInfo *o = &op_info[t->op[i]];
+        if (o->arity == 0 && t->op[i] != OP_STACK) continue;
+        if (t->op[i] == OP_STACK) {
+            for (int k = 0; k < t->b[i]; k++) reach[i] |= reach[t->args[t->a[i] + k]];
+        } else {
+            if (t->a[i] >= 0) reach[i] |= reach[t->a[i]];
+            if (o->arity == 2 && t->op[i] != OP_INDEX && t->b[i] >= 0) reach[i] |= reach[t->b[i]];
+        }
+    }
+    return E_OK;
+}
+
+/* A tensor step's rule, with δ the gradient arriving at the node:
+ * "δ @ xᵀ" for the left factor of a product, a bias's sum over rows. */
+static void tensor_rule(const Tape *t, int i, int k, const char *other, char *buf, size_t n)
+{
+    int in = k == 0 ? t->a[i] : t->b[i];
+    Shape si = tape_shape(t, in), so = tape_shape(t, i);
+    const OpInfo *o = &op_info[t->op[i]];
+    buf[0] = '\0';
+    if (t->op[i] == OP_MATMUL && si.rank > 0 && tape_shape(t, k ? t->a[i] : t->b[i]).rank > 0)
+        snprintf(buf, n, k == 0 ? "   [\u03b4 @ %s\u1d40]" : "   [%s\u1d40 @ \u03b4]", other);
+    else if ((t->op[i] == OP_ADD || t->op[i] == OP_SUB) && !shape_eq(si, so))
+        snprintf(buf, n, "   [%s\u03b4 summed over the rows]", t->op[i] == OP_SUB && k ? "-" : "");
+    else if (o->arity == 1 && (o->flags & OPF_ELEM) && o->deriv[0])
+        snprintf(buf, n, "   [\u03b4 \u2299 %s'(%s)]", o->name, other);
+}
+
+/* Text as lines that fit the width, cut at blanks, the first after
+ * `first`, the rest indented by `indent` columns. */
+static void wrap_text(Session *s, const char *first, int indent, const char *text)
+{
+    int width = report_width(s);
+    char line[1400];
+    snprintf(line, sizeof line, "%s", first);
+    int col = report_cols(line);
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, " ");
+        char w[400];
+        snprintf(w, sizeof w, "%.*s", (int)n, p);
+        p += n;
+        while (*p == ' ') p++;
+        int wc = report_cols(w);
+        if (col + 1 + wc > width && col > indent) {
+            report_text(s, "%s", line);
+            snprintf(line, sizeof line, "%*s", indent, "");
+            col = indent;
+        }
+        size_t o = strlen(line);
+        snprintf(line + o, sizeof line - o, "%s%s", col > indent && o ? " " : "", w);
+        col = report_cols(line);
+    }
+    report_text(s, "%s", line);
+}
+
+/* Text cut at tabs into pieces, packed onto lines that fit the width
+ * (a blank between pieces), the lines after the first indented. */
+static void pack_text(Session *s, const char *text, int indent)
+{
+    int width = report_width(s), col = 0;
+    char line[2400] = "", piece[1200];
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\t");
+        snprintf(piece, sizeof piece, "%.*s", (int)n, p);
+        p += n + (p[n] == '\t');
+        report_shorten(piece, width - indent);
+        int pc = report_cols(piece);
+        if (col && col + 1 + pc > width) {
+            report_text(s, "%s", line);
+            snprintf(line, sizeof line, "%*s", indent - 1, "");
+            col = indent - 1;
+        }
+        size_t o = strlen(line);
+        snprintf(line + o, sizeof line - o, "%s%s", col ? " " : "", piece);
+        col += (col ? 1 : 0) + pc;
+    }
+    report_text(s, "%s", line);
+}
+
 int cmd_trace(Session *s, const Stmt *st, Diag *d)
 {
     if (st->nargs == 1 && st->args[0].is_word && strcmp(st->args[0].word, "forward") == 0)
@@ -165,7 +310,15 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
     int owned;
     Tape *t;
     char fname[128], lab[256], lab2[256], p1[600], v1[256], v2[256];
+    int all = 0;
+    for (int i = 0; i < st->nargs; i++) {
+        if (!st->args[i].is_word || strcmp(st->args[i].word, "all") != 0 || i > 0)
+            return diag_set(d, E_USAGE, &st->args[i].loc, "trace takes one word after its target: "
+                            "all (every step)");
+        all = 1;
+    }
     span_text(target, fname, sizeof fname);
+    report_shorten(fname, 24);
     int rc = diff_target(s, target, fname, "trace needs a scalar: try trace sum(%s)",
                          DIFF_FORWARD, &t, &owned, d);
     if (rc) return rc;
@@ -173,6 +326,8 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
     double *snap = NULL;
     Contrib *cs = NULL;
     int *head = NULL, ncs = 0, ccap = 0;
+    char *reach = xmalloc((size_t)t->n + 1);
+    if ((rc = trace_reach(t, st, reach, d))) goto out;
 
     /* The backward pass, one backprop_slot at a time, recording each
      * contribution: a slot's gradient is the sum of what its users send
@@ -183,10 +338,19 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
     head = xmalloc((size_t)t->n * sizeof *head);
     for (int i = 0; i < t->n; i++) head[i] = -1;
 
-    report_text(s, "trace %s: the backward pass, one node at a time (d = partial derivative)", fname);
+    char wrt[200] = "";
+    for (int k = 0, o = 0; st->has_wrt && k < st->nnames && o < (int)sizeof wrt - 64; k++)
+        o += snprintf(wrt + o, sizeof wrt - (size_t)o, "%s%.60s", k ? ", " : " wrt ", st->names[k]);
+    report_text(s, "trace %s%s: the backward pass, one node at a time%s", fname, wrt,
+                st->has_wrt ? " (the steps on the way)" : "");
+    int tensors = 0;
+    for (int i = 0; i < t->n; i++) tensors |= tape_shape(t, i).rank > 0;
+    report_text(s, "  (\u2202: partial derivative; [ ]: a node's local derivative%s)",
+                tensors ? "; \u03b4: the gradient at it" : ", its own rule");
     report_text(s, "  forward pass: %s = %s", fname, (fmt(v1, sizeof v1, t, t->root, tape_val(t, t->root), s->set.digits), v1));
-    report_text(s, "  step 0: d%s/d%s = 1 (the seed)", fname, fname);
-    int stepno = 0;
+    report_text(s, "  step 0: \u2202%s/\u2202%s = 1 (the seed)", fname, fname);
+    int stepno = 0, shown = 0;
+#define SAY(...) do { if (show) report_text(s, __VA_ARGS__); } while (0)
     for (int i = t->root; i >= 0; i--) {
         const OpInfo *o = &op_info[t->op[i]];
         if (!o->kbwd && o->arity == 0) continue;
@@ -196,16 +360,19 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
         const double *g = tape_grad(t, i);
         int zero = 1;
         for (long k = 0, n = tape_size(t, i); k < n; k++) zero &= g[k] == 0;
+        /* shown: on the way to the wrt names, within the step limit */
+        int show = reach[i] && (all || shown < TRACE_STEPS);
+        if (reach[i]) { stepno++; shown++; }
 
         slot_label(t, i, lab, sizeof lab);
-        stepno++;
         fmt(v1, sizeof v1, t, i, tape_val(t, i), dg);
         if (tape_name(t, i) && tape_name(t, i)->kind == ENT_FORMULA) {
             char def[300];
             span_text(tape_name(t, i)->expr, def, sizeof def);
-            report_text(s, "  step %d: %s = %s = %s", stepno, lab, def, v1);
+            report_shorten(def, 40);
+            SAY("  step %d: %s = %s = %s", stepno, lab, def, v1);
         } else {
-            report_text(s, "  step %d: %s = %s", stepno, lab, v1);
+            SAY("  step %d: %s = %s", stepno, lab, v1);
         }
         partial(p1, sizeof p1, fname, lab, tape_name(t, i) != NULL || strlen(lab) < 2);
         fmt(v2, sizeof v2, t, i, g, dg);
@@ -213,17 +380,21 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
         int nc = 0;
         for (int c = head[i]; c >= 0; c = cs[c].next) nc++;
         if (i == t->root)
-            report_text(s, "      %s = 1", p1);
+            SAY("      %s = 1", p1);
         else if (nc > 1) {
             char sum[400];
             sum_text(cs, head[i], tape_shape(t, i).rank == 0, dg, sum, sizeof sum);
-            report_text(s, "      %s = %s%s  (it is used %d times: the contributions add up)",
-                        p1, sum, v2, nc);
+            if (show) {
+                char first[700], rest[1200];
+                snprintf(first, sizeof first, "      %s =", p1);
+                snprintf(rest, sizeof rest, "%s%s  (used %d times: the contributions add up)", sum, v2, nc);
+                wrap_text(s, first, 10, rest);
+            }
         } else {
-            report_text(s, "      %s = %s", p1, v2);
+            SAY("      %s = %s", p1, v2);
         }
         if (zero) {
-            report_text(s, "      (zero: nothing flows further from here)");
+            SAY("      (zero: nothing flows further from here)");
             continue;
         }
 
@@ -239,7 +410,7 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
         if (scalar)
             o->bwd(&la, ins[1] >= 0 ? &lb : NULL, 1.0, tape_val(t, ins[0])[0],
                    ins[1] >= 0 ? tape_val(t, ins[1])[0] : 0, tape_val(t, i)[0]);
-        /* the node as the numerator of its local derivative: d(w*x)/dw */
+        /* the node as the numerator of its local derivative: ∂(w*x)/∂w */
         char node[300];
         snprintf(node, sizeof node, tape_name(t, i) || strlen(lab) < 2 ? "%s" : "(%s)", lab);
         for (int k = 0; k < nin; k++) {
@@ -250,44 +421,108 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
             for (long j = 0; j < n; j++) { double now = gi[j]; gi[j] = now - sn[j]; sn[j] = now; }
             double amount = gi[0];                    /* (the first entry, for tensors) */
             fmt(v1, sizeof v1, t, in, gi, dg);        /* this user's contribution */
+            double *contrib = xmalloc((size_t)n * sizeof *contrib);
+            memcpy(contrib, gi, (size_t)n * sizeof *gi);
             memcpy(gi, sn, (size_t)n * sizeof *gi);   /* the running total again */
             slot_label(t, in, lab2, sizeof lab2);
             char p2[600];
-            partial(p2, sizeof p2, fname, lab2, tape_name(t, in) != NULL || strlen(lab2) < 2);
+            int simple = tape_name(t, in) != NULL || strlen(lab2) < 2;
+            partial(p2, sizeof p2, fname, lab2, simple);
             const char *in_name = lab2;
             char inb[300];
-            if (!(tape_name(t, in) || strlen(lab2) < 2)) { snprintf(inb, sizeof inb, "(%s)", lab2); in_name = inb; }
-            if (scalar) {
-                /* the chain rule, one link: df/din += df/dnode * dnode/din */
-                char lv[64], gv[64], rule[120] = "";
+            if (!simple) { snprintf(inb, sizeof inb, "(%s)", lab2); in_name = inb; }
+            for (label_cap = 24; show && reach[in] && scalar && label_cap >= 24; label_cap -= 4) {
+                /* the labels shorter until the line fits */
+                slot_label(t, i, lab, sizeof lab);
+                snprintf(node, sizeof node, tape_name(t, i) || strlen(lab) < 2 ? "%s" : "(%s)", lab);
+                partial(p1, sizeof p1, fname, lab, tape_name(t, i) != NULL || strlen(lab) < 2);
+                slot_label(t, in, lab2, sizeof lab2);
+                simple = tape_name(t, in) != NULL || strlen(lab2) < 2;
+                partial(p2, sizeof p2, fname, lab2, simple);
+                in_name = lab2;
+                if (!simple) { snprintf(inb, sizeof inb, "(%s)", lab2); in_name = inb; }
+                char tl[2400], lv[64], gv[64];
                 report_fmt_value(lv, sizeof lv, k == 0 ? la : lb, dg);
                 report_fmt_value(gv, sizeof gv, g[0], dg);
-                if (o->arity == 1 && o->deriv[0])
-                    snprintf(rule, sizeof rule, "   [%s'(x) = %s]", o->name, o->deriv);
-                report_text(s, "      -> %s += %s * d%s/d%s = %s * %s = %s%s", p2, p1, node,
-                            in_name, gv, lv, v1, rule);
-            } else {
-                report_text(s, "      -> %s += %s", p2, v1);
+                snprintf(tl, sizeof tl, "      -> %s += %s \u00b7 [\u2202%s/\u2202%s] = %s \u00b7 %s = %s",
+                         p2, p1, node, in_name, gv, lv, v1);
+                if (report_cols(tl) <= report_width(s)) break;
             }
+            if (label_cap < 24) label_cap = 24;
+            if (show && reach[in] && scalar) {
+                /* the chain rule, one link: ∂f/∂in += ∂f/∂node · [∂node/∂in] */
+                char lv[64], gv[64], rule[600] = "";
+                report_fmt_value(lv, sizeof lv, k == 0 ? la : lb, dg);
+                report_fmt_value(gv, sizeof gv, g[0], dg);
+                if (o->arity == 1 && o->deriv[0]) {
+                    char r[160];
+                    own_rule(r, sizeof r, o->deriv, lab2, simple);
+                    snprintf(rule, sizeof rule, "   [%s'(%s) = %s]", o->name, lab2, r);
+                }
+                /* one line when it fits; else pieces packed onto lines */
+                char line[2400];
+                snprintf(line, sizeof line, "      -> %s +=\t%s \u00b7\t[\u2202%s/\u2202%s]\t= %s \u00b7 %s = %s%s",
+                         p2, p1, node, in_name, gv, lv, v1, rule[0] ? "\t" : "");
+                if (rule[0]) snprintf(line + strlen(line), sizeof line - strlen(line), "%s", rule + 3);
+                pack_text(s, line, 9);
+                label_cap = 24;
+            } else if (show && reach[in]) {
+                /* "-> ∂L/∂W += δ @ xᵀ = [[...]]", the matrix indented under itself */
+                char rule[400], other[300], pre[1200], val[2000];
+                int o2 = k == 0 ? ins[1] : ins[0];
+                if (t->op[i] == OP_MATMUL && o2 >= 0) slot_label(t, o2, other, sizeof other);
+                else snprintf(other, sizeof other, "%s", lab2);
+                tensor_rule(t, i, t->op[i] == OP_STACK ? 0 : k, other, rule, sizeof rule);
+                if (rule[0]) {
+                    rule[strlen(rule) - 1] = '\0';          /* "[δ @ xᵀ]" without brackets */
+                    snprintf(pre, sizeof pre, "      -> %s += %s = ", p2, rule + 4);
+                } else {
+                    snprintf(pre, sizeof pre, "      -> %s += ", p2);
+                }
+                fmt_at(val, sizeof val, t, in, contrib, dg, report_cols(pre) - 1);
+                char *nl = strchr(val, '\n');
+                if (nl) *nl = '\0';
+                int fits = report_cols(pre) <= 56 && report_cols(pre) + report_cols(val) <= report_width(s);
+                if (nl) *nl = '\n';
+                if (fits) {
+                    report_text(s, "%s%s", pre, val);
+                } else {                              /* the value on a line of its own */
+                    pre[strlen(pre) - 1] = '\0';
+                    report_text(s, "%s", pre);
+                    fmt_at(val, sizeof val, t, in, contrib, dg, 8);
+                    report_text(s, "         %s", val);
+                }
+            }
+            free(contrib);
             xgrow((void **)&cs, &ccap, ncs + 1, sizeof *cs);
             cs[ncs] = (Contrib){ i, head[in], amount };
             head[in] = ncs++;
         }
     }
+#undef SAY
+    if (!all && shown > TRACE_STEPS)
+        report_text(s, "  \u2026 %d more steps (trace %s all)", shown - TRACE_STEPS, fname);
     /* the result: the leaves' gradients */
     report_text(s, "  result:");
     for (int k = 0; k < t->nleaves; k++) {
         int l = t->leaves[k];
+        if (!reach[l]) continue;
         int nc = 0;
         for (int c = head[l]; c >= 0; c = cs[c].next) nc++;
-        fmt(v1, sizeof v1, t, l, tape_grad(t, l), s->set.digits);
+        fmt_at(v1, sizeof v1, t, l, tape_grad(t, l), s->set.digits,
+               9 + report_cols(fname) + report_cols(tape_name(t, l)->name));
         char sum[400] = "";
         if (nc > 1) sum_text(cs, head[l], tape_shape(t, l).rank == 0, dg, sum, sizeof sum);
-        report_text(s, "    d%s/d%s = %s%s%s%s", fname, tape_name(t, l)->name, sum, v1,
-                    tape_name(t, l)->kind == ENT_CONST ? "  (const)" : "",
-                    nc > 1 ? "  (the sum over its uses)" : "");
+        char first[400], rest[1200];
+        snprintf(first, sizeof first, "    \u2202%s/\u2202%s =", fname, tape_name(t, l)->name);
+        snprintf(rest, sizeof rest, "%s%s%s%s", sum, v1,
+                 tape_name(t, l)->kind == ENT_CONST ? "  (const)" : "",
+                 nc > 1 ? "  (the sum over its uses)" : "");
+        if (strchr(v1, '\n')) report_text(s, "%s %s", first, rest);   /* a matrix keeps its rows */
+        else wrap_text(s, first, 8, rest);
     }
 out:
+    free(reach);
     free(snap);
     free(cs);
     free(head);
@@ -304,6 +539,7 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
     Tape *t;
     char fname[128], not_scalar[200];
     span_text(target, fname, sizeof fname);
+    report_shorten(fname, 24);
     /* (a name has no %: it is safe in a format) */
     snprintf(not_scalar, sizeof not_scalar, "sweep needs a scalar %%s and a scalar %s", st->names[0]);
     int rc = diff_target(s, target, fname, not_scalar, DIFF_BACKWARD, &t, &owned, d);
@@ -354,9 +590,13 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
     char bv[64], pv[64];
     report_fmt_value(bv, sizeof bv, bp, s->set.digits);
     report_fmt_value(pv, sizeof pv, p, s->set.digits);
-    report_text(s, "sweep %s wrt %s at %s = %s: error of finite differences against backprop (%s)",
-                fname, ename, ename, pv, bv);
-    report_text(s, "  h = eps * max(1, |%s|), rounded so that %s + h is exact", ename, ename);
+    char head[800];
+    snprintf(head, sizeof head, "sweep %s wrt %s at %s = %s:\tfinite differences' error,\tbackprop %s",
+             fname, ename, ename, pv, bv);
+    pack_text(s, head, 3);
+    snprintf(head, sizeof head, "  h = eps * max(1, |%s|),\trounded so that %s + h is exact",
+             ename, ename);
+    pack_text(s, head, 5);
     report_text(s, "  %7s  %12s  %14s  %14s", "eps", "h", "forward error", "central error");
     for (int i = 0; i < N; i++) {
         double h = eps[i] * fmax(1, fabs(p));
@@ -371,8 +611,8 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
         report_text(s, "  %7.0e  %12.4e  %14s  %14s%s%s", eps[i], pp - p, a, b,
                     i == bf ? "  <- best forward" : "", i == bc ? "  <- best central" : "");
     }
-    report_text(s, "  large eps: truncation error (forward ~ eps, central ~ eps^2);"
-                   " small eps: round-off (~ u/eps)");
+    report_text(s, "  large eps: truncation error (forward ~ eps, central ~ eps^2)");
+    report_text(s, "  small eps: round-off (~ u/eps)");
     plot_sweep(s, eps, ef, ec, N, bf, bc);
 out:
     free(scratch);
@@ -409,7 +649,30 @@ static void check_result(Session *s, const char *what, int pass, double got, dou
         return;
     }
     const char *on = s->color ? (pass ? "\033[1;32m" : "\033[1;31m") : "", *off = s->color ? "\033[0m" : "";
-    report_text(s, "%s%s%s: check %s: %s", on, pass ? "PASS" : "FAIL", off, what, detail);
+    /* the verdict, then the detail's pieces (cut at tabs) packed onto
+     * lines that fit the width: two lines rather than one that wraps */
+    int width = report_width(s);
+    char w[300], line[1200], piece[700];
+    snprintf(w, sizeof w, "%s", what);
+    report_shorten(w, width / 2);
+    snprintf(line, sizeof line, "%s%s%s: check %s:", on, pass ? "PASS" : "FAIL", off, w);
+    int col = report_cols(line) - (int)(strlen(on) + strlen(off));
+    for (const char *p = detail; *p;) {
+        size_t n = strcspn(p, "\t");
+        snprintf(piece, sizeof piece, "%.*s", (int)n, p);
+        p += n + (p[n] == '\t');
+        int pc = report_cols(piece);
+        if (col + 1 + pc > width && col > 2) {
+            report_text(s, "%s", line);
+            report_shorten(piece, width - 2);
+            snprintf(line, sizeof line, " ");
+            col = 1;
+        }
+        size_t o = strlen(line);
+        snprintf(line + o, sizeof line - o, " %s", piece);
+        col += 1 + report_cols(piece);
+    }
+    report_text(s, "%s", line);
 }
 
 /* check a, b [tol [atol]]: every entry passes when |a − b| <= atol +
@@ -455,9 +718,15 @@ static int check_values(Session *s, const Stmt *st, double tol, double atol, Dia
         snprintf(wa, sizeof wa, "%s", ta);
         snprintf(wb, sizeof wb, "%s", tb);
     }
-    snprintf(detail, sizeof detail, "%s%s = %s, %s = %s (|a - b| %.1e, allowed atol + tol*|b| = %.1e)",
-             a.shape.rank > 0 ? "worst entry " : "", wa, x, wb, y, fabs(ga - gb),
-             atol + tol * fabs(gb));
+    /* "worst [0,0]: a vs b, |a - b| 0, allowed atol + tol*|b|" in two pieces */
+    char at[64] = "";
+    if (a.shape.rank > 0) {
+        char idx[48];
+        entry_name(idx, sizeof idx, "", a.shape, worst);
+        snprintf(at, sizeof at, "worst %s: ", idx);
+    }
+    snprintf(detail, sizeof detail, "%s%s vs %s,\t|a - b| %.1e, allowed %.1e",
+             at, x, y, fabs(ga - gb), atol + tol * fabs(gb));
     check_result(s, what, pass, ga, gb, tol, atol, a.shape.rank > 0 ? wa : NULL, detail);
     value_free(&a);
     value_free(&b);
@@ -537,17 +806,17 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
         }
     }
     char sample[96] = "";
-    if (pick) snprintf(sample, sizeof sample, "; %ld of %ld entries checked, a random sample (set maxcheck)", n, total);
+    if (pick) snprintf(sample, sizeof sample, ";\t%ld of %ld entries checked at random (set maxcheck)", n, total);
     if (n == 0)
         snprintf(detail, sizeof detail, "%s depends on no parameters", what);
     else if (bad == 0)
-        snprintf(detail, sizeof detail, "%ld partial%s agree with central differences "
+        snprintf(detail, sizeof detail, "%ld partial%s agree with central differences\t"
                  "(max |bp - central| = %.1e, tol %g%s)", n, n == 1 ? "" : "s", maxerr, tol, sample);
     else if (worstwhy[0])
-        snprintf(detail, sizeof detail, "%ld of %ld partials disagree with central differences "
+        snprintf(detail, sizeof detail, "%ld of %ld partials disagree with central differences\t"
                  "(worst: %s, %.200s%s)", bad, n, worstname, worstwhy, sample);
     else
-        snprintf(detail, sizeof detail, "%ld of %ld partials disagree with central differences "
+        snprintf(detail, sizeof detail, "%ld of %ld partials disagree with central differences\t"
                  "(worst: %s, backprop %.6e, central %.6e%s)", bad, n, worstname, wbp, wc, sample);
     check_result(s, what, bad == 0, bad ? fabs(wbp - wc) : maxerr, 0, tol, -1, bad ? worstname : NULL, detail);
 out:

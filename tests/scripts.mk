@@ -77,6 +77,10 @@ SCRIPT_TESTS = \
 	tests/scripts/plot_regions.bp \
 	tests/scripts/plot_train_axis.bp \
 	tests/scripts/randn_formula.bp \
+	tests/scripts/screen_grad_all_bad.bp \
+	tests/scripts/screen_json_all.bp \
+	tests/scripts/screen_summary.bp \
+	tests/scripts/screen_trace_limit.bp \
 	tests/scripts/second_check.bp \
 	tests/scripts/second_ops.bp \
 	tests/scripts/second_sweep.bp \
@@ -184,6 +188,10 @@ SCRIPT_FILES = \
 	tests/scripts/plot_regions.out \
 	tests/scripts/plot_train_axis.out \
 	tests/scripts/randn_formula.out \
+	tests/scripts/screen_grad_all_bad.out \
+	tests/scripts/screen_json_all.out \
+	tests/scripts/screen_summary.out \
+	tests/scripts/screen_trace_limit.out \
 	tests/scripts/second_check.out \
 	tests/scripts/second_ops.out \
 	tests/scripts/second_sweep.out \
@@ -229,6 +237,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_word.err \
 	tests/scripts/plot_fn.err \
 	tests/scripts/randn_formula.err \
+	tests/scripts/screen_grad_all_bad.err \
 	tests/scripts/step_nonfinite.err \
 	tests/scripts/suggest_names.err \
 	tests/scripts/train_negative_lr.err \
@@ -264,6 +273,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_tensor.code \
 	tests/scripts/plot_err_unknown.code \
 	tests/scripts/plot_err_word.code \
+	tests/scripts/screen_grad_all_bad.code \
 	tests/scripts/step_nonfinite.code \
 	tests/scripts/suggest_names.code \
 	tests/scripts/cli_bad_option.args \
@@ -281,6 +291,7 @@ SCRIPT_FILES = \
 	tests/scripts/lang_grad_not_ok_json.args \
 	tests/scripts/lang_json.args \
 	tests/scripts/load_quit_cli.args \
+	tests/scripts/screen_json_all.args \
 	tests/scripts/step_nonfinite.args \
 	tests/scripts/train_json.args \
 	tests/scripts/cli_order.stdin \

@@ -135,7 +135,14 @@ def run_bp(bp, progs):
     out = subprocess.run([bp, "-q", "-i"], input="\n".join(lines) + "\n",
                          capture_output=True, text=True, timeout=600)
     got = {}
+    # print wraps a long row onto indented lines (80 columns): join them
+    joined = []
     for line in out.stdout.splitlines():
+        if line.startswith(" ") and joined:
+            joined[-1] += " " + line.strip()
+        else:
+            joined.append(line)
+    for line in joined:
         m = re.match(r"P(\d+) (.*)", line)
         if m:
             got[int(m.group(1))] = [float(x) for x in NUMBER.findall(m.group(2))]

@@ -2,8 +2,8 @@
 # Tab completion: `tan` offers tan and tanh; a unique prefix of a
 # function (completed with its "(", no space; every function of the op
 # list, tensor functions and constructors too), a command, a name defined
-# in the session, a setting after `set` (and only settings there), a file
-# name after `load`.
+# in the session, a setting after `set` (and only settings there), a help
+# topic after `help`, a file name after `load`.
 . "${abs_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/repl/lib.sh"
 
 printf 'from_file = 7\n' >"$T/home/mymodel.bp"
@@ -74,6 +74,19 @@ repl_type '0.25'
 repl_keys Enter
 repl_line 'set'
 repl_wait '^tol +0\.25$' "the tol setting changed through the completed line"
+
+# After help: a topic (tensors is a help topic, no command or function).
+repl_type 'help tens'
+repl_keys Tab
+repl_wait '^bp> help tensors ?$' "help tens completed to the topic tensors"
+repl_keys Enter
+repl_wait 'broadcast|tensor' "the tensors help page"
+# ... and a function there takes no "(" (help sigmoid, not help sigmoid().
+repl_type 'help sigm'
+repl_keys Tab
+repl_wait '^bp> help sigmoid ?$' "help sigm completed to sigmoid without ("
+repl_keys Enter
+repl_wait 'sigmoid\(x\): 1/\(1 \+ exp' "the sigmoid help line"
 
 # After load: a file name.
 repl_type 'load "mymo'

@@ -219,7 +219,7 @@ START_TEST(test_grad_dual_column)
     tu_clear(t);
     tu_ok(t, "grad f");
     ck_assert_msg(strstr(tu_out(t), "dual") != NULL, "%s", tu_out(t));
-    ck_assert_msg(strstr(tu_out(t), "dual 3 forward") != NULL, "%s", tu_out(t));
+    ck_assert_msg(strstr(tu_out(t), "dual 3 fwd") != NULL, "%s", tu_out(t));
     ck_assert_msg(strstr(tu_out(t), "MISMATCH") == NULL, "%s", tu_out(t));
     t->s->json = 1;
     tu_clear(t);
