@@ -80,6 +80,7 @@ typedef struct Frame {
     int nin;             /* AST_CALL: how many arguments are inputs (slots) */
     Entry *func;
     struct Env *callenv; /* the parameters of the call being expanded here */
+    int slot0;           /* the tape's size when the call's body began */
 } Frame;
 
 typedef struct Compiler {
@@ -844,12 +845,15 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
                     memcpy(env->slots, vs + f->base, fn->nparams * sizeof(int));
                 env->depth = depth;
                 f->callenv = env;    /* freed when the call is done: envs nest */
+                f->slot0 = c.t->n;
                 f->state++;
                 xgrow((void **)&fr, &fcap, nf + 1, sizeof *fr);
                 fr[nf++] = (Frame){ .node = fn->expr, .env = env, .owner = fn };
                 continue;
             } else {
                 result = vs[nv - 1];   /* the body's value */
+                if (result >= f->slot0)  /* computed by this call: its text names it */
+                    tape_call_label(c.t, result, a);
                 free(f->callenv->slots);
                 free(f->callenv);
                 f->callenv = NULL;

@@ -88,7 +88,7 @@ static void slot_label(const Tape *t, int i, char *buf, size_t n)
         return;
     }
     span[0] = '\0';
-    if (t->src[i]) report_flat_text(&t->src[i]->loc, span, sizeof span, LABEL_MAX);
+    if (tape_label_src(t, i)) report_flat_text(&tape_label_src(t, i)->loc, span, sizeof span, LABEL_MAX);
     switch (t->op[i]) {
     case OP_NUM:
         if (span[0]) snprintf(buf, n, "%s", span);
@@ -359,7 +359,7 @@ static void dot_write(DotOut *o, const Tape *t, int with_grad, int digits)
         /* the value: named, or the source text it computes */
         if (i == t->root) root_label(t, label, sizeof label);
         else if (e || nk == 0) slot_label(t, i, label, sizeof label);
-        else if (t->src[i]) report_flat_text(&t->src[i]->loc, label, sizeof label, LABEL_MAX);
+        else if (tape_label_src(t, i)) report_flat_text(&tape_label_src(t, i)->loc, label, sizeof label, LABEL_MAX);
         else label[0] = '\0';
         dot_escape(label, 1, esc, sizeof esc);
         dot_number(t, i, tape_val(t, i), digits, val, sizeof val);

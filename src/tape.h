@@ -60,6 +60,9 @@ struct Tape {
     int pruned;              /* backprop_params is running: kernels may skip the
                                 gradient of an input whose need[] is 0 */
     const Ast **src;         /* the node a slot computes (NULL for leaves) */
+    int *call_slot;          /* slots that are a user function call's value, */
+    const Ast **call_ast;    /* increasing, and the calls (tape_label_src) */
+    int ncalls, callcap;
     /* Which definition's text holds each slot's node, as runs: slots from
      * run_start[k] on belong to run_owner[k] (NULL: the command itself).
      * Read only to say "while evaluating f". */
@@ -101,6 +104,14 @@ int tape_reserve_values(Tape *t, long size);
 Entry *tape_name(const Tape *t, int slot);
 /* The definition whose text holds slot i's node, or NULL. */
 Entry *tape_owner(const Tape *t, int slot);
+/* The text that names slot i to a reader (trace, graph, dot): the user
+ * function call whose value it is, sq(2*x), rather than the body's t^2;
+ * else the node it computes (t->src[i]), or NULL. */
+const Ast *tape_label_src(const Tape *t, int slot);
+/* Slot is the value of the user function call `call` (the compiler says
+ * so as each call ends; slots arrive in increasing order, an outer call
+ * ending on the same slot replaces an inner one). */
+void tape_call_label(Tape *t, int slot, const Ast *call);
 /* Is t stale (some definition it read changed)? */
 int tape_stale(const Tape *t);
 /* Free t and its sub-tapes (grad(f, w) inside it); NULL is fine. */

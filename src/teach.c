@@ -41,7 +41,7 @@ static int label_cap = 24;       /* columns of a label; trace lowers it to fit a
 static void slot_label(const Tape *t, int i, char *buf, size_t n)
 {
     if (tape_name(t, i)) snprintf(buf, n, "%s", tape_name(t, i)->name);
-    else if (!t->src[i] || !report_flat_text(&t->src[i]->loc, buf, n, n > 4 ? n - 4 : 0))
+    else if (!tape_label_src(t, i) || !report_flat_text(&tape_label_src(t, i)->loc, buf, n, n > 4 ? n - 4 : 0))
         snprintf(buf, n, "#%d", i);
     mid_shorten(buf, label_cap);  /* a long subexpression: the lines stay in 80 columns */
 }
@@ -413,12 +413,19 @@ int cmd_trace(Session *s, const Stmt *st, Diag *d)
         /* the node as the numerator of its local derivative: ∂(w*x)/∂w */
         char node[300];
         snprintf(node, sizeof node, tape_name(t, i) || strlen(lab) < 2 ? "%s" : "(%s)", lab);
+        double dup_rest = 0;                      /* z*z: the second use's share */
         for (int k = 0; k < nin; k++) {
             int in = t->op[i] == OP_STACK ? t->args[t->a[i] + k] : ins[k];
             if (t->op[in] == OP_NUM) continue;       /* constants need no gradient */
             long n = tape_size(t, in);
             double *gi = tape_grad(t, in), *sn = snap + t->off[in];
             for (long j = 0; j < n; j++) { double now = gi[j]; gi[j] = now - sn[j]; sn[j] = now; }
+            if (scalar && nin == 2 && ins[0] == ins[1]) {
+                /* z*z: both uses arrived in one step; show the first as
+                 * g·la and the second as the rest, not all and then 0 */
+                if (k == 0) { dup_rest = gi[0] - g[0] * la; gi[0] = g[0] * la; }
+                else gi[0] = dup_rest;
+            }
             double amount = gi[0];                    /* (the first entry, for tensors) */
             fmt(v1, sizeof v1, t, in, gi, dg);        /* this user's contribution */
             double *contrib = xmalloc((size_t)n * sizeof *contrib);
