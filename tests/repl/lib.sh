@@ -63,6 +63,7 @@ repl_stop() { $TMUX_CMD kill-server >/dev/null 2>&1; }
 repl_start() {
     repl_stop   # the previous session's server, if any
     REPL_SESSIONS=$((REPL_SESSIONS + 1))
+    REPL_PROMPTS=0
     TMUX_CMD="tmux -f $T/tmux.conf -S $T/sock.$REPL_SESSIONS"
     # The pane runs sh, which runs bp and then writes bp's exit status to
     # $T/status.N (tmux's own #{pane_dead_status} can lag behind the
@@ -78,7 +79,25 @@ repl_start() {
 
 repl_keys() { $TMUX_CMD send-keys -t bp "$@"; }
 repl_type() { $TMUX_CMD send-keys -t bp -l -- "$1"; }
-repl_line() { repl_type "$1"; repl_keys Enter; }
+# repl_line waits first (softly: at most REPL_TIMEOUT, then it types
+# anyway) until bp is reading again: a prompt more than when the last line
+# was sent, or a question ("... [y/N] ").  Typed while bp is still busy,
+# the text would be echoed by the terminal before the prompt
+# ("f = (w +bp> f = (w +") on a loaded machine.
+REPL_PROMPTS=0
+repl_prompts() { repl_screen | grep -E -c -e '(bp|\.\.)> '; }
+repl_ready() {
+    end=$(( $(date +%s) + REPL_TIMEOUT ))
+    while :; do
+        n=$(repl_prompts)
+        [ "$n" -gt "$REPL_PROMPTS" ] && break
+        repl_screen | grep -v -E '^ *$' | tail -n 1 | grep -E -q '\] $' && break
+        [ "$(date +%s)" -gt "$end" ] && break
+        sleep 0.05
+    done
+    REPL_PROMPTS=$n
+}
+repl_line() { repl_ready; repl_type "$1"; repl_keys Enter; }
 repl_screen() { $TMUX_CMD capture-pane -p -N -S - -t bp; }
 
 # (On stderr: fail may run inside $(...).)
