@@ -352,14 +352,6 @@ static int compile_gradof(Compiler *c, const Frame *f, int fs, int ws)
         snprintf(msg, sizeof msg, "grad(f, w) needs a scalar f, not %s: try grad(sum(f), w)", sh);
         return fail_at(c, a->kid[0], f->owner, E_SHAPE, msg);
     }
-    int bad = derive_unsupported(c->t, fs, ws);
-    if (bad >= 0) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "grad(...) inside an expression cannot differentiate %s yet "
-                 "(no derivative-as-graph rule): the grad command gives its numbers",
-                 op_info[c->t->op[bad]].fname ? op_info[c->t->op[bad]].fname : op_info[c->t->op[bad]].name);
-        return fail_at(c, a, f->owner, E_USAGE, msg);
-    }
     GradCtx g = { c, a, f->owner };
     DeriveEmit em = { &g, grad_emit };
     return derive_grad(c->t, fs, ws, &em);
