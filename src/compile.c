@@ -914,7 +914,7 @@ void compile_need(Tape *t)
     for (int i = 0; i < t->n; i++) {
         unsigned char *m = &t->need[i];
         switch (t->op[i]) {
-        case OP_NUM: case OP_GRADOF:     /* no inputs (grad(...) is not differentiated) */
+        case OP_NUM:                     /* no inputs */
             break;
         case OP_LEAF:
             *m = t->leafent[t->a[i]]->kind == ENT_PARAM;

@@ -34,8 +34,6 @@
 /* leaves and special nodes */
 OP(NUM,      "number", NULL, 0, OPF_NODE, NONE, "", "", NULL)
 OP(LEAF,     "leaf",   NULL, 0, OPF_NODE, NONE, "", "", NULL)
-OP(GRADOF,   "grad",   NULL, 0, OPF_NODE, NONE, "",
-   "grad(f, w): the partial derivative of f with respect to w, by backprop", NULL)
 
 /* element-wise, unary */
 OP(NEG,      "-",        NULL,       1, OPF_ELEM | OPF_INFIX, ELEM(neg), "-1", "", NULL)
