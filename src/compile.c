@@ -16,6 +16,7 @@
 #include "kernels.h"
 #include "derive.h"
 #include "csv.h"
+#include "report.h"
 #include "suggest.h"
 #include "xalloc.h"
 
@@ -354,6 +355,19 @@ static int compile_gradof(Compiler *c, const Frame *f, int fs, int ws)
     }
     GradCtx g = { c, a, f->owner };
     DeriveEmit em = { &g, grad_emit };
+    int z = derive_zero_at(c->t, fs, ws);
+    if (z >= 0 && c->s->zero_noted != c->t->src[z]) {
+        /* said once (a check re-evaluates the same grad(...) many times,
+         * grad(grad(...)) meets the node at each order), where the
+         * gradient stops */
+        int op = c->t->op[z];
+        const Ast *at = c->t->src[z];
+        c->s->zero_noted = at;
+        report_note(c->s, &at->loc, "%s has derivative 0 (%s): grad(...) sends nothing back "
+                    "through it", op_info[op].fname ? op_info[op].fname : op_info[op].name,
+                    op == OP_ARGMAX ? "an index" : op == OP_ONE_HOT ? "labels are indices"
+                                    : "a comparison is a step");
+    }
     return derive_grad(c->t, fs, ws, &em);
 }
 

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ast.h"
 #include "derive.h"
 #include "ops.h"
 #include "xalloc.h"
@@ -437,6 +438,22 @@ static int reads_dep(const Tape *t, const char *dep, int i)
     }
     int ar = op_info[op].arity;
     return (ar >= 1 && dep[t->a[i]]) || (ar == 2 && dep[t->b[i]]);
+}
+
+int derive_zero_at(const Tape *t, int f, int w)
+{
+    if (w > f) return -1;
+    char *dep = xcalloc((size_t)f + 1, 1);
+    int at = -1;
+    for (int i = w; i <= f && at < 0; i++) {
+        dep[i] = i == w || reads_dep(t, dep, i);
+        int op = t->op[i];
+        if (i != w && dep[i] && ((op_info[op].flags & OPF_CMP) || op == OP_ARGMAX || op == OP_ONE_HOT) &&
+            t->src[i] && t->src[i]->kind != AST_GRAD)
+            at = i;
+    }
+    free(dep);
+    return at;
 }
 
 int derive_grad(Tape *t, int f, int w, const DeriveEmit *em)

@@ -229,6 +229,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_word.err \
 	tests/scripts/plot_fn.err \
 	tests/scripts/randn_formula.err \
+	tests/scripts/second_ops.err \
 	tests/scripts/step_nonfinite.err \
 	tests/scripts/suggest_names.err \
 	tests/scripts/train_negative_lr.err \
