@@ -33,6 +33,7 @@ SCRIPT_TESTS = \
 	tests/scripts/hessian_err.bp \
 	tests/scripts/hessian_err_limit.bp \
 	tests/scripts/hessian_json.bp \
+	tests/scripts/hessian_reduce.bp \
 	tests/scripts/lang_basics.bp \
 	tests/scripts/lang_check.bp \
 	tests/scripts/lang_check_allclose.bp \
@@ -140,6 +141,7 @@ SCRIPT_FILES = \
 	tests/scripts/hessian_err.out \
 	tests/scripts/hessian_err_limit.out \
 	tests/scripts/hessian_json.out \
+	tests/scripts/hessian_reduce.out \
 	tests/scripts/lang_basics.out \
 	tests/scripts/lang_check.out \
 	tests/scripts/lang_check_allclose.out \
