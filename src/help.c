@@ -78,7 +78,9 @@ static const Topic topics[] = {
 "  terminal, its gradient as an aligned matrix.\n"
 "  grad(f, w) in an expression is df/dw by backprop:  w := w - 0.1*grad(L, w)\n"
 "  grad(f, w) is built as graph nodes, so it is a formula like any other:\n"
-"  grad(grad(f, x), y), grad g, check g, step g all work (any order).\n" },
+"  grad(grad(f, x), y), grad g, check g, step g all work (any order).\n"
+"  Through argmax, one_hot or a comparison nothing flows back (derivative 0):\n"
+"  a note says so once, at the node.\n" },
 { "trace",
 "trace f: the backward pass in order, one node per step: the node, its value,\n"
 "the upstream gradient df/dnode, the local derivative of its operation, and\n"
