@@ -341,7 +341,7 @@ static void rule(Der *D, int *adj, const char *dep, int i)
         break;
     }
     case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_EQ: case OP_NE:
-        break;   /* a step: derivative 0 (said by grad's kink notes) */
+        break;   /* a step: derivative 0 (compile.c says so once, derive_zero_at) */
 
     case OP_SUM:  acc(D, adj, dep, a, mul(D, g, ones(D, shp(D, a)))); break;
     case OP_MEAN:
@@ -417,8 +417,9 @@ static void rule(Der *D, int *adj, const char *dep, int i)
     case OP_XENT_IDX: { /* (softmax(z) - one_hot(y, C)) / rows; the indices get 0 */
         Shape zs = shp(D, a);
         long R = zs.rank == 2 ? zs.d[0] : 1, C = zs.rank == 2 ? zs.d[1] : zs.d[0];
-        int gr = mul(D, g, K(D, 1.0 / (double)R));
-        acc(D, adj, dep, a, mul(D, gr, sub(D, E(D, OP_SOFTMAX, a, -1), E(D, OP_ONE_HOT, b, (int)C))));
+        if (dep[a])
+            acc(D, adj, dep, a, mul(D, mul(D, g, K(D, 1.0 / (double)R)),
+                                    sub(D, E(D, OP_SOFTMAX, a, -1), E(D, OP_ONE_HOT, b, (int)C))));
         break;
     }
 
