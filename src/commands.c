@@ -752,7 +752,7 @@ int cmd_draw(Session *s, const Stmt *st, Diag *d)
     Tape *t = tape_for(s, st->e[0], &owned, d);
     if (!t) return d->kind;
     int rc = cmd_forward(t, d);
-    int with_grad = !rc && t->graded && tape_shape(t, t->root).rank == 0 && !t->ngradof;
+    int with_grad = !rc && t->graded && tape_shape(t, t->root).rank == 0;
     if (with_grad) backprop(t);
     if (!rc && st->kind == ST_GRAPH) draw_graph(s, t, with_grad);
     if (!rc && st->kind == ST_DOT) rc = draw_dot(s, t, with_grad, st->file, d);

@@ -16,6 +16,7 @@
 #include "kernels.h"
 #include "derive.h"
 #include "csv.h"
+#include "report.h"
 #include "suggest.h"
 #include "xalloc.h"
 
@@ -353,16 +354,21 @@ static int compile_gradof(Compiler *c, const Frame *f, int fs, int ws)
         snprintf(msg, sizeof msg, "grad(f, w) needs a scalar f, not %s: try grad(sum(f), w)", sh);
         return fail_at(c, a->kid[0], f->owner, E_SHAPE, msg);
     }
-    int bad = derive_unsupported(c->t, fs, ws);
-    if (bad >= 0) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "grad(...) inside an expression cannot differentiate %s yet "
-                 "(no derivative-as-graph rule): the grad command gives its numbers",
-                 op_info[c->t->op[bad]].fname ? op_info[c->t->op[bad]].fname : op_info[c->t->op[bad]].name);
-        return fail_at(c, a, f->owner, E_USAGE, msg);
-    }
     GradCtx g = { c, a, f->owner };
     DeriveEmit em = { &g, grad_emit };
+    int z = derive_zero_at(c->t, fs, ws);
+    if (z >= 0 && c->s->zero_noted != c->t->src[z]) {
+        /* said once (a check re-evaluates the same grad(...) many times,
+         * grad(grad(...)) meets the node at each order), where the
+         * gradient stops */
+        int op = c->t->op[z];
+        const Ast *at = c->t->src[z];
+        c->s->zero_noted = at;
+        report_note(c->s, &at->loc, "%s has derivative 0 (%s): grad(...) sends nothing back "
+                    "through it", op_info[op].fname ? op_info[op].fname : op_info[op].name,
+                    op == OP_ARGMAX ? "an index" : op == OP_ONE_HOT ? "labels are indices"
+                                    : "a comparison is a step");
+    }
     return derive_grad(c->t, fs, ws, &em);
 }
 
@@ -926,7 +932,7 @@ void compile_need(Tape *t)
     for (int i = 0; i < t->n; i++) {
         unsigned char *m = &t->need[i];
         switch (t->op[i]) {
-        case OP_NUM: case OP_GRADOF:     /* no inputs (grad(...) is not differentiated) */
+        case OP_NUM:                     /* no inputs */
             break;
         case OP_LEAF:
             *m = t->leafent[t->a[i]]->kind == ENT_PARAM;

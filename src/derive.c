@@ -10,10 +10,14 @@
  * to f is emitted.  Broadcast inputs get their adjoint summed back to
  * their shape with products by constant ones; indexing scatters with
  * products by constant selection matrices, so no new kernel is needed and
- * every emitted slot is itself differentiable (any order). */
+ * every emitted slot is itself differentiable (any order).  Every
+ * operation of the op list has its case in rule() below, in the list's
+ * order (oplist.h); an op without a gradient (a comparison, argmax,
+ * one_hot) has an empty one. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ast.h"
 #include "derive.h"
 #include "ops.h"
 #include "xalloc.h"
@@ -223,6 +227,33 @@ static int rowsums(Der *D, int m)
     return E(D, OP_OUTER, r, ones(D, vec(s.d[1])));
 }
 
+/* v, one entry per group of an axis reduction of a value of shape `in`
+ * (a scalar when the reduction took all entries, else one per column
+ * (axis 0) or row (axis 1)), stretched back to `in` by an outer product
+ * with constant ones.  A scalar stays a scalar: the element-wise ops
+ * broadcast it, so a caller multiplies it by something of shape `in`. */
+static int spread(Der *D, int v, Shape in, int axis)
+{
+    if (v < 0 || axis < 0 || in.rank < 2) return v;
+    if (axis == 0) return E(D, OP_OUTER, ones(D, vec(in.d[0])), v);
+    return E(D, OP_OUTER, v, ones(D, vec(in.d[1])));
+}
+
+/* The same axis reduction's sum of m (shape `in`): sum(m) over all
+ * entries, or sum(m, axis). */
+static int group_sum(Der *D, int m, Shape in, int axis)
+{
+    if (axis < 0 || in.rank < 2) return E(D, OP_SUM, m, -1);
+    return E(D, OP_SUM_AXIS, m, axis);
+}
+
+/* Entries per group of that reduction. */
+static long group_len(Shape in, int axis)
+{
+    if (axis < 0 || in.rank < 2) return shape_size(in);
+    return in.d[axis];
+}
+
 /* Slot i's rule: g = adj[i] flows into its inputs.  Each case is the
  * graph form of the numeric rule in ops.c / kernels.c. */
 static void rule(Der *D, int *adj, const char *dep, int i)
@@ -284,17 +315,6 @@ static void rule(Der *D, int *adj, const char *dep, int i)
         }
         break;
     }
-    case OP_MIN: case OP_MAX: {
-        /* 1 to the chosen side, half each on a tie (ops.c) */
-        int lt = t->op[i] == OP_MIN ? OP_LT : OP_GT;
-        int tie = mul(D, K(D, 0.5), bin(D, OP_EQ, a, b));
-        if (dep[a]) acc(D, adj, dep, a, mul(D, g, add(D, bin(D, lt, a, b), tie)));
-        if (dep[b]) acc(D, adj, dep, b, mul(D, g, add(D, bin(D, lt, b, a), tie)));
-        break;
-    }
-    case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_EQ: case OP_NE:
-        break;   /* a step: derivative 0 (said by grad's kink notes) */
-
     case OP_MATMUL: {
         int ra = shp(D, a).rank, rb = shp(D, b).rank;
         if (ra == 0 || (ra == 1 && rb == 1)) {     /* a scalar: the plain product */
@@ -312,6 +332,17 @@ static void rule(Der *D, int *adj, const char *dep, int i)
         }
         break;
     }
+    case OP_MIN: case OP_MAX: {
+        /* 1 to the chosen side, half each on a tie (ops.c) */
+        int lt = t->op[i] == OP_MIN ? OP_LT : OP_GT;
+        int tie = mul(D, K(D, 0.5), bin(D, OP_EQ, a, b));
+        if (dep[a]) acc(D, adj, dep, a, mul(D, g, add(D, bin(D, lt, a, b), tie)));
+        if (dep[b]) acc(D, adj, dep, b, mul(D, g, add(D, bin(D, lt, b, a), tie)));
+        break;
+    }
+    case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_EQ: case OP_NE:
+        break;   /* a step: derivative 0 (compile.c says so once, derive_zero_at) */
+
     case OP_SUM:  acc(D, adj, dep, a, mul(D, g, ones(D, shp(D, a)))); break;
     case OP_MEAN:
         acc(D, adj, dep, a, mul(D, g, Kfill(D, shp(D, a), 1.0 / (double)tape_size(t, a))));
@@ -346,6 +377,52 @@ static void rule(Der *D, int *adj, const char *dep, int i)
             if (dep[t->args[a + k]])
                 acc(D, adj, dep, t->args[a + k], take(D, g, k));
         break;
+
+    /* the axis reductions and friends (kernels_reduce.c); b is the axis
+     * (-1: all entries) unless said */
+    case OP_SUM_AXIS: case OP_MEAN_AXIS: {
+        /* 1 (mean: 1/n) to each of the group's n entries */
+        Shape in = shp(D, a);
+        double sc = t->op[i] == OP_MEAN_AXIS ? 1.0 / (double)group_len(in, b) : 1;
+        acc(D, adj, dep, a, b < 0 || in.rank < 2 ? mul(D, g, Kfill(D, in, sc))
+                            : mul(D, K(D, sc), spread(D, g, in, b)));
+        break;
+    }
+    case OP_AMAX: case OP_AMIN: {
+        /* 1/k to each of the k entries equal to the group's extreme: the
+         * mask x == y is a comparison (derivative 0), k its group sum */
+        Shape in = shp(D, a);
+        int m = bin(D, OP_EQ, a, spread(D, y, in, b));
+        int k = group_sum(D, m, in, b);
+        acc(D, adj, dep, a, mul(D, spread(D, dvd(D, g, k), in, b), m));
+        break;
+    }
+    case OP_LOGSUMEXP: /* g exp(x - y): the softmax of each group */
+        acc(D, adj, dep, a, mul(D, spread(D, g, shp(D, a), b),
+                                un(D, OP_EXP, sub(D, a, spread(D, y, shp(D, a), b)))));
+        break;
+    case OP_ARGMAX:
+        break;   /* an index: derivative 0, as the comparisons */
+    case OP_LOG_SOFTMAX: /* g - exp(y) sum(g), per row (exp(y) is the softmax) */
+        acc(D, adj, dep, a, sub(D, g, mul(D, un(D, OP_EXP, y), rowsums(D, g))));
+        break;
+    case OP_ONE_HOT:
+        break;   /* labels are indices: derivative 0 */
+    case OP_RESHAPE: { /* the gradient reshaped back (b: the columns, 0 a vector) */
+        Shape in = shp(D, a);
+        acc(D, adj, dep, a, in.rank == 0 ? E(D, OP_SUM, g, -1)
+                            : E(D, OP_RESHAPE, g, in.rank == 2 ? (int)in.d[1] : 0));
+        break;
+    }
+    case OP_XENT_IDX: { /* (softmax(z) - one_hot(y, C)) / rows; the indices get 0 */
+        Shape zs = shp(D, a);
+        long R = zs.rank == 2 ? zs.d[0] : 1, C = zs.rank == 2 ? zs.d[1] : zs.d[0];
+        if (dep[a])
+            acc(D, adj, dep, a, mul(D, mul(D, g, K(D, 1.0 / (double)R)),
+                                    sub(D, E(D, OP_SOFTMAX, a, -1), E(D, OP_ONE_HOT, b, (int)C))));
+        break;
+    }
+
     default:           /* numbers, leaves: nothing flows */
         break;
     }
@@ -364,26 +441,20 @@ static int reads_dep(const Tape *t, const char *dep, int i)
     return (ar >= 1 && dep[t->a[i]]) || (ar == 2 && dep[t->b[i]]);
 }
 
-int derive_unsupported(const Tape *t, int f, int w)
+int derive_zero_at(const Tape *t, int f, int w)
 {
     if (w > f) return -1;
     char *dep = xcalloc((size_t)f + 1, 1);
-    int bad = -1;
-    for (int i = w; i <= f && bad < 0; i++) {
+    int at = -1;
+    for (int i = w; i <= f && at < 0; i++) {
         dep[i] = i == w || reads_dep(t, dep, i);
-        if (!dep[i] || i == w) continue;
-        switch ((OpCode)t->op[i]) {
-        case OP_SUM_AXIS: case OP_MEAN_AXIS: case OP_AMAX: case OP_AMIN:
-        case OP_LOGSUMEXP: case OP_LOG_SOFTMAX: case OP_RESHAPE: case OP_XENT_IDX:
-        case OP_GRADOF:
-            bad = i;
-            break;
-        default:
-            break;
-        }
+        int op = t->op[i];
+        if (i != w && dep[i] && ((op_info[op].flags & OPF_CMP) || op == OP_ARGMAX || op == OP_ONE_HOT) &&
+            t->src[i] && t->src[i]->kind != AST_GRAD)
+            at = i;
     }
     free(dep);
-    return bad;
+    return at;
 }
 
 int derive_grad(Tape *t, int f, int w, const DeriveEmit *em)

@@ -25,10 +25,11 @@ typedef struct DeriveEmit {
  * Iterative: the depth of f's graph never touches the C stack. */
 int derive_grad(Tape *t, int f, int w, const DeriveEmit *em);
 
-/* The first slot on a path from w to f whose operation has no rule here
- * yet (the axis reductions, logsumexp, log_softmax, reshape, class-index
- * cross_entropy), or -1.  The compiler refuses grad(f, w) then, rather
- * than let a missing rule pass for a zero derivative. */
-int derive_unsupported(const Tape *t, int f, int w);
+/* The first slot on a path from w to f whose derivative is 0 by its
+ * rule (a comparison, argmax, one_hot: a step or an index) and that the
+ * user wrote (not one an inner grad(...) emitted: relu's rule holds a
+ * comparison of its own), or -1: the compiler says once that nothing
+ * flows back through it. */
+int derive_zero_at(const Tape *t, int f, int w);
 
 #endif

@@ -31,9 +31,6 @@ static int supported(const Tape *t, const Ast *f, Diag *d)
     }
     for (int i = 0; i < t->n; i++) {
         const Entry *e = tape_name(t, i);
-        if (t->op[i] == OP_GRADOF)
-            return diag_set(d, E_USAGE, &f->loc, "%s uses grad(...): the derivative of a "
-                            "gradient cannot be written out yet", text);
         if (tape_shape(t, i).rank != 0 || (op_info[t->op[i]].kfwd && t->op[i] != OP_NUM)) {
             char sh[48], name[120];
             shape_str(tape_shape(t, i), sh, sizeof sh);

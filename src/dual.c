@@ -84,10 +84,6 @@ const char *dual_slot(Tape *t, int i)
     switch (t->op[i]) {
     case OP_NUM: case OP_LEAF:
         return NULL;                    /* inputs: the seed decides their tangent */
-    case OP_GRADOF:
-        snprintf(t->errbuf, sizeof t->errbuf,
-                 "forward mode: grad(...) inside a formula has no dual-number rule yet");
-        return t->errbuf;
     default:
         break;
     }
@@ -113,11 +109,6 @@ int dual_pass(Tape *t, int slot, long k, int *bad, const char **msg)
     dual_seed(t, slot, k);
     *bad = -1;
     *msg = NULL;
-    /* grad(g, w) reads its sub-tape, not its inputs' slots: it may depend
-     * on the seed from any place in the order, so it fails the pass
-     * wherever it sits, never passes a silent 0 */
-    for (int j = 0; j < t->n && t->ngradof; j++)
-        if (t->op[j] == OP_GRADOF) { *bad = j; *msg = dual_slot(t, j); return -1; }
     for (int j = slot + 1; j < t->n; j++) {
         const char *err = dual_slot(t, j);
         if (err) { *bad = j; *msg = err; return -1; }

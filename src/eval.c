@@ -59,23 +59,6 @@ static int special(Tape *t, int i, const char **msg)
     case OP_LEAF:
         memcpy(y, t->leafent[t->a[i]]->val.data, (size_t)n * sizeof *y);
         break;
-    case OP_GRADOF: {
-        /* grad(f, w) in an expression: a forward and a backward pass of
-         * f's own tape (its failing slot is not ours: the caret goes here) */
-        GradOf *g = &t->gradof[t->a[i]];
-        int sub_bad;
-        if (eval_forward(g->sub, 0, &sub_bad, msg)) return E_DOMAIN;
-        if (g->wrt < 0) {
-            memset(y, 0, (size_t)n * sizeof *y);
-        } else {
-            /* only w's gradient is read: the pruned pass, unless w is a
-             * const (no parameter below it, so its mark is 0) */
-            if (g->sub->need && g->sub->need[g->wrt]) backprop_params(g->sub);
-            else backprop(g->sub);
-            memcpy(y, tape_grad(g->sub, g->wrt), (size_t)n * sizeof *y);
-        }
-        break;
-    }
     }
     return E_OK;
 }
@@ -92,7 +75,7 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
         double *y = v + off[i];
         const char *err = NULL;
         switch (op[i]) {
-        case OP_NUM: case OP_LEAF: case OP_GRADOF:
+        case OP_NUM: case OP_LEAF:
             if (special(t, i, msg)) { *bad = i; return E_DOMAIN; }
             continue;
         }

@@ -269,7 +269,7 @@ static int build(Dag *g, const Tape *t, int slot, const Entry *expand, char *err
         if (nm && nm->kind == ENT_FORMULA && i != slot && i != xs)
             continue;                       /* printed as its name */
         int op = t->op[i];
-        if (op == OP_NUM || op == OP_LEAF || op == OP_GRADOF || op == OP_STACK) continue;
+        if (op == OP_NUM || op == OP_LEAF || op == OP_STACK) continue;
         if (t->a[i] >= 0) need[t->a[i]] = 1;
         if (op_info[op].arity == 2 && op != OP_INDEX && t->b[i] >= 0) need[t->b[i]] = 1;
     }
@@ -297,10 +297,6 @@ static int build(Dag *g, const Tape *t, int slot, const Entry *expand, char *err
                 node[i] = intern(g, (Node){ OP_NUM, -1, -1, v, v == M_PI ? "pi" : "e" });
             else
                 node[i] = num(g, v);
-        } else if (op == OP_GRADOF) {
-            slot_words(t, i, what, sizeof what);
-            rc = fail(err, errn, "%s: an expression that uses grad(...) cannot be written "
-                      "out yet", what);
         } else if (!op_info[op].fwd || op_info[op].kfwd) {
             rc = fail(err, errn, "%s works on tensors: only scalar operations can be written "
                       "out", op_info[op].name);

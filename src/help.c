@@ -83,7 +83,9 @@ static const Topic topics[] = {
 "  many methods are on, notes on a line of their own under their row.\n"
 "  grad(f, w) in an expression is df/dw by backprop:  w := w - 0.1*grad(L, w)\n"
 "  grad(f, w) is built as graph nodes, so it is a formula like any other:\n"
-"  grad(grad(f, x), y), grad g, check g, step g all work (any order).\n" },
+"  grad(grad(f, x), y), grad g, check g, step g all work (any order).\n"
+"  Through argmax, one_hot or a comparison nothing flows back (derivative 0):\n"
+"  a note says so once, at the node.\n" },
 { "trace",
 "trace f [wrt w] [all]: the backward pass in order, one node per step: the\n"
 "node, its value, the gradient arriving at it (df/dnode), and what it sends\n"

@@ -78,10 +78,6 @@ int cmd_jacobian(Session *s, const Stmt *st, Diag *d)
     if (!t) return d->kind;
     Shape out = tape_shape(t, t->root);
     shape_str(out, sh, sizeof sh);
-    if (t->ngradof) {
-        rc = diag_set(d, E_USAGE, &target->loc, "%s uses grad(...): jacobian of a gradient is not supported yet", text);
-        goto done;
-    }
     if (out.rank == 0) {
         rc = diag_set(d, E_SHAPE, &target->loc, "jacobian needs a vector, and %s is a scalar: use grad %s", text, text);
         goto done;

@@ -233,11 +233,6 @@ static void complex_step(Tape *t, Point pt, FdEstimate *e, long *passes)
     (*passes)++;
     for (int j = pt.slot + 1; j < t->n; j++) {
         const OpInfo *o = &op_info[t->op[j]];
-        if (t->op[j] == OP_GRADOF) {
-            e->failed = 1;
-            e->why = "grad(...) has no complex rule";
-            break;
-        }
         if (o->kim) o->kim(t, j);
         else if (o->cfwd) {
             const char *err = k_elem_im(t, j, o);
@@ -370,7 +365,7 @@ static void bp_cause(const Tape *t, int slot, double bp, FdResult *r)
         found = -1;   /* the gradient was already lost above it */
     for (int j = t->n - 1; j > slot && found < 0; j--) {
         int op = t->op[j];
-        if (op == OP_NUM || op == OP_LEAF || op == OP_GRADOF || op == OP_STACK) continue;
+        if (op == OP_NUM || op == OP_LEAF || op == OP_STACK) continue;
         if (!all_finite(tape_grad(t, j), tape_size(t, j))) continue;
         int in[2] = { t->a[j], op == OP_INDEX ? -1 : t->b[j] };
         for (int i = 0; i < 2 && found < 0; i++)

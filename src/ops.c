@@ -242,9 +242,9 @@ COMPARISON(eq, ==) COMPARISON(ne, !=)
 _Static_assert(OP_COUNT <= 256, "too many operations for Tape.op");
 
 const OpInfo op_info[OP_COUNT] = {
-#define OP(id, name_, fname_, arity_, flags_, rules, deriv_, help_, dgraph_) \
+#define OP(id, name_, fname_, arity_, flags_, rules, deriv_, help_) \
     [OP_##id] = { .name = name_, .fname = fname_, .arity = arity_, .flags = flags_, \
-                  .deriv = deriv_, .help = help_, .dgraph = dgraph_, rules },
+                  .deriv = deriv_, .help = help_, rules },
 #include "oplist.h"
 #undef OP
 };

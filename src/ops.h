@@ -71,7 +71,6 @@ typedef struct OpInfo {
     int flags;            /* OPF_* */
     const char *deriv;    /* the local derivative, for help and trace */
     const char *help;     /* one line for `help` */
-    const char *dgraph;   /* reserved: the derivative as a graph (a later issue) */
     OpFwd fwd;            /* scalar rules (entry by entry, with broadcasting) */
     OpBwd bwd;
     OpCfwd cfwd;          /* the complex-step rule */

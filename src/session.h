@@ -109,6 +109,9 @@ typedef struct Session {
     OptState *opt;           /* the optimizer's state, one per parameter it moved */
     int nopt, optcap;
     Trail trail;             /* the last descent's path (plot.c) */
+    const void *zero_noted;  /* the argmax or comparison node last noted as
+                                derivative 0 by grad(...) (compile.c): said
+                                once, not at every recompile or order */
 } Session;
 
 Session *session_new(void);

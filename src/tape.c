@@ -55,13 +55,11 @@ void tape_zero_grad(Tape *t)
 void tape_free(Tape *t)
 {
     if (!t) return;
-    for (int i = 0; i < t->ngradof; i++)
-        tape_free(t->gradof[i].sub);
     free(t->op); free(t->a); free(t->b); free(t->off);
     free(t->val); free(t->grad); free(t->im); free(t->args); free(t->index); free(t->valdeps);
     free(t->src); free(t->call_slot); free(t->call_ast); free(t->sid); free(t->shapes); free(t->run_start); free(t->run_owner);
     free(t->slot_name); free(t->leaves); free(t->leafent);
-    free(t->gradof); free(t->deps); free(t->dep_stamps);
+    free(t->deps); free(t->dep_stamps);
     free(t->named); free(t->named_slot); free(t->need);
     free(t);
 }
@@ -82,9 +80,6 @@ int tape_stale(const Tape *t)
         if (!e->val.data || e->val.data[0] != t->valdeps[i].v)
             return 1;
     }
-    for (int i = 0; i < t->ngradof; i++)
-        if (tape_stale(t->gradof[i].sub))
-            return 1;
     return 0;
 }
 

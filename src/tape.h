@@ -14,11 +14,6 @@
 #include "diag.h"
 #include "tensor.h"
 
-typedef struct GradOf {
-    struct Tape *sub;        /* the tape of f in grad(f, w) */
-    int wrt;                 /* w's slot in sub, or -1 (f does not use w) */
-} GradOf;
-
 /* OP_INDEX: which entries of the input a slot takes.  Per axis of the
  * input: a range [start, start + len), kept as an axis or (an integer
  * index) dropped. */
@@ -35,8 +30,7 @@ struct Tape {
     int n, cap;
     unsigned char *op;       /* OpCode */
     int *a, *b;              /* input slots (-1: none); OP_LEAF: a = index in leaves;
-                                OP_GRADOF: a = gradof index; OP_INDEX: b = index
-                                spec; OP_STACK: a = first of b inputs in args[] */
+                                OP_INDEX: b = index spec; OP_STACK: a = first of b inputs in args[] */
     unsigned *sid;           /* each slot's shape, an index into shapes[]; 0 is
                                 the scalar, so `sid[i] == 0` is the fast test */
     Shape *shapes;           /* the distinct shapes of this tape */
@@ -77,8 +71,6 @@ struct Tape {
     int *leaves;             /* leaf slots in order of first appearance */
     Entry **leafent;         /* ... and the names they read */
     int nleaves;
-    GradOf *gradof;
-    int ngradof;
     Entry **deps;            /* every name looked up, with its stamp then */
     unsigned long *dep_stamps;
     int ndeps;
@@ -114,7 +106,7 @@ const Ast *tape_label_src(const Tape *t, int slot);
 void tape_call_label(Tape *t, int slot, const Ast *call);
 /* Is t stale (some definition it read changed)? */
 int tape_stale(const Tape *t);
-/* Free t and its sub-tapes (grad(f, w) inside it); NULL is fine. */
+/* Free t; NULL is fine. */
 void tape_free(Tape *t);
 /* The slot computing entry e in t (a leaf or a formula's root), or -1. */
 int tape_slot_of(const Tape *t, const Entry *e);

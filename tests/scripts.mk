@@ -33,6 +33,7 @@ SCRIPT_TESTS = \
 	tests/scripts/hessian_err.bp \
 	tests/scripts/hessian_err_limit.bp \
 	tests/scripts/hessian_json.bp \
+	tests/scripts/hessian_reduce.bp \
 	tests/scripts/lang_basics.bp \
 	tests/scripts/lang_check.bp \
 	tests/scripts/lang_check_allclose.bp \
@@ -144,6 +145,7 @@ SCRIPT_FILES = \
 	tests/scripts/hessian_err.out \
 	tests/scripts/hessian_err_limit.out \
 	tests/scripts/hessian_json.out \
+	tests/scripts/hessian_reduce.out \
 	tests/scripts/lang_basics.out \
 	tests/scripts/lang_check.out \
 	tests/scripts/lang_check_allclose.out \
@@ -238,6 +240,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_fn.err \
 	tests/scripts/randn_formula.err \
 	tests/scripts/screen_grad_all_bad.err \
+	tests/scripts/second_ops.err \
 	tests/scripts/step_nonfinite.err \
 	tests/scripts/suggest_names.err \
 	tests/scripts/train_negative_lr.err \

@@ -31,8 +31,8 @@ static void value_is(Tu *t, const char *e, const double *want, long n, int rank)
     value_free(&v);
 }
 
-/* dL/dW by the numeric backward pass (the rules this suite checks; the
- * derivative-as-graph rules of these ops are not written yet). */
+/* dL/dW by the numeric backward pass (the rules this suite checks; their
+ * derivative-as-graph rules are checked in check_derive.c). */
 static Value bp_grad(Tu *t, const char *L, const char *W)
 {
     char def[300];

@@ -12,7 +12,8 @@ UNIT_TESTS = \
 	tests/unit/check_gemm \
 	tests/unit/check_expr \
 	tests/unit/check_reduce \
-	tests/unit/check_dual
+	tests/unit/check_dual \
+	tests/unit/check_derive
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -65,3 +66,7 @@ tests_unit_check_expr_LDADD = $(UNIT_LDADD)
 tests_unit_check_dual_SOURCES = tests/unit/check_dual.c $(UNIT_COMMON)
 tests_unit_check_dual_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_dual_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_derive_SOURCES = tests/unit/check_derive.c $(UNIT_COMMON)
+tests_unit_check_derive_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_derive_LDADD = $(UNIT_LDADD)
