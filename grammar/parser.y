@@ -139,13 +139,24 @@ static int update_target(ParseCtx *c, Stmt *s, const Ast *t, int i, int n)
     return 0;
 }
 
-/* A statement is reduced when the parser sees the token after it; it is
- * complete only if that token is a separator or the end of the input.
- * (`w := 5 )` reduces `w := 5` before the error on `)`: parse_source
- * drops such a statement, so that it never runs.) */
+/* A statement is complete only if the token after it is a separator or
+ * the end of the input.  (`w := 5 )` reduces `w := 5` before the error on
+ * `)`: parse_source drops such a statement, so that it never runs.)  Most
+ * statements are reduced when the parser sees that token; some (`show x`)
+ * are reduced before it is read, in a state with one way on. */
 static void emit(ParseCtx *c, Stmt *s)
 {
     s->terminated = c->last == NL || c->last == ';' || c->last == 0;
+    if (c->each) {
+        /* parse_each: the token after the statement is a separator, which
+         * takes no arena memory, so the statement's memory is the arena's
+         * top and each may give it back.  If that token is not read yet,
+         * the lexer runs the statement when it reads a separator (and
+         * drops it on any other token: an error follows). */
+        if (!s->terminated) c->pending = s;
+        else if (c->each(c->each_arg, s)) c->stopped = 1;
+        return;
+    }
     *c->tail = s;
     c->tail = &s->next;
 }
@@ -244,7 +255,7 @@ sep: NL | ';' ;
 
 opt_stmt:
     %empty
-  | stmt            { if ($1) emit(ctx, $1); }
+  | stmt            { if ($1) { emit(ctx, $1); if (ctx->stopped) YYACCEPT; } }
   ;
 
 stmt:
