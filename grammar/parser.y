@@ -64,6 +64,13 @@ static Ast *bin(ParseCtx *c, int op, Loc loc, Ast *l, Ast *r)
     return a;
 }
 
+static Arg *arg_new(ParseCtx *c, Arg a)
+{
+    Arg *p = src_alloc(c->src, sizeof *p);
+    *p = a;
+    return p;
+}
+
 static Stmt *stmt(ParseCtx *c, StmtKind k, Loc loc)
 {
     Stmt *s = src_alloc(c->src, sizeof *s);
@@ -212,7 +219,7 @@ static Stmt *descent(ParseCtx *c, StmtKind k, Loc loc, Loc tloc, Ast *target,
     ExprVec exprs;
     NameVec names;
     ArgVec args;
-    Arg arg;
+    Arg *arg;            /* a pointer: the value stack's items stay small */
     int op;
 }
 
@@ -469,29 +476,29 @@ opt_args:
   ;
 
 args:
-    arg             { $$ = (ArgVec){0}; VEC_PUSH(ctx, $$, $1); }
-  | args arg        { $$ = $1; VEC_PUSH(ctx, $$, $2); }
+    arg             { $$ = (ArgVec){0}; VEC_PUSH(ctx, $$, *$1); }
+  | args arg        { $$ = $1; VEC_PUSH(ctx, $$, *$2); }
   ;
 
 arg:
-    NUM             { $$ = (Arg){ .num = $1, .loc = @1 }; }
-  | NAME            { $$ = (Arg){ .is_word = 1, .word = $1, .loc = @1 }; }
+    NUM             { $$ = arg_new(ctx, (Arg){ .num = $1, .loc = @1 }); }
+  | NAME            { $$ = arg_new(ctx, (Arg){ .is_word = 1, .word = $1, .loc = @1 }); }
   ;
 
 set_args:
     %empty              { $$ = (ArgVec){0}; }
-  | set_args set_arg    { $$ = $1; VEC_PUSH(ctx, $$, $2); }
-  | set_args ',' set_arg { $$ = $1; VEC_PUSH(ctx, $$, $3); }
+  | set_args set_arg    { $$ = $1; VEC_PUSH(ctx, $$, *$2); }
+  | set_args ',' set_arg { $$ = $1; VEC_PUSH(ctx, $$, *$3); }
   ;
 
 set_arg:
     arg
-  | '-' NUM         { $$ = (Arg){ .num = -$2, .loc = @$ }; }
+  | '-' NUM         { $$ = arg_new(ctx, (Arg){ .num = -$2, .loc = @$ }); }
   | '[' exprs ']'   {   /* set state W 3 [...]: a tensor literal */
         Ast *l = node(ctx, AST_LIST, @$, 0);
         l->kid = $2.v;
         l->nkids = $2.n;
-        $$ = (Arg){ .list = l, .loc = @$ };
+        $$ = arg_new(ctx, (Arg){ .list = l, .loc = @$ });
     }
   ;
 

@@ -4,7 +4,8 @@
  * weight), a formula (an AST, computed live from the names it uses) or a
  * user function.  Entries are never freed while the session lives: a
  * deleted name becomes ENT_UNDEF, so pointers held by cached tapes stay
- * valid and a tape only has to compare stamps to know it is stale. */
+ * valid and a tape only has to compare stamps to know it is stale.  So
+ * they live in an arena (src/arena.c), each with its name beside it. */
 #ifndef BP_SESSION_H
 #define BP_SESSION_H
 
@@ -86,6 +87,7 @@ typedef struct Trail { Entry **ents; int nents; double *xy; long n, cap; } Trail
 
 typedef struct Session {
     Entry **tab;             /* open addressing hash on name */
+    struct Arena *entries;   /* the entries and their names (never freed alone) */
     size_t cap, count;
     Entry *first, *last;     /* defined names in definition order */
     unsigned long clock;     /* source of stamps */
