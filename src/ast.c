@@ -5,17 +5,23 @@
 #include "ast.h"
 #include "xalloc.h"
 
-Source *src_new(const char *name, const char *text, size_t len, int first_line)
+Source *src_take(const char *name, char *text, size_t len, int first_line)
 {
     Source *s = xcalloc(1, sizeof *s);
     s->name = xstrdup(name);
-    s->text = xmalloc(len + 1);
-    memcpy(s->text, text, len);
+    s->text = text;
     s->text[len] = '\0';
     s->len = len;
     s->first_line = first_line;
     s->arena = arena_new();
     return s;
+}
+
+Source *src_new(const char *name, const char *text, size_t len, int first_line)
+{
+    char *copy = xmalloc(len + 1);
+    memcpy(copy, text, len);
+    return src_take(name, copy, len, first_line);
 }
 
 void src_free(Source *s)

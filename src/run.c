@@ -130,10 +130,10 @@ static int run_one(void *arg, Stmt *st)
     return 0;
 }
 
-int run_text(Session *s, const char *name, const char *text, size_t len,
-             int first_line, int allow_incomplete)
+/* Run the statements of src (run_text, run_file); the session adopts src
+ * unless it is incomplete at the prompt. */
+static int run_source(Session *s, Source *src, int allow_incomplete)
 {
-    Source *src = src_new(name, text, len, first_line);
     Run r = { .s = s, .src = src, .release = !allow_incomplete };
     Diag pd = { 0 };
     int prc;
@@ -162,6 +162,12 @@ int run_text(Session *s, const char *name, const char *text, size_t len,
         return run_end(s, pd.kind);
     }
     return run_end(s, E_OK);
+}
+
+int run_text(Session *s, const char *name, const char *text, size_t len,
+             int first_line, int allow_incomplete)
+{
+    return run_source(s, src_new(name, text, len, first_line), allow_incomplete);
 }
 
 int run_file(Session *s, const char *given, const Loc *from)
@@ -209,9 +215,8 @@ int run_file(Session *s, const char *given, const Loc *from)
     }
     s->loading = xrealloc(s->loading, (size_t)(s->nloading + 1) * sizeof *s->loading);
     s->loading[s->nloading++] = real ? real : xstrdup(path);
-    int rc = run_text(s, path, buf, len, 1, 0);
+    int rc = run_source(s, src_take(path, buf, len, 1), 0);   /* buf is the source's now */
     free(s->loading[--s->nloading]);
-    free(buf);
     return rc;
 }
 

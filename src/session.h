@@ -18,12 +18,14 @@ typedef enum { ENT_UNDEF, ENT_PARAM, ENT_CONST, ENT_FORMULA, ENT_FUNC } EntKind;
 typedef struct Tape Tape;
 
 typedef struct Entry {
+    /* (the int-sized fields are paired so that no padding is left: a
+     * script can hold 10^5 entries) */
     char *name;
     EntKind kind;
+    int nparams;
     Value val;               /* ENT_PARAM, ENT_CONST */
     const Ast *expr;         /* ENT_FORMULA, ENT_FUNC: the body */
     const char **params;     /* ENT_FUNC */
-    int nparams;
     Loc loc;                 /* the defining statement (for notes, show) */
     unsigned long stamp;     /* changes at every (re)definition, 0 if never defined */
     struct Entry **uses;     /* names the body mentions (formula, function) */
@@ -38,11 +40,11 @@ typedef struct Entry {
     Value *drawn;
     const Ast **drawn_at;
     int ndrawn;
-    struct Entry *prev, *next;  /* definition order, for vars and save */
     /* scratch for graph walks (compile, cycle check): valid when the
      * matching epoch equals the session's */
-    unsigned memo_epoch, mark_epoch;
     int memo_slot;
+    unsigned memo_epoch, mark_epoch;
+    struct Entry *prev, *next;  /* definition order, for vars and save */
     struct Entry *parent;
 } Entry;
 

@@ -77,6 +77,7 @@ SCRIPT_TESTS = \
 	tests/scripts/plot_regions.bp \
 	tests/scripts/plot_train_axis.bp \
 	tests/scripts/randn_formula.bp \
+	tests/scripts/script_arena.bp \
 	tests/scripts/second_check.bp \
 	tests/scripts/second_ops.bp \
 	tests/scripts/second_sweep.bp \
@@ -184,6 +185,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_regions.out \
 	tests/scripts/plot_train_axis.out \
 	tests/scripts/randn_formula.out \
+	tests/scripts/script_arena.out \
 	tests/scripts/second_check.out \
 	tests/scripts/second_ops.out \
 	tests/scripts/second_sweep.out \
@@ -229,6 +231,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_word.err \
 	tests/scripts/plot_fn.err \
 	tests/scripts/randn_formula.err \
+	tests/scripts/script_arena.err \
 	tests/scripts/step_nonfinite.err \
 	tests/scripts/suggest_names.err \
 	tests/scripts/train_negative_lr.err \
@@ -264,6 +267,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_tensor.code \
 	tests/scripts/plot_err_unknown.code \
 	tests/scripts/plot_err_word.code \
+	tests/scripts/script_arena.code \
 	tests/scripts/step_nonfinite.code \
 	tests/scripts/suggest_names.code \
 	tests/scripts/cli_bad_option.args \
