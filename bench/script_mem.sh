@@ -4,7 +4,9 @@
 # bench/gen_mlp.sh's scalar MLP, one definition per line, and bc's twin
 # doing the same arithmetic.  bp and bc run interleaved (bp, bc, bp, bc,
 # ...) so that a load that comes and goes hits both alike; each figure is
-# the best of RUNS.  Memory is the maximum resident set (GNU time's %M);
+# the best of RUNS, wall time and CPU time (user + system: on a loaded
+# machine the steadier of the two).  Memory is the maximum resident set
+# (GNU time's %M);
 # bytes per line is (RSS - RSS of an empty script) / lines, the part
 # that grows with the script.
 #
@@ -31,14 +33,13 @@ command -v bc > /dev/null 2>&1 && HAVE_BC=1
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bp-script.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
-# run CMD...: prints "SECONDS KB" (wall time, max RSS) of one run
+# run CMD...: prints "WALL KB CPU" (seconds, max RSS, user + system) of one run
 run() {
-    "$TIME" -o "$WORK/t" -f "%e %M" "$@" > "$WORK/o" 2> /dev/null || { echo "FAILED: $*" >&2; return 1; }
-    cat "$WORK/t"
+    "$TIME" -o "$WORK/t" -f "%e %M %U %S" "$@" > "$WORK/o" 2> /dev/null || { echo "FAILED: $*" >&2; return 1; }
+    awk '{ print $1, $2, $3 + $4 }' "$WORK/t"
 }
-# best LIST: the least of the first fields, with the second field of the
-# run that had it, and the largest RSS seen
-best() { awk 'NR == 1 || $1 < t { t = $1 } { if ($2 > m) m = $2 } END { print t, m }'; }
+# best < RUNS: the least wall time, the largest RSS, the least CPU time
+best() { awk 'NR == 1 || $1 < t { t = $1 } NR == 1 || $3 < c { c = $3 } { if ($2 > m) m = $2 } END { print t, m, c }'; }
 
 printf 'x = 1\n' > "$WORK/empty.bp"
 printf 'x = 1\nquit\n' > "$WORK/empty.bc"
@@ -46,8 +47,8 @@ bp0=$(run "$BP" "$WORK/empty.bp" | awk '{ print $2 }')
 bc0=0
 [ "$HAVE_BC" = 1 ] && bc0=$(run bc -l "$WORK/empty.bc" | awk '{ print $2 }')
 
-printf '%8s  %-4s %9s %9s %10s   %-4s %9s %9s %10s   %7s %7s\n' lines "" time "max RSS" "B/line" \
-    "" time "max RSS" "B/line" "t ratio" "RSS rat"
+printf '%8s  %-4s %7s %7s %8s %7s   %-4s %7s %7s %8s %7s   %s\n' lines "" wall cpu "max RSS" "B/line" \
+    "" wall cpu "max RSS" "B/line" "bp/bc: wall cpu RSS"
 for LINES in "$@"; do
     set -- $(sh "$SRC/bench/gen_mlp.sh" "$WORK" "$LINES")
     NL=$2
@@ -59,17 +60,19 @@ for LINES in "$@"; do
         i=$((i + 1))
     done
     set -- $(best < "$WORK/bp.runs")
-    bpt=$1 bpm=$2
+    bpt=$1 bpm=$2 bpc=$3
     if [ "$HAVE_BC" = 1 ]; then
         set -- $(best < "$WORK/bc.runs")
-        bct=$1 bcm=$2
+        bct=$1 bcm=$2 bcc=$3
     else
-        bct=0 bcm=0
+        bct=0 bcm=0 bcc=0
     fi
-    awk -v n="$NL" -v bpt="$bpt" -v bpm="$bpm" -v bp0="$bp0" -v bct="$bct" -v bcm="$bcm" -v bc0="$bc0" 'BEGIN {
-        printf "%8d  %-4s %8.2fs %7.1fMB %10.0f   ", n, "bp", bpt, bpm / 1024, (bpm - bp0) * 1024 / n
+    awk -v n="$NL" -v bpt="$bpt" -v bpm="$bpm" -v bpc="$bpc" -v bp0="$bp0" \
+        -v bct="$bct" -v bcm="$bcm" -v bcc="$bcc" -v bc0="$bc0" 'BEGIN {
+        printf "%8d  %-4s %6.2fs %6.2fs %6.1fMB %7.0f   ", n, "bp", bpt, bpc, bpm / 1024, (bpm - bp0) * 1024 / n
         if (bct > 0)
-            printf "%-4s %8.2fs %7.1fMB %10.0f   %7.2f %7.1f\n", "bc", bct, bcm / 1024, (bcm - bc0) * 1024 / n, bpt / bct, bpm / bcm
+            printf "%-4s %6.2fs %6.2fs %6.1fMB %7.0f   %.2f %.2f %.1f\n", "bc", bct, bcc, bcm / 1024,
+                   (bcm - bc0) * 1024 / n, bpt / bct, (bcc > 0 ? bpc / bcc : 0), bpm / bcm
         else
             printf "(bc is not installed)\n"
     }'
