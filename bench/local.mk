@@ -23,7 +23,7 @@ bench_bench_elem_SOURCES = bench/bench_elem.c bench/bench_util.h
 bench_bench_elem_LDADD = src/libbp.a -lm
 bench_timecmd_SOURCES = bench/timecmd.c
 
-EXTRA_DIST += bench/README.md bench/RESULTS.md bench/run.sh bench/gen_mlp.sh \
+EXTRA_DIST += bench/README.md bench/RESULTS.md bench/run.sh bench/gen_mlp.sh bench/script_mem.sh \
 	bench/optimizers_torch.py bench/digits_torch.py bench/digits_steps.bp.in bench/sgd_budget.sh \
 	bench/gen_moons_scalar.sh bench/moons_tensor.bp bench/profile.sh \
 	bench/compare/torch_moons.py bench/compare/micrograd_moons.py \

@@ -118,6 +118,9 @@ if tc "$REPS" -w 1 -- "$BP" "$WORK/mlp.bp"; then
     else
         row "script: same arithmetic, bc -l" "-" "skipped" "bc is not installed (apt-get install bc)"
     fi
+    # memory per line beside bc's (one more run of each)
+    sh "$SRC/bench/script_mem.sh" --bp "$BP" --runs 1 "$LINES" > "$WORK/mem.txt" 2>&1 &&
+        while IFS= read -r l; do note "script_mem: $l"; done < "$WORK/mem.txt"
 else
     row "script: scalar MLP, bp" "$NL lines" "FAILED" ""; STATUS=1
 fi

@@ -9,6 +9,11 @@
 typedef struct ParseCtx {
     Source *src;
     Stmt *head, **tail;   /* statements parsed so far, in order */
+    /* parse_each: complete statements go to each instead of the list */
+    int (*each)(void *arg, Stmt *st);
+    void *each_arg;
+    int stopped;          /* each asked to stop */
+    Stmt *pending;        /* reduced before its separator was read (lexer.l) */
     Diag *diag;
     int failed;
     /* lexer state */

@@ -64,6 +64,13 @@ static Ast *bin(ParseCtx *c, int op, Loc loc, Ast *l, Ast *r)
     return a;
 }
 
+static Arg *arg_new(ParseCtx *c, Arg a)
+{
+    Arg *p = src_alloc(c->src, sizeof *p);
+    *p = a;
+    return p;
+}
+
 static Stmt *stmt(ParseCtx *c, StmtKind k, Loc loc)
 {
     Stmt *s = src_alloc(c->src, sizeof *s);
@@ -139,13 +146,24 @@ static int update_target(ParseCtx *c, Stmt *s, const Ast *t, int i, int n)
     return 0;
 }
 
-/* A statement is reduced when the parser sees the token after it; it is
- * complete only if that token is a separator or the end of the input.
- * (`w := 5 )` reduces `w := 5` before the error on `)`: parse_source
- * drops such a statement, so that it never runs.) */
+/* A statement is complete only if the token after it is a separator or
+ * the end of the input.  (`w := 5 )` reduces `w := 5` before the error on
+ * `)`: parse_source drops such a statement, so that it never runs.)  Most
+ * statements are reduced when the parser sees that token; some (`show x`)
+ * are reduced before it is read, in a state with one way on. */
 static void emit(ParseCtx *c, Stmt *s)
 {
     s->terminated = c->last == NL || c->last == ';' || c->last == 0;
+    if (c->each) {
+        /* parse_each: the token after the statement is a separator, which
+         * takes no arena memory, so the statement's memory is the arena's
+         * top and each may give it back.  If that token is not read yet,
+         * the lexer runs the statement when it reads a separator (and
+         * drops it on any other token: an error follows). */
+        if (!s->terminated) c->pending = s;
+        else if (c->each(c->each_arg, s)) c->stopped = 1;
+        return;
+    }
     *c->tail = s;
     c->tail = &s->next;
 }
@@ -203,7 +221,7 @@ static Stmt *trace_forward_stmt(ParseCtx *c, Loc loc, ArgVec args, NameVec wrt);
     ExprVec exprs;
     NameVec names;
     ArgVec args;
-    Arg arg;
+    Arg *arg;            /* a pointer: the value stack's items stay small */
     int op;
 }
 
@@ -246,7 +264,7 @@ sep: NL | ';' ;
 
 opt_stmt:
     %empty
-  | stmt            { if ($1) emit(ctx, $1); }
+  | stmt            { if ($1) { emit(ctx, $1); if (ctx->stopped) YYACCEPT; } }
   ;
 
 stmt:
@@ -472,29 +490,29 @@ opt_args:
   ;
 
 args:
-    arg             { $$ = (ArgVec){0}; VEC_PUSH(ctx, $$, $1); }
-  | args arg        { $$ = $1; VEC_PUSH(ctx, $$, $2); }
+    arg             { $$ = (ArgVec){0}; VEC_PUSH(ctx, $$, *$1); }
+  | args arg        { $$ = $1; VEC_PUSH(ctx, $$, *$2); }
   ;
 
 arg:
-    NUM             { $$ = (Arg){ .num = $1, .loc = @1 }; }
-  | NAME            { $$ = (Arg){ .is_word = 1, .word = $1, .loc = @1 }; }
+    NUM             { $$ = arg_new(ctx, (Arg){ .num = $1, .loc = @1 }); }
+  | NAME            { $$ = arg_new(ctx, (Arg){ .is_word = 1, .word = $1, .loc = @1 }); }
   ;
 
 set_args:
     %empty              { $$ = (ArgVec){0}; }
-  | set_args set_arg    { $$ = $1; VEC_PUSH(ctx, $$, $2); }
-  | set_args ',' set_arg { $$ = $1; VEC_PUSH(ctx, $$, $3); }
+  | set_args set_arg    { $$ = $1; VEC_PUSH(ctx, $$, *$2); }
+  | set_args ',' set_arg { $$ = $1; VEC_PUSH(ctx, $$, *$3); }
   ;
 
 set_arg:
     arg
-  | '-' NUM         { $$ = (Arg){ .num = -$2, .loc = @$ }; }
+  | '-' NUM         { $$ = arg_new(ctx, (Arg){ .num = -$2, .loc = @$ }); }
   | '[' exprs ']'   {   /* set state W 3 [...]: a tensor literal */
         Ast *l = node(ctx, AST_LIST, @$, 0);
         l->kid = $2.v;
         l->nkids = $2.n;
-        $$ = (Arg){ .list = l, .loc = @$ };
+        $$ = arg_new(ctx, (Arg){ .list = l, .loc = @$ });
     }
   ;
 

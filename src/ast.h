@@ -37,8 +37,9 @@ typedef enum {
 } AstKind;
 
 typedef struct Ast {
-    AstKind kind;
-    int op;              /* AST_BIN: an OpCode */
+    /* kind and op share a word (a long script holds 10^5-10^6 nodes) */
+    unsigned kind : 8;   /* an AstKind */
+    int op : 24;         /* AST_BIN: an OpCode; AST_SLICE: its bits */
     int nkids;
     double num;          /* AST_NUM */
     const char *name;    /* AST_NAME, AST_CALL; AST_STR: the text */
@@ -112,6 +113,9 @@ struct Source {
 };
 
 Source *src_new(const char *name, const char *text, size_t len, int first_line);
+/* As src_new, but the source takes text itself (malloc'd, len + 1 bytes):
+ * a script read from a file is not copied again. */
+Source *src_take(const char *name, char *text, size_t len, int first_line);
 void src_free(Source *s);
 /* The text of line `line` (as numbered by Loc.line), without its newline. */
 const char *src_line(const Source *s, int line, int *len);

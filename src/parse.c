@@ -5,9 +5,10 @@
 #include "lexer.h"
 
 
-int parse_source(Source *src, Stmt **out, Diag *d)
+static int parse_run(Source *src, Stmt **out, int (*each)(void *, Stmt *), void *arg, Diag *d)
 {
-    ParseCtx ctx = { .src = src, .diag = d, .line = src->first_line, .col = 1 };
+    ParseCtx ctx = { .src = src, .diag = d, .line = src->first_line, .col = 1,
+                     .each = each, .each_arg = arg };
     ctx.tail = &ctx.head;
     yyscan_t scanner;
     if (yylex_init_extra(&ctx, &scanner) != 0)
@@ -22,8 +23,19 @@ int parse_source(Source *src, Stmt **out, Diag *d)
         while (*p && (*p)->terminated) p = &(*p)->next;
         *p = NULL;
     }
-    *out = ctx.head;
+    if (out) *out = ctx.head;
+    if (ctx.stopped) return 0;
     if (rc != 0 && !ctx.failed)
         diag_set(d, E_LIMIT, NULL, "the parser ran out of memory");
     return rc != 0 || ctx.failed;
+}
+
+int parse_source(Source *src, Stmt **out, Diag *d)
+{
+    return parse_run(src, out, NULL, NULL, d);
+}
+
+int parse_each(Source *src, int (*each)(void *arg, Stmt *st), void *arg, Diag *d)
+{
+    return parse_run(src, NULL, each, arg, d);
 }

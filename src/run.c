@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "run.h"
+#include "arena.h"
 #include "commands.h"
 #include "help.h"
 #include "parse.h"
@@ -73,19 +74,44 @@ static int run_end(Session *s, int rc)
     return rc;
 }
 
-int run_text(Session *s, const char *name, const char *text, size_t len,
-             int first_line, int allow_incomplete)
+/* One run of a text: what run_one needs between statements. */
+typedef struct Run {
+    Session *s;
+    Source *src;
+    int release;      /* give back the memory of statements that keep nothing */
+    ArenaMark mark;   /* the arena before the statement now running */
+    int stopped, rc;  /* a statement failed (rc its kind, or 0: output failed) */
+} Run;
+
+/* Does nothing that outlives st point into its memory?  A definition that
+ * made a value (a parameter, a const, ans) keeps copies only: its name is
+ * the entry's own, its Loc a copy that points at the source text.  A
+ * formula or function keeps its body; anything else is kept to be safe. */
+static int keeps_nothing(Session *s, const Stmt *st)
 {
-    Source *src = src_new(name, text, len, first_line);
-    Stmt *list;
-    Diag pd = { 0 };
-    int prc = parse_source(src, &list, &pd);
-    if (prc && pd.incomplete && allow_incomplete) {
-        src_free(src);
-        return S_INCOMPLETE;
+    switch (st->kind) {
+    case ST_DEFINE:
+    case ST_CONST: {
+        const Entry *e = session_find(s, st->name);
+        return e && (e->kind == ENT_PARAM || e->kind == ENT_CONST) && !e->expr;
     }
-    session_adopt(s, src);
-    for (Stmt *st = list; st && !s->quit; st = st->next) {
+    case ST_EXPR:
+    case ST_UPDATE:
+    case ST_PRINT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Run one complete statement (parse_each's callback, or the list of a
+ * text run whole).  After `quit` the rest is parsed but not run (a syntax
+ * error further on is still reported).  Returns 1 to stop. */
+static int run_one(void *arg, Stmt *st)
+{
+    Run *r = arg;
+    Session *s = r->s;
+    if (!s->quit) {
         Diag d = { 0 };
         int rc = run_exec(s, st, &d);
         /* ferror: output that could not be written is seen as soon as a
@@ -93,14 +119,55 @@ int run_text(Session *s, const char *name, const char *text, size_t len,
         if (rc || ferror(s->out)) {
             if (rc && !d.reported)   /* a load's errors are reported inside it */
                 report_error(s, &d);
-            return run_end(s, rc);
+            r->stopped = 1;
+            r->rc = rc;
+            return 1;
         }
     }
+    if (r->release && (s->quit || keeps_nothing(s, st)))
+        arena_release(r->src->arena, r->mark);
+    r->mark = arena_mark(r->src->arena);
+    return 0;
+}
+
+/* Run the statements of src (run_text, run_file); the session adopts src
+ * unless it is incomplete at the prompt. */
+static int run_source(Session *s, Source *src, int allow_incomplete)
+{
+    Run r = { .s = s, .src = src, .release = !allow_incomplete };
+    Diag pd = { 0 };
+    int prc;
+    if (allow_incomplete) {
+        /* the prompt: an incomplete text runs nothing (more lines come), so
+         * parse all of it first */
+        Stmt *list;
+        prc = parse_source(src, &list, &pd);
+        if (prc && pd.incomplete) {
+            src_free(src);
+            return S_INCOMPLETE;
+        }
+        session_adopt(s, src);
+        for (Stmt *st = list; st && !s->quit && !run_one(&r, st);)
+            st = st->next;
+    } else {
+        /* a script: each statement runs as soon as it is parsed */
+        session_adopt(s, src);
+        r.mark = arena_mark(src->arena);
+        prc = parse_each(src, run_one, &r, &pd);
+    }
+    if (r.stopped)
+        return run_end(s, r.rc);
     if (prc) {
         report_error(s, &pd);
         return run_end(s, pd.kind);
     }
     return run_end(s, E_OK);
+}
+
+int run_text(Session *s, const char *name, const char *text, size_t len,
+             int first_line, int allow_incomplete)
+{
+    return run_source(s, src_new(name, text, len, first_line), allow_incomplete);
 }
 
 int run_file(Session *s, const char *given, const Loc *from)
@@ -148,9 +215,8 @@ int run_file(Session *s, const char *given, const Loc *from)
     }
     s->loading = xrealloc(s->loading, (size_t)(s->nloading + 1) * sizeof *s->loading);
     s->loading[s->nloading++] = real ? real : xstrdup(path);
-    int rc = run_text(s, path, buf, len, 1, 0);
+    int rc = run_source(s, src_take(path, buf, len, 1), 0);   /* buf is the source's now */
     free(s->loading[--s->nloading]);
-    free(buf);
     return rc;
 }
 

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "arena.h"
 #include "session.h"
 #include "tape.h"
 #include "ops.h"
@@ -60,6 +61,7 @@ Session *session_new(void)
     Session *s = xcalloc(1, sizeof *s);
     s->cap = 64;
     s->tab = xcalloc(s->cap, sizeof *s->tab);
+    s->entries = arena_new();
     settings_default(&s->set);
     rng_seed(&s->rng, s->set.seed);
     s->out = stdout;
@@ -87,8 +89,6 @@ static void entry_free(Entry *e)
     value_free(&e->val);
     value_free(&e->vcache);
     free(e->uses);
-    free(e->name);
-    free(e);
 }
 
 void session_free(Session *s)
@@ -99,6 +99,7 @@ void session_free(Session *s)
         if (s->tab[i])
             entry_free(s->tab[i]);
     free(s->tab);
+    arena_free(s->entries);
     free(s->loading);
     session_opt_clear(s, NULL);
     free(s->opt);
@@ -151,8 +152,9 @@ Entry *session_intern(Session *s, const char *name)
         return e;
     if (2 * (s->count + 1) > s->cap)
         grow(s);
-    e = xcalloc(1, sizeof *e);
-    e->name = xstrdup(name);
+    size_t n = strlen(name);
+    e = arena_alloc(s->entries, sizeof *e + n + 1);
+    e->name = memcpy((char *)(e + 1), name, n + 1);
     e->memo_slot = -1;
     size_t i = hash(name) & (s->cap - 1);
     while (s->tab[i]) i = (i + 1) & (s->cap - 1);
@@ -291,24 +293,37 @@ void session_adopt(Session *s, Source *src)
     s->sources = src;
 }
 
-/* The command words, sorted for binary search (the built-in functions
- * come from the op list, through op_lookup_function). */
+/* The command words (the built-in functions come from the op list). */
 static const char *const reserved_words[] = {
     "check", "clear", "const", "delete", "diff", "dot", "exit", "grad", "graph",
     "help", "hessian", "jacobian", "load", "plot", "print", "quit", "save", "set", "show", "step", "sweep",
     "trace", "train", "vars", "wrt",
 };
 
-static int str_cmp(const void *a, const void *b)
+/* Every reserved name (the command words and the built-in functions) in
+ * an open-addressing set, built on first use: a script defines a name per
+ * line, and each is checked. */
+enum { RESERVED_CAP = 1024 };
+static const char *reserved_set[RESERVED_CAP];
+
+static void reserved_add(const char *w)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    size_t i = hash(w) & (RESERVED_CAP - 1);
+    while (reserved_set[i] && strcmp(reserved_set[i], w) != 0) i = (i + 1) & (RESERVED_CAP - 1);
+    reserved_set[i] = w;
 }
 
 int session_reserved(const char *name)
 {
-    if (bsearch(&name, reserved_words, sizeof reserved_words / sizeof *reserved_words,
-                sizeof *reserved_words, str_cmp))
-        return 1;
-    int ar;
-    return op_lookup_function(name, &ar) >= 0;
+    static int ready;
+    if (!ready) {
+        for (size_t i = 0; i < sizeof reserved_words / sizeof *reserved_words; i++)
+            reserved_add(reserved_words[i]);
+        for (int i = 0; i < OP_COUNT; i++)
+            if (op_info[i].fname) reserved_add(op_info[i].fname);
+        ready = 1;
+    }
+    for (size_t i = hash(name) & (RESERVED_CAP - 1); reserved_set[i]; i = (i + 1) & (RESERVED_CAP - 1))
+        if (strcmp(reserved_set[i], name) == 0) return 1;
+    return 0;
 }

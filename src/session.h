@@ -4,7 +4,8 @@
  * weight), a formula (an AST, computed live from the names it uses) or a
  * user function.  Entries are never freed while the session lives: a
  * deleted name becomes ENT_UNDEF, so pointers held by cached tapes stay
- * valid and a tape only has to compare stamps to know it is stale. */
+ * valid and a tape only has to compare stamps to know it is stale.  So
+ * they live in an arena (src/arena.c), each with its name beside it. */
 #ifndef BP_SESSION_H
 #define BP_SESSION_H
 
@@ -17,12 +18,14 @@ typedef enum { ENT_UNDEF, ENT_PARAM, ENT_CONST, ENT_FORMULA, ENT_FUNC } EntKind;
 typedef struct Tape Tape;
 
 typedef struct Entry {
+    /* (the int-sized fields are paired so that no padding is left: a
+     * script can hold 10^5 entries) */
     char *name;
     EntKind kind;
+    int nparams;
     Value val;               /* ENT_PARAM, ENT_CONST */
     const Ast *expr;         /* ENT_FORMULA, ENT_FUNC: the body */
     const char **params;     /* ENT_FUNC */
-    int nparams;
     Loc loc;                 /* the defining statement (for notes, show) */
     unsigned long stamp;     /* changes at every (re)definition, 0 if never defined */
     struct Entry **uses;     /* names the body mentions (formula, function) */
@@ -37,11 +40,11 @@ typedef struct Entry {
     Value *drawn;
     const Ast **drawn_at;
     int ndrawn;
-    struct Entry *prev, *next;  /* definition order, for vars and save */
     /* scratch for graph walks (compile, cycle check): valid when the
      * matching epoch equals the session's */
-    unsigned memo_epoch, mark_epoch;
     int memo_slot;
+    unsigned memo_epoch, mark_epoch;
+    struct Entry *prev, *next;  /* definition order, for vars and save */
     struct Entry *parent;
 } Entry;
 
@@ -86,6 +89,7 @@ typedef struct Trail { Entry **ents; int nents; double *xy; long n, cap; } Trail
 
 typedef struct Session {
     Entry **tab;             /* open addressing hash on name */
+    struct Arena *entries;   /* the entries and their names (never freed alone) */
     size_t cap, count;
     Entry *first, *last;     /* defined names in definition order */
     unsigned long clock;     /* source of stamps */

@@ -31,10 +31,8 @@ void *xrealloc(void *p, size_t n)
     return p;
 }
 
-void xgrow(void **p, int *cap, int need, size_t size)
+void xgrow_to(void **p, int *cap, int need, size_t size)
 {
-    if (need <= *cap)
-        return;
     int nc = *cap ? *cap : 8;
     while (nc < need) {
         if (nc > (1 << 29)) oom((size_t)need * size);

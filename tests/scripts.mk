@@ -82,6 +82,7 @@ SCRIPT_TESTS = \
 	tests/scripts/screen_json_all.bp \
 	tests/scripts/screen_summary.bp \
 	tests/scripts/screen_trace_limit.bp \
+	tests/scripts/script_arena.bp \
 	tests/scripts/second_check.bp \
 	tests/scripts/second_ops.bp \
 	tests/scripts/second_sweep.bp \
@@ -194,6 +195,7 @@ SCRIPT_FILES = \
 	tests/scripts/screen_json_all.out \
 	tests/scripts/screen_summary.out \
 	tests/scripts/screen_trace_limit.out \
+	tests/scripts/script_arena.out \
 	tests/scripts/second_check.out \
 	tests/scripts/second_ops.out \
 	tests/scripts/second_sweep.out \
@@ -240,6 +242,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_fn.err \
 	tests/scripts/randn_formula.err \
 	tests/scripts/screen_grad_all_bad.err \
+	tests/scripts/script_arena.err \
 	tests/scripts/second_ops.err \
 	tests/scripts/step_nonfinite.err \
 	tests/scripts/suggest_names.err \
@@ -277,6 +280,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_unknown.code \
 	tests/scripts/plot_err_word.code \
 	tests/scripts/screen_grad_all_bad.code \
+	tests/scripts/script_arena.code \
 	tests/scripts/step_nonfinite.code \
 	tests/scripts/suggest_names.code \
 	tests/scripts/cli_bad_option.args \

@@ -5,11 +5,13 @@
  * at the AST that parse_source returns; a few run the text to see the
  * value (2^3^2 is 512). */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
 #include "parse.h"
 #include "ops.h"
+#include "arena.h"
 
 typedef struct Parsed {
     Source *src;
@@ -46,6 +48,116 @@ static const Stmt *one(Parsed *p, const char *text, StmtKind k)
                   p->list->kind, k);
     return p->list;
 }
+
+/* ---- the arena and statement-at-a-time parsing ------------------------ */
+
+/* Memory is zeroed and aligned; a release gives back exactly what came
+ * after the mark (the next allocation lands where the released one was),
+ * over block boundaries and for blocks bigger than the usual. */
+START_TEST(test_arena_mark_release)
+{
+    Arena *a = arena_new();
+    ck_assert_uint_eq(arena_bytes(a), 0);
+    char *first = arena_alloc(a, 3);
+    ck_assert_ptr_nonnull(first);
+    ArenaMark m = arena_mark(a);
+    unsigned char *p = arena_alloc(a, 100);
+    ck_assert_uint_eq((uintptr_t)p % 8, 0);
+    for (int i = 0; i < 100; i++) ck_assert_int_eq(p[i], 0);
+    memset(p, 0xAB, 100);
+    size_t before = arena_bytes(a);
+    for (int i = 0; i < 1000; i++) {            /* about 1 MB: many blocks */
+        unsigned char *q = arena_alloc(a, 1000);
+        ck_assert_int_eq(q[0], 0);
+        ck_assert_int_eq(q[999], 0);
+        memset(q, 0xCD, 1000);
+    }
+    void *big = arena_alloc(a, 3 << 20);        /* bigger than any block */
+    memset(big, 1, 3 << 20);
+    ck_assert_uint_gt(arena_bytes(a), before + (3u << 20));
+    arena_release(a, m);
+    ck_assert_uint_eq(arena_bytes(a), before);
+    unsigned char *again = arena_alloc(a, 100);
+    ck_assert_ptr_eq(again, p);                 /* the released memory, reused */
+    for (int i = 0; i < 100; i++) ck_assert_int_eq(again[i], 0);
+    char *s = arena_strdup(a, "abcdef", 3);
+    ck_assert_str_eq(s, "abc");
+    ck_assert_int_eq(first[0], 0);              /* before the mark: untouched */
+    arena_release(a, (ArenaMark){ 0 });         /* a mark of the empty arena */
+    ck_assert_uint_eq(arena_bytes(a), 0);
+    ck_assert_ptr_nonnull(arena_alloc(a, 10));
+    arena_free(a);
+}
+END_TEST
+
+typedef struct Seen { int n, stop_at; StmtKind kind[8]; int terminated[8]; } Seen;
+
+static int seen_each(void *arg, Stmt *st)
+{
+    Seen *s = arg;
+    if (s->n < 8) {
+        s->kind[s->n] = st->kind;
+        s->terminated[s->n] = st->terminated;
+    }
+    s->n++;
+    return s->n == s->stop_at;
+}
+
+/* parse_each hands over every complete statement, in order, including one
+ * reduced before its separator was read (show x), never one that an error
+ * follows, and stops when asked. */
+START_TEST(test_parse_each)
+{
+    Seen s = { 0 };
+    Diag d = { 0 };
+    Source *src = src_new("t", "show x; y = 1\nshow y\nz", 22, 1);
+    ck_assert_int_eq(parse_each(src, seen_each, &s, &d), 0);
+    ck_assert_int_eq(s.n, 4);
+    ck_assert_int_eq(s.kind[0], ST_SHOW);
+    ck_assert_int_eq(s.kind[1], ST_DEFINE);
+    ck_assert_int_eq(s.kind[2], ST_SHOW);
+    ck_assert_int_eq(s.kind[3], ST_EXPR);
+    for (int i = 0; i < 4; i++) ck_assert_int_eq(s.terminated[i], 1);
+    src_free(src);
+
+    Seen e = { 0 };
+    Diag d2 = { 0 };
+    src = src_new("t", "a = 1\nshow x )\nb = 2\n", 21, 1);
+    ck_assert_int_ne(parse_each(src, seen_each, &e, &d2), 0);
+    ck_assert_int_eq(d2.kind, E_SYNTAX);
+    ck_assert_int_eq(e.n, 1);                   /* show x ) never runs */
+    src_free(src);
+
+    Seen st = { .stop_at = 2 };
+    Diag d3 = { 0 };
+    src = src_new("t", "a = 1\nb = 2\nc = 3\n", 18, 1);
+    ck_assert_int_eq(parse_each(src, seen_each, &st, &d3), 0);
+    ck_assert_int_eq(st.n, 2);                  /* stopped after b */
+    src_free(src);
+}
+END_TEST
+
+/* A number literal is the double strtod (correctly rounded) makes of it,
+ * on the lexer's fast path (at most 15 digits) and off it. */
+START_TEST(test_number_literals)
+{
+    static const char *nums[] = {
+        "0.1", "0.2", "0.3", "0.123456", "-0.987654", "1.", ".5", "0.000000000000001",
+        "123456789012345", "1234567890123456", "9007199254740993", "0.30000000000000004",
+        "99999999999999.9", "2.5e3", "1e-300", "7", "0.0", "3.141592653589793",
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "x = %s", nums[i][0] == '-' ? nums[i] + 1 : nums[i]);
+        Parsed p;
+        const Stmt *st = one(&p, text, ST_DEFINE);
+        ck_assert_int_eq(st->e[0]->kind, AST_NUM);
+        double want = strtod(nums[i][0] == '-' ? nums[i] + 1 : nums[i], NULL);
+        ck_assert_msg(st->e[0]->num == want, "%s: %.17g, strtod %.17g", nums[i], st->e[0]->num, want);
+        src_free(p.src);
+    }
+}
+END_TEST
 
 /* ---- every form of SPEC section 2 ----------------------------------- */
 
@@ -879,6 +991,12 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_continuation);
     tcase_add_test(tc, test_continuation_values);
     tcase_add_test(tc, test_comments);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("arena");
+    tcase_add_test(tc, test_arena_mark_release);
+    tcase_add_test(tc, test_parse_each);
+    tcase_add_test(tc, test_number_literals);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("precedence");
