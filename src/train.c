@@ -511,7 +511,16 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
     span_text(st->e[0], text, sizeof text);
     names_list(&p, names, sizeof names);
     rule_text(&p, rule, sizeof rule);
-    report_text(s, "train %s: %ld steps, %s, updating %s", text, p.steps, rule, names);
+    {
+        char line[800];
+        snprintf(line, sizeof line, "train %s: %ld steps, %s, updating %s", text, p.steps, rule, names);
+        if (report_cols(line) <= report_width(s)) {
+            report_text(s, "%s", line);
+        } else {   /* the names on a line of their own, as step writes them */
+            report_shorten(names, report_width(s) - 11);
+            report_text(s, "train %s: %ld steps, %s\n  updating %s", text, p.steps, rule, names);
+        }
+    }
     long epochs = 0, per_epoch = 0, epoch_every = 1;
     if (b) {
         char data[200];
@@ -610,6 +619,18 @@ static int widest(const char *str, int col)
     return w;
 }
 
+/* Whether str, a value's text, has more lines than the value has from
+ * column col: it wraps in the room after a long head. */
+static int wraps_more(Session *s, const Value *v, const char *str, int col)
+{
+    char *there = state_str(s, v, col);
+    int more = 0;
+    for (const char *p = str; *p; p++) more += *p == '\n';
+    for (const char *p = there; *p; p++) more -= *p == '\n';
+    free(there);
+    return more > 0;
+}
+
 /* vars: the optimizer's state, one line per parameter when it fits, else
  * a line for its step and one for each of m and v. */
 void train_show_state(Session *s)
@@ -634,7 +655,7 @@ void train_show_state(Session *s)
                 report_text(s, "# adam state of %s: step %ld\n#   m = %s\n#   v = %s", o->e->name, o->t, m, v);
             }
             free(v);
-        } else if (widest(m, len) <= width) {
+        } else if (widest(m, len) <= width && !wraps_more(s, &o->m, m, 15)) {
             report_text(s, "%s%s", head, m);
         } else {   /* the velocity on lines of its own */
             free(m);
