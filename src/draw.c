@@ -160,6 +160,7 @@ static void put_node(Line *l, const Tape *t, int i, int tag, int with_grad, int 
     Line rest;
     rest.n = 0;
     rest.buf[0] = '\0';
+    l->buf[l->n] = '\0';    /* (no prefix yet at the root) */
     if (i == t->root) root_label(t, label, sizeof label);
     else slot_label(t, i, label, sizeof label);
     if (tag) put(&rest, " #%d", i);
