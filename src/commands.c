@@ -643,12 +643,29 @@ static char *describe(Session *s, Entry *e, int full)
         Diag d = { 0 };
         Value tv = { 0 };
         Ast name = { .kind = AST_NAME, .name = e->name, .loc = e->loc };
-        fprintf(f, "%s = %s    # = ", e->name, def);
-        if (eval_now(s, &name, &tv, &d) == E_OK) {
-            v = report_value_str(&tv, s->set.digits, full, (int)(strlen(e->name) + strlen(def) + 10));
-            fputs(v, f);
+        int width = report_width(s), ok = eval_now(s, &name, &tv, &d) == E_OK;
+        if (ok && !full && tv.shape.rank == 0) {
+            /* a long definition shortened with "…" so the value shows */
+            char num[64];
+            report_fmt_value(num, sizeof num, tv.data[0], s->set.digits);
+            report_shorten(def, width - report_cols(e->name) - 11 - report_cols(num));
+        } else if (!full) {
+            report_shorten(def, width - report_cols(e->name) - 3);
+        }
+        int col = report_cols(e->name) + report_cols(def) + 10;
+        if (ok) {
+            v = report_value_str(&tv, s->set.digits, full, col);
+            if (!full && tv.shape.rank && (strchr(v, '\n') || col + 1 + report_cols(v) > width)
+                && col > width / 2) {
+                /* little room after the definition: the value on its own line */
+                free(v);
+                v = report_value_str(&tv, s->set.digits, full, 8);
+                fprintf(f, "%s = %s\n    # = %s", e->name, def, v);
+            } else {
+                fprintf(f, "%s = %s    # = %s", e->name, def, v);
+            }
         } else {
-            fputs("(cannot be evaluated now)", f);
+            fprintf(f, "%s = %s    # = (cannot be evaluated now)", e->name, def);
         }
         value_free(&tv);
         break;

@@ -152,21 +152,28 @@ static void put(Line *l, const char *fmt, ...)
     if (l->n > sizeof l->buf - 1) l->n = sizeof l->buf - 1;
 }
 
-/* "label #N = value   grad g" */
-static void put_node(Line *l, const Tape *t, int i, int tag, int with_grad, int digits)
+/* "label #N = value   grad g", the label shortened with "…" when the
+ * line would run past `width` columns (the numbers always show). */
+static void put_node(Line *l, const Tape *t, int i, int tag, int with_grad, int digits, int width)
 {
     char label[LABEL_MAX + 200], num[64];
+    Line rest;
+    rest.n = 0;
+    rest.buf[0] = '\0';
+    l->buf[l->n] = '\0';    /* (no prefix yet at the root) */
     if (i == t->root) root_label(t, label, sizeof label);
     else slot_label(t, i, label, sizeof label);
-    put(l, "%s", label);
-    if (tag) put(l, " #%d", i);
+    if (tag) put(&rest, " #%d", i);
     slot_number(t, i, tape_val(t, i), digits, num, sizeof num);
-    if (tape_shape(t, i).rank != 0) put(l, " : %s", num);
-    else if (t->op[i] != OP_NUM || tape_name(t, i) || strcmp(label, num) != 0) put(l, " = %s", num);
+    if (tape_shape(t, i).rank != 0) put(&rest, " : %s", num);
+    else if (t->op[i] != OP_NUM || tape_name(t, i) || strcmp(label, num) != 0) put(&rest, " = %s", num);
     if (with_grad) {
         slot_number(t, i, tape_grad(t, i), digits, num, sizeof num);
-        put(l, "   grad %s", num);
+        put(&rest, "   grad %s", num);
     }
+    int room = width - report_cols(l->buf) - report_cols(rest.buf);
+    report_shorten(label, room > 12 ? room : 12);
+    put(l, "%s%s", label, rest.buf);
 }
 
 /* The indentation of a line at visual level vd (1..DRAW_MAX_INDENT):
@@ -183,7 +190,7 @@ void draw_graph(Session *s, const Tape *t, int with_grad)
 {
     if (!t || t->n == 0 || t->root < 0) return;
     const Glyphs *g = use_utf8() ? &glyphs_utf8 : &glyphs_ascii;
-    int n = t->root + 1, digits = s->set.digits;
+    int n = t->root + 1, digits = s->set.digits, width = report_width(s);
     unsigned char *reach = xcalloc((size_t)n, 1), *drawn = xcalloc((size_t)n, 1);
     int *users = xcalloc((size_t)n, sizeof *users);
     int nodes = sweep_reach(t, reach, users);
@@ -195,7 +202,7 @@ void draw_graph(Session *s, const Tape *t, int with_grad)
     Line l;
 
     l.n = 0;
-    put_node(&l, t, t->root, 0, with_grad, digits);
+    put_node(&l, t, t->root, 0, with_grad, digits, width);
     report_text(s, "%s", l.buf);
     lines++;
     drawn[t->root] = 1;
@@ -227,7 +234,7 @@ void draw_graph(Session *s, const Tape *t, int with_grad)
             else put(&l, "(see above: #%d)", c);
         } else {
             drawn[c] = 1;
-            put_node(&l, t, c, !tape_name(t, c) && users[c] > 1, with_grad, digits);
+            put_node(&l, t, c, !tape_name(t, c) && users[c] > 1, with_grad, digits, width);
             int nk = nkids(t, c);
             if (nk > 0) {
                 xgrow((void **)&st, &cap, ns + 1, sizeof *st);

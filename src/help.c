@@ -44,6 +44,7 @@ static const char overview[] =
 "  diff f wrt x [latex]  the derivative df/dx written as a formula (or LaTeX)\n"
 "  hessian f [wrt p, q]  second partials: backprop of the gradient vs central\n"
 "  step f [wrt p] [lr]   one gradient-descent step; train f [wrt p] [lr [steps]]\n"
+"                        [batch B of X, y]; set optimizer gd|momentum|adam\n"
 "  check a, b [tol [atol]]  PASS/FAIL; check f: every partial against central\n"
 "  print e, \"text\"  show name  vars  delete a, b  clear  load/save \"f.bp\"\n"
 "  save \"w.csv\" W      one tensor as CSV (load_csv reads it back exactly)\n"

@@ -162,8 +162,12 @@ int cmd_hessian(Session *s, const Stmt *st, Diag *d)
     } else {
         char v[64];
         report_fmt_value(v, sizeof v, value, s->set.digits);
-        report_text(s, "hessian %.24s%s = %s: backprop of the gradient vs central diff",
-                    text, strlen(text) > 24 ? "..." : "", v);
+        char head[160];
+        snprintf(head, sizeof head, "hessian %.24s%s = %s:", text, strlen(text) > 24 ? "..." : "", v);
+        if (report_cols(head) + 42 <= report_width(s))
+            report_text(s, "%s backprop of the gradient vs central diff", head);
+        else    /* a long name and value: the words on a line of their own */
+            report_text(s, "%s\n  backprop of the gradient vs central diff", head);
         if (P <= 6) {
             report_text(s, "  %-10s %-10s %14s %14s %9s", "p", "q", "backprop", "central diff",
                         "|bp - cd|");
@@ -182,10 +186,14 @@ int cmd_hessian(Session *s, const Stmt *st, Diag *d)
                 report_text(s, "%s", line);
             }
         } else {
-            report_text(s, "  %ld x %ld entries, %ld column%s checked (maxcheck %d): worst |bp - cd| "
-                        "= %.1e at (%s, %s), %ld mismatch%s", P, P, (P + stride - 1) / stride,
-                        (P + stride - 1) / stride == 1 ? "" : "s", s->set.maxcheck, worst,
-                        names[wi / P], names[wi % P], mism, mism == 1 ? "" : "es");
+            /* two lines, as grad's summary: what was checked, then the worst */
+            char at[120];
+            snprintf(at, sizeof at, "(%s, %s)", names[wi / P], names[wi % P]);
+            report_shorten(at, report_width(s) - 34);
+            report_text(s, "  %ld x %ld entries, %ld column%s checked (maxcheck %d), %ld mismatch%s",
+                        P, P, (P + stride - 1) / stride, (P + stride - 1) / stride == 1 ? "" : "s",
+                        s->set.maxcheck, mism, mism == 1 ? "" : "es");
+            report_text(s, "  worst |bp - cd| = %.1e at %s", worst, at);
         }
         report_text(s, "  %s (max |H - H^T| = %.1e)%s", symmetric ? "symmetric" : "NOT symmetric",
                     asym, mism ? "" : "; every entry checked agrees");

@@ -216,7 +216,17 @@ int cmd_jacobian(Session *s, const Stmt *st, Diag *d)
                 mismatch ? "false" : "true", m, dual_passes, central_passes, cheaper);
         goto done;
     }
-    report_text(s, "jacobian %s: %ld outputs (rows) x %ld inputs (columns), d%s[i]/dp", text, m, n, text);
+    {
+        char head[512], short_text[160];
+        snprintf(short_text, sizeof short_text, "%s", text);
+        report_shorten(short_text, 16);    /* a long expression: its start */
+        snprintf(head, sizeof head, "jacobian %s: %ld outputs (rows) x %ld inputs (columns), d%s[i]/dp",
+                 text, m, n, text);
+        if (report_cols(head) > report_width(s))
+            snprintf(head, sizeof head, "jacobian %s: %ld outputs (rows) x %ld inputs (columns)",
+                     short_text, m, n);
+        report_text(s, "%s", head);
+    }
     /* the matrix by reverse mode, when it fits 80 columns; else entry rows */
     int show_matrix = n <= 5 && m <= 20, show_t = !show_matrix && m <= 5 && n <= 20;
     if (show_t) {   /* wide: one line per input, the outputs across */
@@ -263,8 +273,11 @@ int cmd_jacobian(Session *s, const Stmt *st, Diag *d)
     if (mismatch || bad_rows)
         report_text(s, "  <-- MISMATCH: %ld of %ld entries disagree%s", mismatch, m * n,
                     bad_rows ? " (a step left the domain)" : "");
-    else
+    else if (m * n < 100)
         report_text(s, "  all %ld entries agree (reverse = forward to rounding; central within the mark)", m * n);
+    else    /* a longer count: the reason on a line of its own */
+        report_text(s, "  all %ld entries agree\n  (reverse = forward to rounding; central within the mark)",
+                    m * n);
     report_text(s, "cost: reverse mode 1 forward + %ld backward (one per output); forward mode", m);
     report_text(s, "  %ld dual pass%s (one per input); central diff %ld forward", dual_passes,
                 dual_passes == 1 ? "" : "es", central_passes);

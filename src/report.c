@@ -459,9 +459,13 @@ typedef struct Cells {
     int nnotes;
 } Cells;
 
+/* prec >= 0: that many digits after the point, "1.168222e+00"; prec < 0:
+ * -prec significant digits in the shortest form, "1.168" (the narrow
+ * numbers of a table of many methods). */
 static void num_cell(char *buf, size_t n, double v, int prec)
 {
-    if (isfinite(v)) snprintf(buf, n, "%.*e", prec, v);
+    if (prec < 0) report_fmt_value(buf, n, v, -prec);
+    else if (isfinite(v)) snprintf(buf, n, "%.*e", prec, v);
     else report_fmt_value(buf, n, v, 6);
 }
 
@@ -709,12 +713,16 @@ void report_grad(Session *s, const GradReport *g)
         fprintf(f, "  (%s depends on no parameters: nothing to differentiate)\n", g->target);
         return;
     }
-    /* the widest number format that fits the width, down to 3 digits */
+    /* the widest number format that fits the width, down to 3 digits, then
+     * 4 and 3 significant digits in %g's shortest form (five methods) */
     Layout L;
     for (int prec = 6; prec >= 3; prec--) {
         layout(g, prec, s->color, &L);
         if (L.total <= width) break;
     }
+    /* still too wide when the names give way (below): %g's digits */
+    for (int prec = -4; prec <= -3 && L.total - (L.wrt > 8 ? L.wrt - 8 : 0) > width; prec++)
+        layout(g, prec, s->color, &L);
     if (L.total > width && L.wrt > 8) {       /* then the names give way */
         int cut = L.total - width < L.wrt - 8 ? L.total - width : L.wrt - 8;
         L.wrt -= cut;
@@ -784,5 +792,13 @@ void report_grad(Session *s, const GradReport *g)
         if (k == 0) cost[k][o - 1] = '\0';            /* the last ";" */
         else if (!first) snprintf(cost[k] + o, sizeof cost[k] - (size_t)o, " fwd");
     }
-    fprintf(f, "%s\n", report_cols(cost[0]) <= width ? cost[0] : cost[1]);
+    if (report_cols(cost[0]) <= width) fprintf(f, "%s\n", cost[0]);
+    else if (report_cols(cost[1]) <= width) fprintf(f, "%s\n", cost[1]);
+    else {   /* many methods: two lines, cut after the last comma that fits */
+        char *cut = NULL;
+        for (char *p = strchr(cost[1], ','); p; p = strchr(p + 1, ','))
+            if (report_cols(cost[1]) - report_cols(p) + 1 <= width) cut = p;
+        if (cut) fprintf(f, "%.*s\n  %s\n", (int)(cut - cost[1] + 1), cost[1], cut + 2);
+        else fprintf(f, "%s\n", cost[1]);
+    }
 }

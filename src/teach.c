@@ -107,6 +107,8 @@ static void sum_text(const Contrib *cs, int head, int scalar, int digits, char *
     if (off < n) snprintf(buf + off, n - off, " = ");
 }
 
+static void wrap_text(Session *s, const char *first, int indent, const char *text);
+
 /* trace forward f wrt x: forward mode as Baydin et al. (2018) tabulate
  * it, one line per node in the order of the forward pass, its value and
  * its tangent for the seed x' = 1 (dual.c computes each with dual_slot);
@@ -116,7 +118,7 @@ static int trace_forward(Session *s, const Stmt *st, Diag *d)
     const Ast *target = st->e[0];
     int owned, rc;
     Tape *t;
-    char fname[64], x[64], lab[27], v[13], td[13], rule[128];   /* columns of 26, 12, 12 */
+    char fname[64], x[64], lab[256], v[13], td[13], rule[128], line[400];   /* columns of 26, 12, 12 */
     span_text(target, fname, sizeof fname);
     rc = diff_target(s, target, fname, "trace forward needs a scalar: %s has shape %s", DIFF_FORWARD,
                      &t, &owned, d);
@@ -155,9 +157,14 @@ static int trace_forward(Session *s, const Stmt *st, Diag *d)
     }
     entry_name(x, sizeof x, tape_name(t, seed)->name, tape_shape(t, seed), 0);
     int dg = s->set.digits < 6 ? s->set.digits : 6;
-    report_text(s, "trace forward %s wrt %s: forward mode, as Baydin et al. (2018) tabulate it:", fname, x);
+    int width = report_width(s);
+    snprintf(line, sizeof line, "trace forward %s wrt %s:", fname, x);
+    const char *baydin = "forward mode, as Baydin et al. (2018) tabulate it:";
+    if (report_cols(line) + 1 + report_cols(baydin) <= width) report_text(s, "%s %s", line, baydin);
+    else report_text(s, "%s\n  %s", line, baydin);   /* the phrase whole on a line of its own */
     report_text(s, "  each node in the order of the forward pass, its value and its tangent");
-    report_text(s, "  (its derivative d/d%s, from the seed %s' = 1)", x, x);
+    snprintf(line, sizeof line, "derivative d/d%s, from the seed %s' = 1)", x, x);
+    wrap_text(s, "  (its", 3, line);
     report_text(s, "  %-26s %-12s %-12s %s", "node", "value", "tangent", "tangent by the chain rule");
     dual_seed(t, seed, 0);
     for (int i = 0; i < t->n; i++) {
@@ -174,7 +181,11 @@ static int trace_forward(Session *s, const Stmt *st, Diag *d)
         if (strlen(td) == sizeof td - 1) memcpy(td + sizeof td - 4, "...", 3);
         rule[0] = '\0';
         if (i == seed) snprintf(rule, sizeof rule, "(the seed)");
-        else if (t->op[i] == OP_LEAF) snprintf(rule, sizeof rule, "(does not depend on %s)", x);
+        else if (t->op[i] == OP_LEAF)   /* the short form when the seed's name is long */
+        {
+            if (55 + 20 + report_cols(x) <= width) snprintf(rule, sizeof rule, "(does not depend on %s)", x);
+            else snprintf(rule, sizeof rule, "(not the seed)");
+        }
         else if (tape_shape(t, i).rank == 0 && !(o->flags & OPF_KERNEL) && o->bwd) {
             /* y' = dy/da a' + dy/db b', the partials from the backward rule at g = 1 */
             int a = t->a[i], b = o->arity == 2 ? t->b[i] : -1;
@@ -192,7 +203,11 @@ static int trace_forward(Session *s, const Stmt *st, Diag *d)
                 snprintf(rule, sizeof rule, "= %s*%s", p[0], p[1]);
             }
         }
-        report_text(s, "  %-26s %-12s %-12s %s", lab, v, td, rule);
+        /* the label padded by columns ("…" is one); a rule that would run
+         * past the width goes on a line of its own below */
+        snprintf(line, sizeof line, "  %s%*s %-12s %-12s", lab, 26 - report_cols(lab), "", v, td);
+        if (report_cols(line) + 1 + report_cols(rule) <= width) report_text(s, "%s %s", line, rule);
+        else report_text(s, "%s\n%*s%s", line, 29, "", rule);
     }
     char r[32];
     report_fmt_value(r, sizeof r, t->im[t->off[t->root]], s->set.digits);

@@ -425,7 +425,14 @@ int cmd_step(Session *s, const Stmt *st, Diag *d)
             if (!isnan(after)) {
                 report_fmt_value(a, sizeof a, before, s->set.digits);
                 report_fmt_value(b, sizeof b, after, s->set.digits);
-                report_text(s, "step %s: %s -> %s (%s; updated %s)", text, a, b, rule, names);
+                char line[800];
+                snprintf(line, sizeof line, "step %s: %s -> %s (%s; updated %s)", text, a, b, rule, names);
+                if (report_cols(line) <= report_width(s)) {
+                    report_text(s, "%s", line);
+                } else {   /* the names on a line of their own */
+                    report_shorten(names, report_width(s) - 10);
+                    report_text(s, "step %s: %s -> %s (%s)\n  updated %s", text, a, b, rule, names);
+                }
             } else {
                 report_text(s, "step %s: updated %s (%s); %s cannot be evaluated at the new values",
                             text, names, rule, text);
@@ -504,7 +511,16 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
     span_text(st->e[0], text, sizeof text);
     names_list(&p, names, sizeof names);
     rule_text(&p, rule, sizeof rule);
-    report_text(s, "train %s: %ld steps, %s, updating %s", text, p.steps, rule, names);
+    {
+        char line[800];
+        snprintf(line, sizeof line, "train %s: %ld steps, %s, updating %s", text, p.steps, rule, names);
+        if (report_cols(line) <= report_width(s)) {
+            report_text(s, "%s", line);
+        } else {   /* the names on a line of their own, as step writes them */
+            report_shorten(names, report_width(s) - 11);
+            report_text(s, "train %s: %ld steps, %s\n  updating %s", text, p.steps, rule, names);
+        }
+    }
     long epochs = 0, per_epoch = 0, epoch_every = 1;
     if (b) {
         char data[200];
@@ -577,21 +593,74 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
 }
 
 /* vars: the optimizer's state, one line per parameter. */
+/* A state tensor's text, its rows after the first lined up under it at
+ * column `col` and each begun with "#", so every line reads as a
+ * comment; malloc'd. */
+static char *state_str(Session *s, const Value *v, int col)
+{
+    char *str = report_value_str(v, s->set.digits, 0, col);
+    for (char *p = strchr(str, '\n'); p; p = strchr(p + 1, '\n'))
+        if (p[1] == ' ') p[1] = '#';
+    return str;
+}
+
+/* The columns of the widest line of str printed from column col (its
+ * lines after the first carry their own indentation). */
+static int widest(const char *str, int col)
+{
+    int w = 0;
+    for (const char *p = str; *p; col = 0) {
+        size_t n = strcspn(p, "\n");
+        char line[1024];
+        snprintf(line, sizeof line, "%.*s", (int)n, p);
+        if (col + report_cols(line) > w) w = col + report_cols(line);
+        p += n + (p[n] == '\n');
+    }
+    return w;
+}
+
+/* Whether str, a value's text, has more lines than the value has from
+ * column col: it wraps in the room after a long head. */
+static int wraps_more(Session *s, const Value *v, const char *str, int col)
+{
+    char *there = state_str(s, v, col);
+    int more = 0;
+    for (const char *p = str; *p; p++) more += *p == '\n';
+    for (const char *p = there; *p; p++) more -= *p == '\n';
+    free(there);
+    return more > 0;
+}
+
+/* vars: the optimizer's state, one line per parameter when it fits, else
+ * a line for its step and one for each of m and v. */
 void train_show_state(Session *s)
 {
+    int width = report_width(s);
     for (int i = 0; i < s->nopt; i++) {
         const OptState *o = &s->opt[i];
         int adam = o->v.data != NULL;
         char head[160];
         int len = snprintf(head, sizeof head, "# %s state of %s: step %ld, %s = ",
                            adam ? "adam" : "momentum", o->e->name, o->t, adam ? "m" : "velocity");
-        char *m = report_value_str(&o->m, s->set.digits, 0, len);
+        char *m = state_str(s, &o->m, len);
         if (adam) {
-            char *v = report_value_str(&o->v, s->set.digits, 0, len);
-            report_text(s, "%s%s, v = %s", head, m, v);
+            char *v = state_str(s, &o->v, len);
+            if (!strchr(m, '\n') && !strchr(v, '\n') && len + report_cols(m) + 6 + report_cols(v) <= width) {
+                report_text(s, "%s%s, v = %s", head, m, v);
+            } else {
+                free(m);
+                free(v);
+                m = state_str(s, &o->m, 8);
+                v = state_str(s, &o->v, 8);
+                report_text(s, "# adam state of %s: step %ld\n#   m = %s\n#   v = %s", o->e->name, o->t, m, v);
+            }
             free(v);
-        } else {
+        } else if (widest(m, len) <= width && !wraps_more(s, &o->m, m, 15)) {
             report_text(s, "%s%s", head, m);
+        } else {   /* the velocity on lines of its own */
+            free(m);
+            m = state_str(s, &o->m, 15);
+            report_text(s, "# momentum state of %s: step %ld\n#   velocity = %s", o->e->name, o->t, m);
         }
         free(m);
     }

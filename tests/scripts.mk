@@ -95,6 +95,7 @@ SCRIPT_TESTS = \
 	tests/scripts/train_json.bp \
 	tests/scripts/train_negative_lr.bp \
 	tests/scripts/train_optimizers.bp \
+	tests/scripts/wide_outputs.bp \
 	examples/chain_rule.bp \
 	examples/cost.bp \
 	examples/descent.bp \
@@ -208,6 +209,7 @@ SCRIPT_FILES = \
 	tests/scripts/train_json.out \
 	tests/scripts/train_negative_lr.out \
 	tests/scripts/train_optimizers.out \
+	tests/scripts/wide_outputs.out \
 	tests/scripts/cli_bad_option.err \
 	tests/scripts/cli_eval_error.err \
 	tests/scripts/cli_json.err \

@@ -54,6 +54,35 @@ check grad(g, another_long_name), grad(g, another_long_name) + 1e-12
 sweep g wrt another_long_name
 set fd central, forward, ridders, complex
 grad g
+set fd central, forward, ridders, complex, dual
+grad g
+set fd central
+hessian g
+trace forward g wrt another_long_name
+diff g wrt another_long_name
+v = randn(12)
+F = tanh(v * a_rather_long_parameter_name) * another_long_name
+jacobian F
+jacobian F[0:3] wrt v
+w = randn(30) * 0.1
+h = sum(tanh(w)^2) + sum(w)^2
+hessian h
+const D = load_csv("moons.csv")
+const X = D[:, 0:2]; const Y = D[:, 2]
+U1 = randn(2, 16) * 0.8; c1 = zeros(16)
+u2 = randn(16) * 0.3; c2 = 0; k = 1
+S = k * (relu(X @ U1 + c1) @ u2) + c2
+J = mean(relu(1 - Y*S))
+set optimizer adam
+train J 0.01 30 batch 20 of X, Y
+vars
+set optimizer momentum
+step J 0.01
+vars
+plot g wrt another_long_name
+plot J wrt c2, k
+plot S over X, Y
+graph g
 set
 help
 help grad
@@ -62,6 +91,13 @@ help tensors
 help fd
 help set
 help syntax
+help hessian
+help jacobian
+help train
+help optimizer
+help diff
+help plot
+help dot
 BP
 (cd "$tmp" && COLUMNS=80 NO_COLOR=1 "$bp" main.bp) >"$tmp/out" 2>&1
 wide "main commands" "$tmp/out"
