@@ -59,6 +59,10 @@ struct Tape {
                                 gradient sent to slot i can reach a parameter */
     int pruned;              /* backprop_params is running: kernels may skip the
                                 gradient of an input whose need[] is 0 */
+    int *run;                /* the slots the forward pass computes, in order: all
+                                but the constants (OP_NUM, whose values never
+                                change); built by eval_forward for nrun_of slots */
+    int nrun, nrun_of;
     const Ast **src;         /* the node a slot computes (NULL for leaves) */
     /* Which definition's text holds each slot's node, as runs: slots from
      * run_start[k] on belong to run_owner[k] (NULL: the command itself).
