@@ -95,6 +95,32 @@ START_TEST(test_tanh_vector)
 }
 END_TEST
 
+/* sum of 1024 entries or more (kernels.c: four running sums) against a
+ * long double sum in order, for a length that leaves a remainder; its
+ * gradient is all ones. */
+START_TEST(test_sum_large)
+{
+    Tu *t = tu_new();
+    enum { N = 4099 };
+    tu_okf(t, "w = zeros(%d); L = sum(w * w)", N);
+    Entry *e = tu_entry(t, "w");
+    long double want = 0, want2 = 0;
+    for (long k = 0; k < N; k++) {
+        e->val.data[k] = 1 + 0.5 * sin(0.37 * (double)k);
+        want += e->val.data[k];
+        want2 += (long double)e->val.data[k] * e->val.data[k];
+    }
+    session_changed(t->s, e);
+    TU_CLOSE(tu_num(t, "sum(w)"), (double)want, 1e-15, 0);
+    TU_CLOSE(tu_num(t, "L"), (double)want2, 1e-15, 0);
+    TU_CLOSE(tu_num(t, "mean(w)"), (double)(want / N), 1e-15, 0);
+    Value g = tu_value(t, "grad(sum(w), w)");
+    for (long k = 0; k < N; k++) ck_assert(g.data[k] == 1);
+    value_free(&g);
+    tu_free(t);
+}
+END_TEST
+
 START_TEST(test_matmul_layer)
 {
     Tu *t = tu_new();
@@ -743,6 +769,7 @@ static Suite *tensor_suite(void)
     tcase_add_test(tc, test_load_csv);
     tcase_add_test(tc, test_randn_seed);
     tcase_add_test(tc, test_tanh_vector);
+    tcase_add_test(tc, test_sum_large);
     suite_add_tcase(s, tc);
     return s;
 }
