@@ -140,7 +140,13 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
             *bad = i;
             return E_DOMAIN;
         }
-        /* Inputs finite, output not: name the node where it began. */
+        /* Inputs finite, output not: name the node where it began.  These
+         * give a finite result for every finite input (and the result of
+         * an input that was not is not reported): no scan. */
+        switch (op[i]) {
+        case OP_TANH: case OP_SIN: case OP_COS: case OP_RELU: case OP_NEG:
+            continue;
+        }
         long n = sid[i] == 0 ? 1 : tape_size(t, i);
         if (n > 1 && all_finite(y, n)) continue;
         for (long j = 0; j < n; j++)
