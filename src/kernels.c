@@ -228,16 +228,27 @@ static int elem_fast_bwd(Tape *t, int i, long n)
     const double *y = X(t, i), *g = G(t, i);
     const double *x = X(t, t->a[i]);
     int wa = !t->pruned || t->need[t->a[i]];
+    /* fa, fb: this slot is the only user of a (b) and the pruned pass did
+     * not zero its gradient (backprop.c, t->assign): write 0 + the share,
+     * the bits that adding it to a zeroed gradient gives */
+    int fa = t->pruned && (t->assign[i] & 1), fb = t->pruned && (t->assign[i] & 2);
     if (op_info[t->op[i]].arity == 1) {
         double *gx = G(t, t->a[i]);
         if (!wa) return 1;
         switch (t->op[i]) {
-        case OP_NEG: for (long k = 0; k < n; k++) gx[k] -= g[k]; return 1;
+        case OP_NEG:
+            if (fa) VLOOP(n, V(gx) = 0.0 - V(g), gx[k] = 0.0 - g[k]);
+            else VLOOP(n, V(gx) -= V(g), gx[k] -= g[k]);
+            return 1;
         case OP_TANH:
-            VLOOP(n, V(gx) += V(g) * (1 - V(y) * V(y)), gx[k] += g[k] * (1 - y[k] * y[k]));
+            if (fa) VLOOP(n, V(gx) = 0.0 + V(g) * (1 - V(y) * V(y)), gx[k] = 0.0 + g[k] * (1 - y[k] * y[k]));
+            else VLOOP(n, V(gx) += V(g) * (1 - V(y) * V(y)), gx[k] += g[k] * (1 - y[k] * y[k]));
             return 1;
         case OP_RELU: for (long k = 0; k < n; k++) if (x[k] > 0) gx[k] += g[k]; return 1;
-        case OP_EXP: for (long k = 0; k < n; k++) gx[k] += g[k] * y[k]; return 1;
+        case OP_EXP:
+            if (fa) VLOOP(n, V(gx) = 0.0 + V(g) * V(y), gx[k] = 0.0 + g[k] * y[k]);
+            else VLOOP(n, V(gx) += V(g) * V(y), gx[k] += g[k] * y[k]);
+            return 1;
         }
         return 0;
     }
@@ -248,16 +259,22 @@ static int elem_fast_bwd(Tape *t, int i, long n)
     double *ga = G(t, t->a[i]), *gb = G(t, t->b[i]);
     switch (t->op[i]) {
     case OP_ADD:
-        if (wa) VLOOP(n, V(ga) += V(g), ga[k] += g[k]);
-        if (wb) VLOOP(n, V(gb) += V(g), gb[k] += g[k]);
+        if (wa && fa) VLOOP(n, V(ga) = 0.0 + V(g), ga[k] = 0.0 + g[k]);
+        else if (wa) VLOOP(n, V(ga) += V(g), ga[k] += g[k]);
+        if (wb && fb) VLOOP(n, V(gb) = 0.0 + V(g), gb[k] = 0.0 + g[k]);
+        else if (wb) VLOOP(n, V(gb) += V(g), gb[k] += g[k]);
         return 1;
     case OP_SUB:
-        if (wa) for (long k = 0; k < n; k++) ga[k] += g[k];
-        if (wb) for (long k = 0; k < n; k++) gb[k] -= g[k];
+        if (wa && fa) VLOOP(n, V(ga) = 0.0 + V(g), ga[k] = 0.0 + g[k]);
+        else if (wa) VLOOP(n, V(ga) += V(g), ga[k] += g[k]);
+        if (wb && fb) VLOOP(n, V(gb) = 0.0 - V(g), gb[k] = 0.0 - g[k]);
+        else if (wb) VLOOP(n, V(gb) -= V(g), gb[k] -= g[k]);
         return 1;
     case OP_MUL:
-        if (wa) VLOOP(n, V(ga) += V(g) * V(z), ga[k] += g[k] * z[k]);
-        if (wb) VLOOP(n, V(gb) += V(g) * V(x), gb[k] += g[k] * x[k]);
+        if (wa && fa) VLOOP(n, V(ga) = 0.0 + V(g) * V(z), ga[k] = 0.0 + g[k] * z[k]);
+        else if (wa) VLOOP(n, V(ga) += V(g) * V(z), ga[k] += g[k] * z[k]);
+        if (wb && fb) VLOOP(n, V(gb) = 0.0 + V(g) * V(x), gb[k] = 0.0 + g[k] * x[k]);
+        else if (wb) VLOOP(n, V(gb) += V(g) * V(x), gb[k] += g[k] * x[k]);
         return 1;
     }
     return 0;
@@ -410,7 +427,11 @@ void k_sum_bwd(Tape *t, int i)
 {
     double g = G(t, i)[0], *gx = G(t, t->a[i]);
     long n = tape_size(t, t->a[i]);
-    VLOOP(n, V(gx) += g, gx[k] += g);
+    v2u gg = { g, g };
+    if (t->pruned && (t->assign[i] & 1))    /* the only user: see elem_fast_bwd */
+        VLOOP(n, V(gx) = 0.0 + gg, gx[k] = 0.0 + g);
+    else
+        VLOOP(n, V(gx) += g, gx[k] += g);
 }
 
 const char *k_mean_fwd(Tape *t, int i)
