@@ -201,7 +201,9 @@ fi
 # this command alone (the env note: they slow a current NumPy); the notes
 # say which OpenBLAS kernel NumPy then runs.
 say "matrix products and the 784-256-10 MLP: bp, NumPy, PyTorch (interleaved)"
-cbench env OPENBLAS_NUM_THREADS=1 "$BIN/bench_matmul" kernel
+# the kernel rows: the CBLAS itself (BP_GEMM=cblas) beside bp's C kernel;
+# the workloads below run bp as built (src/gemm.c may prefer its kernel)
+cbench env BP_GEMM=cblas OPENBLAS_NUM_THREADS=1 "$BIN/bench_matmul" kernel
 PYNP=
 for p in python3 /usr/bin/python3; do
     if command -v "$p" > /dev/null 2>&1 && "$p" -c 'import numpy' > /dev/null 2>&1; then PYNP=$p; break; fi

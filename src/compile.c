@@ -928,6 +928,8 @@ void compile_need(Tape *t)
 {
     free(t->need);
     t->need = xcalloc((size_t)(t->n ? t->n : 1), 1);
+    t->nrun_of = t->nassign_of = -1;   /* slots may have been replaced: eval and
+                                          backprop rebuild their lists */
     /* inputs come before their users: one pass forward settles every mark */
     for (int i = 0; i < t->n; i++) {
         unsigned char *m = &t->need[i];

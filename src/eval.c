@@ -2,13 +2,16 @@
  *
  * No allocation, no name look-up, no printing: a slot either gets its value
  * or the loop stops and returns the failing slot (its AST gives the caret).
+ * Constants are not visited (t->run lists the other slots).
  * Scalar slots (shape id 0) take a direct path: the commonest operations
  * inline, the others through their scalar rule; tensors go to the kernels. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "tape.h"
 #include "ops.h"
 #include "kernels.h"
+#include "xalloc.h"
 
 /* Did every input of slot i hold finite numbers?  (Only asked once a
  * result is not finite, to name the node where that began.) */
@@ -63,6 +66,19 @@ static int special(Tape *t, int i, const char **msg)
     return E_OK;
 }
 
+/* t->run: every slot but the constants, whose values compile wrote once
+ * (a literal is a slot of its own: half the slots of `x*1.0000001 +
+ * 1e-9`).  Rebuilt when the tape has grown or compile_need said so. */
+static void build_run(Tape *t)
+{
+    free(t->run);
+    t->run = xmalloc((size_t)(t->n ? t->n : 1) * sizeof *t->run);
+    t->nrun = 0;
+    for (int i = 0; i < t->n; i++)
+        if (t->op[i] != OP_NUM) t->run[t->nrun++] = i;
+    t->nrun_of = t->n;
+}
+
 int eval_forward(Tape *t, int from, int *bad, const char **msg)
 {
     const unsigned char *op = t->op;
@@ -71,11 +87,20 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
     const long *off = t->off;
     double *v = t->val;
     *bad = -1;
-    for (int i = from; i < t->n; i++) {
+    if (t->nrun_of != t->n) build_run(t);
+    const int *run = t->run;
+    int lo = 0, hi = t->nrun;           /* the first run entry >= from */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (run[mid] < from) lo = mid + 1;
+        else hi = mid;
+    }
+    for (int k = lo; k < t->nrun; k++) {
+        int i = run[k];
         double *y = v + off[i];
         const char *err = NULL;
         switch (op[i]) {
-        case OP_NUM: case OP_LEAF:
+        case OP_LEAF:
             if (special(t, i, msg)) { *bad = i; return E_DOMAIN; }
             continue;
         }
@@ -98,7 +123,13 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
             *bad = i;
             return E_DOMAIN;
         }
-        /* Inputs finite, output not: name the node where it began. */
+        /* Inputs finite, output not: name the node where it began.  These
+         * give a finite result for every finite input (and the result of
+         * an input that was not is not reported): no scan. */
+        switch (op[i]) {
+        case OP_TANH: case OP_SIN: case OP_COS: case OP_RELU: case OP_NEG:
+            continue;
+        }
         long n = sid[i] == 0 ? 1 : tape_size(t, i);
         if (n > 1 && all_finite(y, n)) continue;
         for (long j = 0; j < n; j++)

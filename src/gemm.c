@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "gemm.h"
 #include "xalloc.h"
 #ifdef HAVE_CBLAS
@@ -258,12 +259,47 @@ void gemm_mul_c(int ta, int tb, long M, long N, long K,
 }
 
 #ifdef HAVE_CBLAS
+/* Is the CBLAS worth calling?  Debian's OpenBLAS (DYNAMIC_ARCH) picks its
+ * kernels by the processor's model; on a CPU it does not know (virtual
+ * machines often report an unknown model) it falls back to a generic core
+ * (Prescott: SSE3) and reaches about 14 GFLOP/s where bp's C kernel, which
+ * tests the AVX2 and FMA features themselves, reaches 20-35.  So when the
+ * CBLAS is OpenBLAS, the core it chose has no AVX2 kernel and this CPU has
+ * AVX2 + FMA, the C kernel does the products of SMALL multiply-adds or
+ * more (the smaller ones are calls, not arithmetic).  Another CBLAS, or OpenBLAS
+ * on a core it knows, is always used.  BP_GEMM=cblas or BP_GEMM=c in the
+ * environment overrides the choice (for benchmarks).  Decided once. */
+static int blas_slow(void)
+{
+    static int slow = -1;     /* a benign race: every thread computes the same */
+    if (slow >= 0) return slow;
+    slow = 0;
+    const char *env = getenv("BP_GEMM");
+    if (env && strcmp(env, "cblas") == 0) return slow;
+    if (env && strcmp(env, "c") == 0) return slow = 1;
+#if defined(HAVE_OPENBLAS_GET_CORENAME) && defined(GEMM_AVX2)
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return slow;
+    const char *core = openblas_get_corename();
+    /* OpenBLAS's x86-64 cores with AVX2 (or AVX-512) double kernels */
+    static const char *const fast[] = { "haswell", "zen", "skylakex", "cooperlake",
+                                        "sapphirerapids" };
+    if (!core) return slow;
+    for (size_t k = 0; k < sizeof fast / sizeof *fast; k++)
+        if (strcasecmp(core, fast[k]) == 0) return slow;
+    slow = 1;
+#endif
+    return slow;
+}
+
 void gemm_mul(int ta, int tb, long M, long N, long K,
               const double *A, const double *B, double beta, double *C)
 {
     if (M > INT_MAX || N > INT_MAX || K > INT_MAX || M * N > INT_MAX || M * K > INT_MAX ||
-        N * K > INT_MAX || M <= 0 || N <= 0 || K <= 0) {
-        gemm_mul_c(ta, tb, M, N, K, A, B, beta, C);   /* beyond BLAS's int, or empty */
+        N * K > INT_MAX || M <= 0 || N <= 0 || K <= 0 || (M * N * K >= SMALL && blas_slow())) {
+        /* beyond BLAS's int, empty, or slow: small products stay with the
+         * CBLAS in every case, so they round as they always have */
+        gemm_mul_c(ta, tb, M, N, K, A, B, beta, C);
         return;
     }
     /* C's old contents are never read when beta = 0 (a NaN left in an
@@ -283,7 +319,7 @@ void gemm_mul(int ta, int tb, long M, long N, long K,
         cblas_dgemm(CblasRowMajor, TA, TB, m, n, k, 1.0, A, ta ? m : k, B, tb ? k : n, beta, C, n);
 }
 
-const char *gemm_backend(void) { return "cblas"; }
+const char *gemm_backend(void) { return blas_slow() ? "C kernel" : "cblas"; }
 #else
 void gemm_mul(int ta, int tb, long M, long N, long K,
               const double *A, const double *B, double beta, double *C)

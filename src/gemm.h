@@ -20,7 +20,9 @@ void gemm_mul(int ta, int tb, long M, long N, long K,
 void gemm_mul_c(int ta, int tb, long M, long N, long K,
                 const double *A, const double *B, double beta, double *C);
 
-/* Which implementation gemm_mul uses: "cblas" or "C kernel". */
+/* Which implementation gemm_mul uses on this machine: "cblas" or "C
+ * kernel" (also in a CBLAS build, when the CBLAS is an OpenBLAS running a
+ * generic core's kernels on a processor with AVX2 + FMA, or BP_GEMM=c). */
 const char *gemm_backend(void);
 
 #endif

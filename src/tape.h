@@ -53,6 +53,16 @@ struct Tape {
                                 gradient sent to slot i can reach a parameter */
     int pruned;              /* backprop_params is running: kernels may skip the
                                 gradient of an input whose need[] is 0 */
+    unsigned char *assign;   /* backprop_params: bit 1 (2) of assign[i]: slot i is the
+                                only user of its input a (b) and its rule, with
+                                t->pruned, writes that gradient instead of adding
+                                to it, so it is not zeroed first; built for
+                                nassign_of slots */
+    int nassign_of;
+    int *run;                /* the slots the forward pass computes, in order: all
+                                but the constants (OP_NUM, whose values never
+                                change); built by eval_forward for nrun_of slots */
+    int nrun, nrun_of;
     const Ast **src;         /* the node a slot computes (NULL for leaves) */
     int *call_slot;          /* slots that are a user function call's value, */
     const Ast **call_ast;    /* increasing, and the calls (tape_label_src) */

@@ -400,6 +400,44 @@ END_TEST
  * the parameters' gradients are those of the full pass and of central
  * differences; the matrix product leaves the const input's gradient
  * alone (a sentinel there survives), and a const-only branch is skipped. */
+/* The pruned pass does not zero a gradient that its only user writes
+ * whole (tanh, exp, neg, same-size add, sub, mul, sum: t->assign): with
+ * every gradient NaN beforehand, the parameters' gradients must still be
+ * those of the full pass, bit for bit, and again on a second pass.  u is
+ * used twice (u * u, and in v): its gradient must be added, not written. */
+START_TEST(test_pruned_assign)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "w = [0.5, -1.25, 2, 0.1, -0.3]; const x = [1, 2, -1, 0.5, 3]\n"
+             "u = tanh(w * x); v = exp(-u) - u * u + (w - x); L = sum(v * x) + sum(-tanh(w))");
+    Diag d = { 0 };
+    Tape *tp = compile_entry(t->s, tu_entry(t, "L"), &d);
+    ck_assert_ptr_nonnull(tp);
+    int ws = tape_slot_of(tp, tu_entry(t, "w"));
+    const char *msg;
+    int bad;
+    ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
+    backprop(tp);
+    double full[5];
+    memcpy(full, tape_grad(tp, ws), sizeof full);
+    for (int pass = 0; pass < 2; pass++) {
+        for (long k = 0; k < tp->nval; k++) tp->grad[k] = NAN;
+        backprop_params(tp);
+        for (int k = 0; k < 5; k++)
+            ck_assert_msg(tape_grad(tp, ws)[k] == full[k], "pass %d: dL/dw[%d] = %.17g, full pass %.17g",
+                          pass, k, tape_grad(tp, ws)[k], full[k]);
+    }
+    int written = 0;                    /* some gradient was in fact written, not zeroed */
+    for (int i = 0; i <= tp->root; i++) written += (tp->assign[i] & 4) != 0;
+    ck_assert_int_gt(written, 2);
+    for (int k = 0; k < 5; k++) {
+        double p = tu_entry(t, "w")->val.data[k];
+        TU_CLOSE(full[k], tu_central(t, "L", "w", k, tu_step(p)), 1e-7, 1e-9);
+    }
+    tu_free(t);
+}
+END_TEST
+
 START_TEST(test_pruned_backward)
 {
     Tu *t = tu_new();
@@ -541,6 +579,7 @@ static Suite *backprop_suite(void)
     tcase_add_test(tc, test_backprop_twice);
     tcase_add_test(tc, test_grad_wrt_formula);
     tcase_add_test(tc, test_pruned_backward);
+    tcase_add_test(tc, test_pruned_assign);
     tcase_add_test(tc, test_elementwise_fast_paths);
     tcase_add_test(tc, test_second_derivative_refused_in_table);
     suite_add_tcase(s, tc);

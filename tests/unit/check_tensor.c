@@ -56,6 +56,71 @@ static const double *vals(Tu *t, const char *name)
 
 /* L = sum(tanh(W @ a + b) * c): δ = c ⊙ tanh'(z), ∂L/∂W = δ aᵀ,
  * ∂L/∂a = Wᵀ δ, ∂L/∂b = δ. */
+/* tanh of a tensor of 1024 entries or more takes the vector loop
+ * (kernels.c): each entry within 4 ulp of libm's tanh (both are within
+ * about 2.5 of the exact value), odd, exactly 0 at 0 and 1 from 22 on, tiny
+ * arguments (below 1e-150) returned as they are; the gradient, 1 - tanh^2, from it.  The
+ * libm value is the independent one. */
+START_TEST(test_tanh_vector)
+{
+    Tu *t = tu_new();
+    enum { N = 5000 };
+    tu_okf(t, "w = zeros(%d); L = sum(tanh(w))", N);
+    Entry *e = tu_entry(t, "w");
+    double *w = e->val.data;
+    for (long k = 0; k < N; k++) {
+        double u = sin(0.7 * (double)k + 0.3);
+        w[k] = k % 3 == 0 ? 30 * u : k % 3 == 1 ? 3 * u : ldexp(u, -(int)(k % 60));
+    }
+    w[0] = 0; w[1] = -0.0; w[2] = 1e-300; w[3] = -5e-324; w[4] = 22; w[5] = -22.5;
+    w[6] = 0.2168; w[7] = 7.21;
+    session_changed(t->s, e);
+    Value v = tu_value(t, "tanh(w)");
+    ck_assert_int_eq(shape_size(v.shape), N);
+    for (long k = 0; k < N; k++) {
+        double want = tanh(w[k]), got = v.data[k];
+        double ulp = nextafter(fabs(want), INFINITY) - fabs(want);
+        ck_assert_msg(fabs(got - want) <= 4 * ulp, "tanh(%.17g) = %.17g, libm %.17g", w[k], got, want);
+        ck_assert(signbit(got) == signbit(w[k]));
+        if (fabs(w[k]) >= 22) ck_assert(fabs(got) == 1);
+        if (fabs(w[k]) < 1e-150) ck_assert(got == w[k]);
+    }
+    Value g = tu_value(t, "grad(L, w)");
+    ck_assert_int_eq(shape_size(g.shape), N);
+    for (long k = 0; k < N; k++)
+        TU_CLOSE(g.data[k], 1 - v.data[k] * v.data[k], 1e-13, 1e-300);
+    value_free(&g);
+    value_free(&v);
+    tu_free(t);
+}
+END_TEST
+
+/* sum of 1024 entries or more (kernels.c: four running sums) against a
+ * long double sum in order, for a length that leaves a remainder; its
+ * gradient is all ones. */
+START_TEST(test_sum_large)
+{
+    Tu *t = tu_new();
+    enum { N = 4099 };
+    tu_okf(t, "w = zeros(%d); L = sum(w * w)", N);
+    Entry *e = tu_entry(t, "w");
+    long double want = 0, want2 = 0;
+    for (long k = 0; k < N; k++) {
+        e->val.data[k] = 1 + 0.5 * sin(0.37 * (double)k);
+        want += e->val.data[k];
+        want2 += (long double)e->val.data[k] * e->val.data[k];
+    }
+    session_changed(t->s, e);
+    TU_CLOSE(tu_num(t, "sum(w)"), (double)want, 1e-15, 0);
+    TU_CLOSE(tu_num(t, "L"), (double)want2, 1e-15, 0);
+    TU_CLOSE(tu_num(t, "mean(w)"), (double)(want / N), 1e-15, 0);
+    Value g = tu_value(t, "grad(sum(w), w)");
+    for (long k = 0; k < N; k++) ck_assert(g.data[k] == 1);
+    value_free(&g);
+    tu_free(t);
+}
+END_TEST
+
 START_TEST(test_matmul_layer)
 {
     Tu *t = tu_new();
@@ -703,6 +768,8 @@ static Suite *tensor_suite(void)
     tcase_add_test(tc, test_constructors);
     tcase_add_test(tc, test_load_csv);
     tcase_add_test(tc, test_randn_seed);
+    tcase_add_test(tc, test_tanh_vector);
+    tcase_add_test(tc, test_sum_large);
     suite_add_tcase(s, tc);
     return s;
 }
