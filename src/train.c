@@ -538,6 +538,7 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
     hist->stride = 1;
     double loss;
     long done = 0, every = p.steps >= 10 ? p.steps / 10 : 1;
+    int final_said = 0;      /* the final loss was printed as an epoch's */
     for (; done < p.steps; done++) {
         if (bp_interrupted) {
             rc = diag_set(d, E_INTERRUPT, &st->loc,
@@ -559,7 +560,10 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
             history_mark(hist, all);
             if (b->epoch % epoch_every == 0 || done + 1 == p.steps) {
                 char what[64];
-                snprintf(what, sizeof what, " on all rows, epoch %ld", b->epoch);
+                /* the last step ends an epoch: one line says both */
+                final_said = done + 1 == p.steps && !s->json;
+                snprintf(what, sizeof what, " on all rows, epoch %ld%s", b->epoch,
+                         final_said ? " (final)" : "");
                 progress(s, &p, text, done + 1, all, b->epoch, 0, what);
             }
         }
@@ -568,7 +572,8 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
     if (done == p.steps) {
         loss = full_loss(&p);
         if (!isnan(loss)) {
-            progress(s, &p, text, p.steps, loss, 0, 0, b ? " (final, all rows)" : " (final)");
+            if (!final_said)
+                progress(s, &p, text, p.steps, loss, 0, 0, b ? " (final, all rows)" : " (final)");
             if (hist->stride == 1) {
                 history_add(hist, loss);
                 if (b) history_mark(hist, loss);
