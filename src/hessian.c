@@ -197,7 +197,9 @@ int cmd_hessian(Session *s, const Stmt *st, Diag *d)
         }
         report_text(s, "  %s (max |H - H^T| = %.1e)%s", symmetric ? "symmetric" : "NOT symmetric",
                     asym, mism ? "" : "; every entry checked agrees");
-        report_text(s, "cost: backprop %ld forward + %ld backward; central diff %ld forward; "
+        /* grad's short words (fwd, bwd: passes); the size of the graph
+         * that holds f and its gradient, which the backward passes walk */
+        report_text(s, "cost: backprop %ld fwd + %ld bwd; central %ld fwd; f and its gradient "
                     "%ld slots", (long)np, backward, forward - np, slots);
     }
     if (mism) s->failed_checks++;
