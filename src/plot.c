@@ -501,7 +501,7 @@ int plot_function(Session *s, const char *title, const char *xname, const char *
         gp_quote(dn, sizeof dn, dname);
         snprintf(script, sizeof script,
                  "set title '%s' noenhanced\nset xlabel '%s' noenhanced\nset grid\n"
-                 "set key outside below noenhanced\nset xzeroaxis lt -1\n"
+                 "set key outside top center horizontal noenhanced\nset xzeroaxis lt -1\n"
                  "plot DATA index 0 using 1:2 with lines lw 3 title '%s', "
                  "DATA index 0 using 1:3 with lines lw 2 dt 2 title '%s', "
                  "DATA index 1 using 1:2 with points pt 7 ps 2 title '%s = 0'\n",
@@ -622,7 +622,7 @@ int plot_map(Session *s, const char *title, const char *xname, const char *yname
         gp_quote(yn, sizeof yn, yname);
         snprintf(script, sizeof script,
                  "set title '%s' noenhanced\nset xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n"
-                 "set view map\nset key outside top\nset xrange [%.17g:%.17g]\nset yrange [%.17g:%.17g]\n"
+                 "set view map\nset key outside top center horizontal\nset xrange [%.17g:%.17g]\nset yrange [%.17g:%.17g]\n"
                  "set palette rgbformulae 33,13,10\nset contour base\nset cntrparam levels 12\n"
                  "unset clabel\n"
                  "splot DATA index 0 using 1:2:3 with pm3d notitle, "
@@ -703,14 +703,16 @@ int plot_regions(Session *s, const char *title, const char *xname, const char *y
         gp_quote(yn, sizeof yn, yname);
         snprintf(script, sizeof script,
                  "set title '%s' noenhanced\nset xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n"
-                 "set key outside below\nset xrange [%.17g:%.17g]\nset yrange [%.17g:%.17g]\n"
+                 "set key outside top center horizontal\nset xrange [%.17g:%.17g]\nset yrange [%.17g:%.17g]\n"
                  "set palette defined (0 '#c6dbef', 1 '#fdd0a2', 2 '#c7e9c0', 3 '#dadaeb')\n"
                  "set cbrange [-0.5:3.5]\nunset colorbox\n"
                  "plot DATA index 0 using 1:2:3 with image notitle, "
                  "DATA index 1 using 1:($3 == 0 ? $2 : NaN) with points pt 7 ps 1.5 lc rgb '#08519c' title 'class 0', "
-                 "DATA index 1 using 1:($3 == 1 ? $2 : NaN) with points pt 5 ps 1.5 lc rgb '#a63603' title 'class 1', "
-                 "DATA index 1 using 1:($3 >= 2 ? $2 : NaN) with points pt 9 ps 1.5 lc rgb '#006d2c' title 'class 2+'\n",
-                 t, xn, yn, x0, x1, y0, y1);
+                 "DATA index 1 using 1:($3 == 1 ? $2 : NaN) with points pt 5 ps 1.5 lc rgb '#a63603' title 'class 1'%s\n",
+                 t, xn, yn, x0, x1, y0, y1,
+                 /* a third class in the legend only when there is one */
+                 ncls > 2 ? ", DATA index 1 using 1:($3 >= 2 ? $2 : NaN) with points pt 9 ps 1.5 "
+                            "lc rgb '#006d2c' title 'class 2+'" : "");
         return gnuplot_run(path, script, grid_data, &gd, d);
     }
     int utf8 = plot_utf8();
