@@ -14,7 +14,7 @@
  *
  * Bounded work: inputs over MAX_INPUT bytes are rejected, and so are inputs
  * naming commands that touch files or are meant to run long (load,
- * load_csv, save, dot with a file name, train, sweep): the fuzzer must not
+ * load_csv, save, dot or plot with a file name, train, sweep): the fuzzer must not
  * write files or wait on them.
  * tests/hostile covers those commands instead.  Every session starts with
  * bp's own limits lowered (SESSION_LIMITS: 256 MiB of values, 10^6 graph
@@ -98,8 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof skip / sizeof *skip; i++)
         if (has_word(data, size, skip[i]))
             return -1;
-    if (has_word(data, size, "dot") && memchr(data, '"', size))
-        return -1;              /* dot f "file.dot" writes a file */
+    if ((has_word(data, size, "dot") || has_word(data, size, "plot"))
+        && memchr(data, '"', size))
+        return -1;              /* dot f "f.dot", plot f wrt x "f.svg" write files */
 
     Session *s = session_new();
     s->out = devnull;
