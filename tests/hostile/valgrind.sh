@@ -1,7 +1,8 @@
 #!/bin/sh
 # valgrind.sh: `make check-valgrind`.  Runs src/bp under Valgrind
 #   valgrind $VALGRIND_FLAGS    (Makefile.am: -q --error-exitcode=99
-#                                --leak-check=full --errors-for-leak-kinds=definite)
+#                                --leak-check=full --errors-for-leak-kinds=definite
+#                                --child-silent-after-fork=yes)
 # over every example, every tests/scripts/*.bp script (with its .args and
 # .stdin), every case of tests/errors.test (whose expectations must hold
 # too), the generated 10 000-statement session (gen-session.sh), and the
@@ -21,7 +22,7 @@ command -v "$vg" >/dev/null 2>&1 || { echo "check-valgrind: $vg not found (apt-g
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-vgflags=${VALGRIND_FLAGS:--q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite}
+vgflags=${VALGRIND_FLAGS:--q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --child-silent-after-fork=yes}
 cat >"$tmp/bp-vg" <<EOS
 #!/bin/sh
 exec $vg $vgflags --log-file="$tmp/vg.%p" "$bp" "\$@"
