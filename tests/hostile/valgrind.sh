@@ -1,7 +1,8 @@
 #!/bin/sh
 # valgrind.sh: `make check-valgrind`.  Runs src/bp under Valgrind
 #   valgrind $VALGRIND_FLAGS    (Makefile.am: -q --error-exitcode=99
-#                                --leak-check=full --errors-for-leak-kinds=definite)
+#                                --leak-check=full --errors-for-leak-kinds=definite
+#                                --show-leak-kinds=definite --child-silent-after-fork=yes)
 # over every example, every tests/scripts/*.bp script (with its .args and
 # .stdin), every case of tests/errors.test (whose expectations must hold
 # too), the generated 10 000-statement session (gen-session.sh), and the
@@ -13,6 +14,9 @@
 # Environment: BP (the binary), srcdir; VALGRIND (default valgrind),
 # VALGRIND_FLAGS (default as above).
 set -u
+# the products the goldens were made with (Makefile.am: under Valgrind's
+# synthetic CPUID OpenBLAS would pick other kernels)
+OPENBLAS_CORETYPE=Prescott; export OPENBLAS_CORETYPE
 bp=${BP:?BP must name the bp binary}
 case $bp in /*) ;; *) bp=$(pwd)/$bp ;; esac
 top=$(cd "${srcdir:-.}" && pwd)
@@ -21,16 +25,19 @@ command -v "$vg" >/dev/null 2>&1 || { echo "check-valgrind: $vg not found (apt-g
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-vgflags=${VALGRIND_FLAGS:--q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite}
+vgflags=${VALGRIND_FLAGS:--q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --child-silent-after-fork=yes}
 cat >"$tmp/bp-vg" <<EOS
 #!/bin/sh
 exec $vg $vgflags --log-file="$tmp/vg.%p" "$bp" "\$@"
 EOS
 # The error cases: one log per case, named by run-errors.sh's ERRORS_CASE.
+# run-errors.sh puts BP_WRAPPER before "$BP": this wrapper gets bp itself
+# as its first argument (given bp again, bp would read its own binary as
+# the script).
 mkdir "$tmp/vg-errors"
 cat >"$tmp/bp-vg-errors" <<EOS
 #!/bin/sh
-exec $vg $vgflags --log-file="$tmp/vg-errors/vg.%q{ERRORS_CASE}.%p" "$bp" "\$@"
+exec $vg $vgflags --log-file="$tmp/vg-errors/vg.%q{ERRORS_CASE}.%p" "\$@"
 EOS
 chmod +x "$tmp/bp-vg" "$tmp/bp-vg-errors"
 
