@@ -143,19 +143,8 @@ int cmd_hessian(Session *s, const Stmt *st, Diag *d)
         for (long r = 0; r < P; r++) { if (r) fputs(", ", o); report_json_string(o, names[r]); }
         report_fmt_json(num, sizeof num, value);
         fprintf(o, "], \"value\": %s", num);
-        for (int m = 0; m < 2; m++) {
-            double *A = m ? C : H;
-            fprintf(o, ", \"%s\": [", m ? "central" : "backprop");
-            for (long r = 0; r < P; r++) {
-                fputs(r ? ", [" : "[", o);
-                for (long c = 0; c < P; c++) {
-                    report_fmt_json(num, sizeof num, A[r * P + c]);
-                    fprintf(o, "%s%s", c ? ", " : "", num);
-                }
-                fputs("]", o);
-            }
-            fputs("]", o);
-        }
+        report_json_matrix(o, "backprop", H, P, P);
+        report_json_matrix(o, "central", C, P, P);
         fprintf(o, ", \"ok\": %s, \"symmetric\": %s, \"cost\": {\"backward\": %ld, \"forward\": %ld, "
                 "\"checked\": %ld, \"slots\": %ld}}\n", mism ? "false" : "true",
                 symmetric ? "true" : "false", backward, forward, checked * (long)np, slots);

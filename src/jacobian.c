@@ -50,21 +50,6 @@ static int central_col(Tape *t, const Col *c, const double *saved, double tol_h,
     return rc ? -1 : 0;
 }
 
-static void json_matrix(FILE *f, const char *key, const double *J, long m, long n)
-{
-    char b[64];
-    fprintf(f, ", \"%s\": [", key);
-    for (long i = 0; i < m; i++) {
-        fputs(i ? ", [" : "[", f);
-        for (long j = 0; j < n; j++) {
-            report_fmt_json(b, sizeof b, J[i * n + j]);
-            fprintf(f, "%s%s", j ? ", " : "", b);
-        }
-        fputs("]", f);
-    }
-    fputs("]", f);
-}
-
 int cmd_jacobian(Session *s, const Stmt *st, Diag *d)
 {
     const Ast *target = st->e[0];
@@ -207,9 +192,9 @@ int cmd_jacobian(Session *s, const Stmt *st, Diag *d)
             report_json_string(f, cols[j].name);
         }
         fputs("]", f);
-        json_matrix(f, "reverse", rev, m, n);
-        json_matrix(f, "forward", fwd, m, n);
-        json_matrix(f, "central", cen, m, n);
+        report_json_matrix(f, "reverse", rev, m, n);
+        report_json_matrix(f, "forward", fwd, m, n);
+        report_json_matrix(f, "central", cen, m, n);
         fprintf(f, ", \"ok\": %s, \"cost\": {\"reverse\": {\"forward\": 1, \"backward\": %ld}, "
                    "\"forward\": {\"forward\": 1, \"dual\": %ld}, \"central\": {\"forward\": %ld}, "
                    "\"cheaper\": \"%s\"}}\n",

@@ -476,6 +476,21 @@ static void gp_quote(char *out, size_t n, const char *in)
     out[o] = '\0';
 }
 
+/* The lines a two-axis picture's gnuplot script starts with: title, axis
+ * names (quoted for gnuplot), the legend above, the ranges.  Returns the
+ * length written. */
+static int gp_axes(char *out, size_t n, const char *title, const char *xname, const char *yname,
+                   double x0, double x1, double y0, double y1)
+{
+    char t[512], xn[128], yn[128];
+    gp_quote(t, sizeof t, title);
+    gp_quote(xn, sizeof xn, xname);
+    gp_quote(yn, sizeof yn, yname);
+    return snprintf(out, n, "set title '%s' noenhanced\nset xlabel '%s' noenhanced\n"
+                    "set ylabel '%s' noenhanced\nset key outside top center horizontal\n"
+                    "set xrange [%.17g:%.17g]\nset yrange [%.17g:%.17g]\n", t, xn, yn, x0, x1, y0, y1);
+}
+
 typedef struct FnData { const double *x, *f, *df, *zx, *zf; int n, nz; } FnData;
 
 static void fn_data(const void *ctx, FILE *f)
@@ -616,19 +631,15 @@ int plot_map(Session *s, const char *title, const char *xname, const char *yname
 {
     GridData gd = { x0, x1, y0, y1, z, NULL, nx, ny, px, py, NULL, np };
     if (path) {
-        char t[512], xn[128], yn[128], script[2048];
-        gp_quote(t, sizeof t, title);
-        gp_quote(xn, sizeof xn, xname);
-        gp_quote(yn, sizeof yn, yname);
-        snprintf(script, sizeof script,
-                 "set title '%s' noenhanced\nset xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n"
-                 "set view map\nset key outside top center horizontal\nset xrange [%.17g:%.17g]\nset yrange [%.17g:%.17g]\n"
+        char script[2048];
+        int o = gp_axes(script, sizeof script, title, xname, yname, x0, x1, y0, y1);
+        snprintf(script + o, sizeof script - (size_t)o,
+                 "set view map\n"
                  "set palette rgbformulae 33,13,10\nset contour base\nset cntrparam levels 12\n"
                  "unset clabel\n"
                  "splot DATA index 0 using 1:2:3 with pm3d notitle, "
                  "DATA index 0 using 1:2:3 nosurface with lines lc rgb 'black' notitle, "
-                 "DATA index 1 using 1:2:(0) nocontour with linespoints lw 2 pt 7 lc rgb 'white' title 'descent path'\n",
-                 t, xn, yn, x0, x1, y0, y1);
+                 "DATA index 1 using 1:2:(0) nocontour with linespoints lw 2 pt 7 lc rgb 'white' title 'descent path'\n");
         return gnuplot_run(path, script, grid_data, &gd, d);
     }
     int utf8 = plot_utf8();
@@ -697,19 +708,14 @@ int plot_regions(Session *s, const char *title, const char *xname, const char *y
 {
     GridData gd = { x0, x1, y0, y1, NULL, cls, nx, ny, px, py, pc, np };
     if (path) {
-        char t[512], xn[128], yn[128], script[2048];
-        gp_quote(t, sizeof t, title);
-        gp_quote(xn, sizeof xn, xname);
-        gp_quote(yn, sizeof yn, yname);
-        snprintf(script, sizeof script,
-                 "set title '%s' noenhanced\nset xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n"
-                 "set key outside top center horizontal\nset xrange [%.17g:%.17g]\nset yrange [%.17g:%.17g]\n"
+        char script[2048];
+        int o = gp_axes(script, sizeof script, title, xname, yname, x0, x1, y0, y1);
+        snprintf(script + o, sizeof script - (size_t)o,
                  "set palette defined (0 '#c6dbef', 1 '#fdd0a2', 2 '#c7e9c0', 3 '#dadaeb')\n"
                  "set cbrange [-0.5:3.5]\nunset colorbox\n"
                  "plot DATA index 0 using 1:2:3 with image notitle, "
                  "DATA index 1 using 1:($3 == 0 ? $2 : NaN) with points pt 7 ps 1.5 lc rgb '#08519c' title 'class 0', "
                  "DATA index 1 using 1:($3 == 1 ? $2 : NaN) with points pt 5 ps 1.5 lc rgb '#a63603' title 'class 1'%s\n",
-                 t, xn, yn, x0, x1, y0, y1,
                  /* a third class in the legend only when there is one */
                  ncls > 2 ? ", DATA index 1 using 1:($3 >= 2 ? $2 : NaN) with points pt 9 ps 1.5 "
                             "lc rgb '#006d2c' title 'class 2+'" : "");

@@ -54,6 +54,21 @@ static int utf8_len(const unsigned char *p)
     return n;
 }
 
+void report_json_matrix(FILE *f, const char *key, const double *J, long m, long n)
+{
+    char b[64];
+    fprintf(f, ", \"%s\": [", key);
+    for (long i = 0; i < m; i++) {
+        fputs(i ? ", [" : "[", f);
+        for (long j = 0; j < n; j++) {
+            report_fmt_json(b, sizeof b, J[i * n + j]);
+            fprintf(f, "%s%s", j ? ", " : "", b);
+        }
+        fputs("]", f);
+    }
+    fputs("]", f);
+}
+
 void report_json_string(FILE *f, const char *s)
 {
     fputc('"', f);

@@ -14,6 +14,9 @@ void report_fmt_value(char *buf, size_t n, double v, int digits);
 void report_fmt_json(char *buf, size_t n, double v);
 /* Write s as a JSON string (with quotes). */
 void report_json_string(FILE *f, const char *s);
+/* `, "key": [[...], ...]`: the m x n row-major matrix A as JSON rows
+ * (hessian, jacobian). */
+void report_json_matrix(FILE *f, const char *key, const double *A, long m, long n);
 
 /* The width budget every printer asks: 80 columns, or the terminal's
  * width when stdout is a terminal wider than that (ioctl, else COLUMNS);

@@ -57,7 +57,7 @@ void tape_free(Tape *t)
     if (!t) return;
     free(t->op); free(t->a); free(t->b); free(t->off);
     free(t->val); free(t->grad); free(t->im); free(t->args); free(t->index); free(t->valdeps);
-    free(t->src); free(t->call_slot); free(t->call_ast); free(t->sid); free(t->shapes); free(t->run_start); free(t->run_owner);
+    free(t->src); free(t->calls); free(t->sid); free(t->shapes); free(t->run_start); free(t->run_owner);
     free(t->slot_name); free(t->leaves); free(t->leafent);
     free(t->deps); free(t->dep_stamps);
     free(t->named); free(t->named_slot); free(t->need); free(t->run); free(t->assign);
@@ -119,24 +119,21 @@ int tape_slot_of(const Tape *t, const Entry *e)
 
 void tape_call_label(Tape *t, int slot, const Ast *call)
 {
-    if (t->ncalls && t->call_slot[t->ncalls - 1] >= slot) {
-        if (t->call_slot[t->ncalls - 1] == slot) t->call_ast[t->ncalls - 1] = call;
+    if (t->ncalls && t->calls[t->ncalls - 1].slot >= slot) {
+        if (t->calls[t->ncalls - 1].slot == slot) t->calls[t->ncalls - 1].call = call;
         return;                   /* out of order: keep the body's own text */
     }
-    int cap = t->callcap;
-    xgrow((void **)&t->call_slot, &cap, t->ncalls + 1, sizeof *t->call_slot);
-    xgrow((void **)&t->call_ast, &t->callcap, t->ncalls + 1, sizeof *t->call_ast);
-    t->call_slot[t->ncalls] = slot;
-    t->call_ast[t->ncalls++] = call;
+    xgrow((void **)&t->calls, &t->callcap, t->ncalls + 1, sizeof *t->calls);
+    t->calls[t->ncalls++] = (struct CallLabel){ slot, call };
 }
 
 const Ast *tape_label_src(const Tape *t, int slot)
 {
     int lo = 0, hi = t->ncalls - 1;
-    while (lo <= hi) {            /* binary search: call_slot increases */
+    while (lo <= hi) {            /* binary search: the slots increase */
         int mid = (lo + hi) / 2;
-        if (t->call_slot[mid] == slot) return t->call_ast[mid];
-        if (t->call_slot[mid] < slot) lo = mid + 1;
+        if (t->calls[mid].slot == slot) return t->calls[mid].call;
+        if (t->calls[mid].slot < slot) lo = mid + 1;
         else hi = mid - 1;
     }
     return t->src[slot];

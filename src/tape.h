@@ -64,8 +64,8 @@ struct Tape {
                                 change); built by eval_forward for nrun_of slots */
     int nrun, nrun_of;
     const Ast **src;         /* the node a slot computes (NULL for leaves) */
-    int *call_slot;          /* slots that are a user function call's value, */
-    const Ast **call_ast;    /* increasing, and the calls (tape_label_src) */
+    struct CallLabel { int slot; const Ast *call; } *calls;   /* slots that are a user
+                                function call's value, increasing (tape_label_src) */
     int ncalls, callcap;
     /* Which definition's text holds each slot's node, as runs: slots from
      * run_start[k] on belong to run_owner[k] (NULL: the command itself).
