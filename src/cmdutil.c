@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include "cmdutil.h"
+#include "xalloc.h"
 #include "report.h"
 
 volatile sig_atomic_t bp_interrupted;
@@ -44,6 +45,14 @@ int cmd_forward(Tape *t, Diag *d)
  * computed on the way keeps its value for next time.  That is what makes a
  * spreadsheet-like session linear: x1 = x0 + 1, x1, x2 = x1 + 1, x2, ...
  * never recomputes the whole chain. */
+double *cmd_tape_copy(const Tape *t, const Loc *loc, Diag *d)
+{
+    double *buf = try_realloc(NULL, (size_t)t->nval * sizeof *buf);
+    if (!buf)
+        diag_set(d, E_MEMORY, loc, "out of memory: no room to save the tape's %ld values", t->nval);
+    return buf;
+}
+
 int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
 {
     /* a number (w = 0.5, w = -3): no graph needed */

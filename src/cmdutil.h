@@ -25,6 +25,11 @@ int cmd_forward(Tape *t, Diag *d);
 enum { DIFF_NONE, DIFF_FORWARD, DIFF_BACKWARD };
 int diff_target(Session *s, const Ast *e, const char *text, const char *not_scalar,
                 int passes, Tape **tp, int *owned, Diag *d);
+/* A buffer for a copy of t's values (numeric differences save the tape
+ * in it and restore it after each perturbed pass): t->nval doubles, or
+ * NULL with an E_MEMORY error at loc in d (its size comes from the user's
+ * data, so running out is an error, not an exit).  Free it. */
+double *cmd_tape_copy(const Tape *t, const Loc *loc, Diag *d);
 /* Evaluate e now into *out (which it owns) / as a scalar. */
 int eval_now(Session *s, const Ast *e, Value *out, Diag *d);
 int eval_scalar(Session *s, const Ast *e, double *out, Diag *d);

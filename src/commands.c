@@ -1,6 +1,7 @@
 /* commands.c: the statements about names and values (define, update,
  * expressions, grad, print, show, vars, delete, clear, graph, dot),
  * applied to the session one transaction each.  run.c dispatches to them. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,7 +478,7 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
         }
     }
 
-    scratch = xmalloc((size_t)(t->nval ? t->nval : 1) * sizeof *scratch);
+    if (!(scratch = cmd_tape_copy(t, &st->loc, d))) { rc = d->kind; goto out; }
     /* Past maxcheck entries over all the parameters together (scalars and
      * tensor entries alike): a reproducible random sample of them. */
     long total = 0, pi = 0, gi = 0, *pick = NULL;
@@ -528,7 +529,17 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
                 if (checked) pi++;
                 gi++;
             }
-            xgrow((void **)&rows, &cap, n + 1, sizeof *rows);
+            if (n == cap) {          /* one row per entry: its size is the user's */
+                GradRow *more = try_realloc(rows, (size_t)(cap ? 2 * (size_t)cap : 16) * sizeof *rows);
+                if (!more || cap > INT_MAX / 2) {
+                    free(pick);
+                    rc = diag_set(d, E_MEMORY, &st->loc, "out of memory: no room for grad's table "
+                                  "(%ld rows of %zu bytes)", total, sizeof *rows);
+                    goto out;
+                }
+                rows = more;
+                cap = cap ? 2 * cap : 16;
+            }
             GradRow *r = &rows[n++];
             memset(r, 0, sizeof *r);
             entry_name(r->wrt, sizeof r->wrt, e->name, sh, k);

@@ -122,7 +122,7 @@ int cmd_jacobian(Session *s, const Stmt *st, Diag *d)
     fp = xcalloc((size_t)m, sizeof *fp);
     fm = xcalloc((size_t)m, sizeof *fm);
     double *hs = xcalloc((size_t)n, sizeof *hs);
-    saved = xmalloc((size_t)(t->nval ? t->nval : 1) * sizeof *saved);
+    if (!(saved = cmd_tape_copy(t, &st->loc, d))) { rc = d->kind; free(hs); goto done; }
     memcpy(saved, t->val, (size_t)t->nval * sizeof *saved);
 
     /* reverse mode: row i from the seed e_i */

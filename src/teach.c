@@ -590,7 +590,7 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
     double bp = tape_grad(t, slot)[k], p = tape_val(t, slot)[k];
     char ename[160];
     entry_name(ename, sizeof ename, e->name, tape_shape(t, slot), k);
-    scratch = xmalloc((size_t)t->nval * sizeof *scratch);
+    if (!(scratch = cmd_tape_copy(t, &st->loc, d))) { rc = d->kind; goto out; }
 
     enum { N = 15 };
     double eps[N], ef[N], ec[N];
@@ -784,7 +784,7 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
     if (rc) return rc;
     double *scratch = NULL;
     long *pick = NULL;
-    scratch = xmalloc((size_t)t->nval * sizeof *scratch);
+    if (!(scratch = cmd_tape_copy(t, &st->loc, d))) { rc = d->kind; goto out; }
     Settings set = s->set;
     set.fd = FD_CENTRAL;
     set.tol = tol;
