@@ -3,6 +3,7 @@
  * the script first (session_resolve), by load and save alike. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ static volatile sig_atomic_t save_caught;
 static const int save_sigs[3] = { SIGINT, SIGTERM, SIGHUP };
 static struct sigaction save_old[3];
 static int save_installed[3];
+static pthread_t save_thread;       /* the thread that saves */
 
 /* A signal during the write: a fatal one (default action) removes the
  * temporary file and dies of it, as it would have; one the program
@@ -41,6 +43,13 @@ static int save_installed[3];
  * next check. */
 static void save_on_signal(int sig)
 {
+    /* Another thread (OpenBLAS's workers do not block these signals) sends
+     * it on to the one saving, where it waits while the file is being made
+     * and then removes it: dying here could leave the file behind. */
+    if (!pthread_equal(pthread_self(), save_thread)) {
+        pthread_kill(save_thread, sig);
+        return;
+    }
     for (int i = 0; i < 3; i++)
         if (save_sigs[i] == sig && save_old[i].sa_handler == SIG_DFL) {
             unlink(save_tmp);
@@ -59,6 +68,7 @@ static void save_catch(void)
     sigemptyset(&sa.sa_mask);
     for (int i = 0; i < 3; i++) sigaddset(&sa.sa_mask, save_sigs[i]);
     save_caught = 0;
+    save_thread = pthread_self();
     for (int i = 0; i < 3; i++) {
         save_installed[i] = 0;
         if (sigaction(save_sigs[i], NULL, &save_old[i]) == 0 && save_old[i].sa_handler != SIG_IGN)
@@ -297,17 +307,21 @@ int cmd_save(Session *s, const Stmt *st, Diag *d)
         return rc;
     }
 
-    /* the temporary file and the handlers that remove it, with no moment
-     * between them for a signal to leave it behind */
+    /* the handlers that remove the temporary file, then the file, with
+     * the signals blocked in this thread meanwhile: one that comes before
+     * the file has its name waits here (sent on from another thread, whose
+     * mask is not this one's), and then removes it */
     sigset_t block, was;
     sigemptyset(&block);
     for (int i = 0; i < 3; i++) sigaddset(&block, save_sigs[i]);
-    sigprocmask(SIG_BLOCK, &block, &was);
+    pthread_sigmask(SIG_BLOCK, &block, &was);
+    save_catch();
     int fd = mkstemp(save_tmp);
     int err = errno;
-    if (fd >= 0) save_catch();
-    sigprocmask(SIG_SETMASK, &was, NULL);
+    if (fd < 0) save_tmp[0] = '\0';     /* nothing for a handler to remove */
+    pthread_sigmask(SIG_SETMASK, &was, NULL);
     if (fd < 0) {
+        save_release();
         /* no such directory, or one where no file can be made (the file
          * itself may be writable: say why save cannot use it) */
         rc = diag_set(d, E_IO, &st->loc, "cannot write %s: %s%s", path,
