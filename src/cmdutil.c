@@ -4,6 +4,7 @@
  * Below every command module; calls only the core (compile, eval,
  * backprop, tape, session) and report. */
 #include <math.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include "cmdutil.h"
@@ -45,6 +46,30 @@ int cmd_forward(Tape *t, Diag *d)
  * computed on the way keeps its value for next time.  That is what makes a
  * spreadsheet-like session linear: x1 = x0 + 1, x1, x2 = x1 + 1, x2, ...
  * never recomputes the whole chain. */
+int cmd_wrt(Session *s, const Stmt *st, const Tape *t, CmdWrt **out, int *n, Diag *d)
+{
+    int cap = 0, rc = E_OK;
+    *out = NULL;
+    *n = 0;
+    for (int i = 0; i < (st->has_wrt ? st->nnames : t->nleaves) && !rc; i++) {
+        Entry *e = st->has_wrt ? session_find(s, st->names[i]) : t->leafent[i];
+        if (!st->has_wrt) {
+            if (e->kind != ENT_PARAM) continue;
+        } else if (!e || e->kind == ENT_UNDEF) {
+            rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is not defined", st->names[i]);
+            break;
+        } else if (e->kind == ENT_FUNC) {
+            rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is a function, not a value", e->name);
+            break;
+        }
+        xgrow((void **)out, &cap, *n + 1, sizeof **out);
+        (*out)[(*n)++] = (CmdWrt){ e, st->has_wrt ? tape_slot_of(t, e) : t->leaves[i],
+                                   st->has_wrt ? i : -1 };
+    }
+    if (rc) { free(*out); *out = NULL; *n = 0; }
+    return rc;
+}
+
 double *cmd_tape_copy(const Tape *t, const Loc *loc, Diag *d)
 {
     double *buf = try_realloc(NULL, (size_t)t->nval * sizeof *buf);

@@ -25,6 +25,13 @@ int cmd_forward(Tape *t, Diag *d);
 enum { DIFF_NONE, DIFF_FORWARD, DIFF_BACKWARD };
 int diff_target(Session *s, const Ast *e, const char *text, const char *not_scalar,
                 int passes, Tape **tp, int *owned, Diag *d);
+/* The names a command differentiates by (grad, hessian, jacobian): those
+ * after `wrt` (each defined and a value, not a function: else an E_NAME
+ * error at its name), else every parameter t reads, in order.  Fills
+ * *out (malloc'd, *n of them) with each entry, its slot in t (-1 when t
+ * does not read it) and its index in st->names (-1 without wrt). */
+typedef struct CmdWrt { Entry *e; int slot; int name; } CmdWrt;
+int cmd_wrt(Session *s, const Stmt *st, const Tape *t, CmdWrt **out, int *n, Diag *d);
 /* A buffer for a copy of t's values (numeric differences save the tape
  * in it and restore it after each perturbed pass): t->nval doubles, or
  * NULL with an E_MEMORY error at loc in d (its size comes from the user's

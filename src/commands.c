@@ -432,7 +432,7 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
     Wrt *wrt = NULL;
     double *scratch = NULL;
     GradReport g = { 0 };
-    int nw = 0, wcap = 0, n = 0, cap = 0;
+    int nw = 0, n = 0, cap = 0;
     t->graded = 1;
     /* grad f all: every row, not a summary */
     for (int i = 0; i < st->nargs; i++) {
@@ -444,39 +444,23 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
         g.all = 1;
     }
 
-    /* the names to differentiate by */
-    if (st->has_wrt) {
-        for (int i = 0; i < st->nnames; i++) {
-            Entry *e = session_find(s, st->names[i]);
-            if (!e || e->kind == ENT_UNDEF) {
-                rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is not defined", st->names[i]);
-                goto out;
-            }
-            if (e->kind == ENT_FUNC) {
-                rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is a function, not a value", e->name);
-                goto out;
-            }
-            Wrt w = { e, tape_slot_of(t, e), -1 };
-            if (st->name_index && st->name_index[i]) {   /* wrt W[0,1]: that entry */
-                long count;
-                Shape sh = w.slot >= 0 ? tape_shape(t, w.slot) : e->val.shape;
-                if ((rc = entry_index(s, st->name_index[i], sh, &w.only, &count, d))) goto out;
-                if (count != 1) {
-                    rc = diag_set(d, E_USAGE, &st->name_index[i]->loc, "wrt takes a name or one entry of it (W[i, j])");
-                    goto out;
-                }
-            }
-            xgrow((void **)&wrt, &wcap, nw + 1, sizeof *wrt);
-            wrt[nw++] = w;
+    /* the names to differentiate by; wrt W[0,1]: that entry alone */
+    CmdWrt *by = NULL;
+    if ((rc = cmd_wrt(s, st, t, &by, &nw, d))) goto out;
+    wrt = xmalloc((size_t)(nw ? nw : 1) * sizeof *wrt);
+    for (int i = 0; i < nw && !rc; i++) {
+        Wrt w = { by[i].e, by[i].slot, -1 };
+        const Ast *idx = by[i].name >= 0 && st->name_index ? st->name_index[by[i].name] : NULL;
+        if (idx) {
+            long count;
+            Shape sh = w.slot >= 0 ? tape_shape(t, w.slot) : w.e->val.shape;
+            if (!(rc = entry_index(s, idx, sh, &w.only, &count, d)) && count != 1)
+                rc = diag_set(d, E_USAGE, &idx->loc, "wrt takes a name or one entry of it (W[i, j])");
         }
-    } else {
-        for (int i = 0; i < t->nleaves; i++) {
-            Entry *e = t->leafent[i];
-            if (e->kind != ENT_PARAM) continue;
-            xgrow((void **)&wrt, &wcap, nw + 1, sizeof *wrt);
-            wrt[nw++] = (Wrt){ e, t->leaves[i], -1 };
-        }
+        wrt[i] = w;
     }
+    free(by);
+    if (rc) goto out;
 
     if (!(scratch = cmd_tape_copy(t, &st->loc, d))) { rc = d->kind; goto out; }
     /* Past maxcheck entries over all the parameters together (scalars and

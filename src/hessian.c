@@ -42,18 +42,21 @@ int cmd_hessian(Session *s, const Stmt *st, Diag *d)
     Hp *ps = NULL;
     int np = 0, pcap = 0;
     long P = 0;
-    for (int i = 0; i < (st->has_wrt ? st->nnames : t->nleaves); i++) {
-        Entry *e = st->has_wrt ? session_find(s, st->names[i]) : t->leafent[i];
-        if (st->has_wrt && (!e || (e->kind != ENT_PARAM && e->kind != ENT_CONST))) {
-            rc = diag_set(d, E_NAME, &st->name_locs[i], "%s is not %s", st->names[i],
-                          e && e->kind != ENT_UNDEF ? "a parameter or const" : "defined");
-            goto out;
+    CmdWrt *by = NULL;
+    int nby = 0;
+    if ((rc = cmd_wrt(s, st, t, &by, &nby, d))) goto out;
+    for (int i = 0; i < nby; i++) {
+        Entry *e = by[i].e;
+        if (e->kind != ENT_PARAM && e->kind != ENT_CONST) {  /* grad(f, q) needs a leaf */
+            rc = diag_set(d, E_NAME, &st->name_locs[by[i].name], "%s is not a parameter or const", e->name);
+            break;
         }
-        if (!st->has_wrt && e->kind != ENT_PARAM) continue;
         xgrow((void **)&ps, &pcap, np + 1, sizeof *ps);
         ps[np] = (Hp){ e, P, shape_size(e->val.shape) };
         P += ps[np++].n;
     }
+    free(by);
+    if (rc) goto out;
     if (P == 0) {
         rc = diag_set(d, E_USAGE, &target->loc, "%s uses no parameter: nothing to differentiate", text);
         goto out;

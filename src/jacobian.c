@@ -76,26 +76,12 @@ int cmd_jacobian(Session *s, const Stmt *st, Diag *d)
     if ((rc = cmd_forward(t, d))) goto done;
 
     /* the columns: every entry of the parameters named, or of every parameter */
-    int nw = st->has_wrt ? st->nnames : t->nleaves;
+    CmdWrt *by = NULL;
+    int nw = 0;
+    if ((rc = cmd_wrt(s, st, t, &by, &nw, d))) goto done;
     for (int w = 0; w < nw; w++) {
-        Entry *e;
-        int slot;
-        if (st->has_wrt) {
-            e = session_find(s, st->names[w]);
-            if (!e || e->kind == ENT_UNDEF) {
-                rc = diag_set(d, E_NAME, &st->name_locs[w], "%s is not defined", st->names[w]);
-                goto done;
-            }
-            if (e->kind == ENT_FUNC) {
-                rc = diag_set(d, E_NAME, &st->name_locs[w], "%s is a function, not a value", e->name);
-                goto done;
-            }
-            slot = tape_slot_of(t, e);
-        } else {
-            e = t->leafent[w];
-            if (e->kind != ENT_PARAM) continue;
-            slot = t->leaves[w];
-        }
+        Entry *e = by[w].e;
+        int slot = by[w].slot;
         Shape ps = slot >= 0 ? tape_shape(t, slot) : e->val.shape;
         for (long k = 0; k < shape_size(ps); k++) {
             if (ncols >= JAC_MAX) break;
@@ -105,6 +91,7 @@ int cmd_jacobian(Session *s, const Stmt *st, Diag *d)
             ncols++;
         }
     }
+    free(by);
     long m = out.d[0], n = ncols;
     if (n == 0) {
         rc = diag_set(d, E_USAGE, &target->loc, "%s depends on no parameters: its Jacobian is empty", text);

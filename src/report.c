@@ -151,8 +151,6 @@ void report_text(Session *s, const char *fmt, ...)
     va_end(ap);
 }
 
-static int value_cols = 80;     /* the width a value's rows fit unless full */
-
 /* Entries of a row, "1, 2, 3".  Unless full: a row of more than 12
  * entries is cut in the middle with "..." to at most the first and last
  * 5, fewer when that would not fit in `room` columns (at least one of
@@ -208,7 +206,9 @@ static void row_str(FILE *f, const double *x, long n, int digits, int full, int 
     }
 }
 
-static char *value_str(const Value *v, int digits, int full, int json, int indent)
+/* v as text: rows fit in `cols` columns unless full (a value printed at
+ * column `indent`, its later rows indented to match). */
+static char *value_str(const Value *v, int digits, int full, int json, int indent, int cols)
 {
     char *out = NULL;
     size_t len = 0;
@@ -221,7 +221,7 @@ static char *value_str(const Value *v, int digits, int full, int json, int inden
         fputs(b, f);
     } else if (sh.rank == 1) {
         fputc('[', f);
-        row_str(f, v->data, sh.d[0], digits, full, json, value_cols - indent - 2, indent + 1);
+        row_str(f, v->data, sh.d[0], digits, full, json, cols - indent - 2, indent + 1);
         fputc(']', f);
     } else {
         long R = sh.d[0], C = sh.d[1];
@@ -235,7 +235,7 @@ static char *value_str(const Value *v, int digits, int full, int json, int inden
             if (r && json) fputs(", [", f);
             else if (r) fprintf(f, ",\n%*s [", indent, "");
             else fputc('[', f);
-            row_str(f, v->data + r * C, C, digits, full, json, value_cols - indent - 5, indent + 2);
+            row_str(f, v->data + r * C, C, digits, full, json, cols - indent - 5, indent + 2);
             fputc(']', f);
         }
         fputc(']', f);
@@ -246,23 +246,17 @@ static char *value_str(const Value *v, int digits, int full, int json, int inden
 
 char *report_value_str(const Value *v, int digits, int full, int indent)
 {
-    return value_str(v, digits, full, 0, indent);
+    return value_str(v, digits, full, 0, indent, 80);
 }
 
 char *report_value_fit(const Value *v, int digits, int indent, int cols)
 {
-    int keep = value_cols;
-    value_cols = cols;
-    char *str = value_str(v, digits, 0, 0, indent);
-    value_cols = keep;
-    return str;
+    return value_str(v, digits, 0, 0, indent, cols);
 }
 
 void report_value(Session *s, const Value *v)
 {
-    value_cols = report_width(s);
-    char *str = value_str(v, s->set.digits, s->json, s->json, 0);
-    value_cols = 80;
+    char *str = value_str(v, s->set.digits, s->json, s->json, 0, report_width(s));
     if (s->json) {
         fprintf(s->out, "{\"value\": %s", str);
         if (v->shape.rank == 1) fprintf(s->out, ", \"shape\": [%ld]", v->shape.d[0]);
