@@ -46,10 +46,12 @@ static void save_on_signal(int sig)
     /* Another thread (OpenBLAS's workers do not block these signals) sends
      * it on to the one saving, where it waits while the file is being made
      * and then removes it: dying here could leave the file behind. */
+#ifndef __EMSCRIPTEN__             /* (the browser has one thread and no signals) */
     if (!pthread_equal(pthread_self(), save_thread)) {
         pthread_kill(save_thread, sig);
         return;
     }
+#endif
     for (int i = 0; i < 3; i++)
         if (save_sigs[i] == sig && save_old[i].sa_handler == SIG_DFL) {
             unlink(save_tmp);
