@@ -613,10 +613,13 @@ int cmd_print(Session *s, const Stmt *st, Diag *d)
     return rc;
 }
 
-/* e's definition and value, as show (full) and vars print it; malloc'd. */
-static char *describe(Session *s, Entry *e, int full)
+/* e's definition and value, malloc'd: for vars (whole 0: a long
+ * definition shortened with "…" to fit the line), for show (whole 1: the
+ * definition as written, the value on a line of its own when the line is
+ * full), whole and full for --json (a big tensor's every entry). */
+static char *describe(Session *s, Entry *e, int whole, int full)
 {
-    char *out = NULL, *v = NULL, def[1024];
+    char *out = NULL, *v = NULL, def[4096];
     size_t len = 0;
     FILE *f = open_memstream(&out, &len);
     char sh[48];
@@ -639,18 +642,20 @@ static char *describe(Session *s, Entry *e, int full)
         Value tv = { 0 };
         Ast name = { .kind = AST_NAME, .name = e->name, .loc = e->loc };
         int width = report_width(s), ok = eval_now(s, &name, &tv, &d) == E_OK;
-        if (ok && !full && tv.shape.rank == 0) {
+        if (whole) {
+            /* as written */
+        } else if (ok && tv.shape.rank == 0) {
             /* a long definition shortened with "…" so the value shows */
             char num[64];
             report_fmt_value(num, sizeof num, tv.data[0], s->set.digits);
             report_shorten(def, width - report_cols(e->name) - 11 - report_cols(num));
-        } else if (!full) {
+        } else {
             report_shorten(def, width - report_cols(e->name) - 3);
         }
         int col = report_cols(e->name) + report_cols(def) + 10;
         if (ok) {
             v = report_value_str(&tv, s->set.digits, full, col);
-            if (!full && tv.shape.rank && (strchr(v, '\n') || col + 1 + report_cols(v) > width)
+            if (!full && (tv.shape.rank || whole) && (strchr(v, '\n') || col + 1 + report_cols(v) > width)
                 && col > width / 2) {
                 /* little room after the definition: the value on its own line */
                 free(v);
@@ -686,7 +691,7 @@ int cmd_show(Session *s, const Stmt *st, Diag *d)
     if (!e || e->kind == ENT_UNDEF)
         return diag_set(d, E_NAME, &st->name_loc, "%s is not defined", st->name);
     /* a big tensor shortened as print does (SPEC section 10); --json whole */
-    char *text = describe(s, e, s->json);
+    char *text = describe(s, e, 1, s->json);
     report_text(s, "%s", text);
     free(text);
     return E_OK;
@@ -696,7 +701,7 @@ int cmd_vars(Session *s)
 {
     if (!s->first) report_text(s, "(no names defined)");
     for (Entry *e = s->first; e; e = e->next) {
-        char *text = describe(s, e, 0);
+        char *text = describe(s, e, 0, 0);
         report_text(s, "%s", text);
         free(text);
     }

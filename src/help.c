@@ -261,8 +261,8 @@ static const Topic topics[] = {
 "a, b := e1, e2 evaluates every right side before changing any name.\n"
 "name += expr (also -= *= /=) is name := name + (expr).\n" },
 { "print", "print e1, \"text\", e2 ...: values and strings on one line, separated by spaces.\n" },
-{ "show", "show name: the definition of name and its value (a big tensor shortened\nas print shortens it; --json shows every entry).\n" },
-{ "vars", "vars: every name with its definition, in the order defined.\n" },
+{ "show", "show name: the definition of name as written and its value (a big tensor\nshortened as print shortens it; --json shows every entry).\n" },
+{ "vars", "vars: every name with its definition, in the order defined, one line\neach (a long definition cut with ...: show name prints it whole).\n" },
 { "delete", "delete a, b: remove names; refused while other definitions use them.\n" },
 { "clear", "clear: remove every name (settings stay).\n" },
 { "load", "load \"file.bp\": run a script in this session.\n" },

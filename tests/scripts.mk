@@ -87,6 +87,7 @@ SCRIPT_TESTS = \
 	tests/scripts/second_ops.bp \
 	tests/scripts/second_sweep.bp \
 	tests/scripts/second_tensor.bp \
+	tests/scripts/show_whole.bp \
 	tests/scripts/step_nonfinite.bp \
 	tests/scripts/suggest_names.bp \
 	tests/scripts/trace_all_rules.bp \
@@ -201,6 +202,7 @@ SCRIPT_FILES = \
 	tests/scripts/second_ops.out \
 	tests/scripts/second_sweep.out \
 	tests/scripts/second_tensor.out \
+	tests/scripts/show_whole.out \
 	tests/scripts/step_nonfinite.out \
 	tests/scripts/suggest_names.out \
 	tests/scripts/trace_all_rules.out \
