@@ -247,7 +247,7 @@ static Stmt *trace_forward_stmt(ParseCtx *c, Loc loc, ArgVec args, NameVec wrt);
 %type <stmt> stmt
 %type <exprs> exprs print_items indices call_args opt_call_args
 %type <names> names opt_wrt wrt_names
-%type <args> opt_args args set_args
+%type <args> opt_args args set_args neg_args
 %type <arg> arg set_arg
 %type <str> word cmdword opt_file
 %type <exprs> plot_range
@@ -348,6 +348,21 @@ stmt:
   | TRAIN expr opt_wrt opt_args {
         $$ = descent(ctx, ST_TRAIN, @$, @2, $2, $3, $4);
         wrt_index(ctx, $$, $3.idx, $3.n);
+    }
+  | STEP expr WRT wrt_names neg_args {   /* after wrt, a minus sign is lr's */
+        $$ = descent(ctx, ST_STEP, @$, @2, $2, $4, $5);
+        wrt_index(ctx, $$, $4.idx, $4.n);
+    }
+  | TRAIN expr WRT wrt_names neg_args {
+        $$ = descent(ctx, ST_TRAIN, @$, @2, $2, $4, $5);
+        wrt_index(ctx, $$, $4.idx, $4.n);
+    }
+  | TRAIN expr WRT wrt_names neg_args ',' names {
+        ArgVec av = $5;
+        for (int i = 0; i < $7.n; i++)
+            VEC_PUSH(ctx, av, ((Arg){ .is_word = 1, .word = $7.v[i], .loc = $7.locs[i] }));
+        $$ = command(ctx, ST_TRAIN, @$, $2, 1, $4, av);
+        wrt_index(ctx, $$, $4.idx, $4.n);
     }
   | TRAIN expr opt_wrt args ',' names {
         /* train L ... batch B of X, y: the names after the comma join
@@ -492,6 +507,16 @@ opt_args:
 args:
     arg             { $$ = (ArgVec){0}; VEC_PUSH(ctx, $$, *$1); }
   | args arg        { $$ = $1; VEC_PUSH(ctx, $$, *$2); }
+  ;
+
+/* -0.1 2 after a wrt list: a negative learning rate (gradient ascent) */
+neg_args:
+    '-' NUM opt_args {
+        $$ = (ArgVec){0};
+        VEC_PUSH(ctx, $$, ((Arg){ .num = -$2, .loc = @1 }));
+        $$.v[0].loc.end = @2.end;
+        for (int i = 0; i < $3.n; i++) VEC_PUSH(ctx, $$, $3.v[i]);
+    }
   ;
 
 arg:

@@ -169,8 +169,9 @@ static const Topic topics[] = {
 "Optimizers (set optimizer): gd; momentum (v = mu*v + g, p -= lr*v; v = g at\n"
 "first); adam (PyTorch's, with bias correction).  Their state belongs to the\n"
 "session: vars shows it, save keeps it, set optimizer ... reset clears it.\n"
-"After a bare name everything is arguments: train L -0.1 2 is lr -0.1\n"
-"(gradient ascent, with a note); train (L + 1) 0.1 trains an expression.\n"
+"After a bare name or a wrt list everything is arguments: train L -0.1 2\n"
+"and train L wrt w -0.1 2 are lr -0.1 (gradient ascent, with a note);\n"
+"train (L + 1) 0.1 trains an expression.\n"
 "A step that would make a parameter inf or nan is refused, naming it.\n" },
 { "check",
 "check a, b [tol [atol]]: PASS when every entry has |a - b| <= atol + tol*|b|\n"

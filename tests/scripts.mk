@@ -96,6 +96,7 @@ SCRIPT_TESTS = \
 	tests/scripts/train_json.bp \
 	tests/scripts/train_negative_lr.bp \
 	tests/scripts/train_optimizers.bp \
+	tests/scripts/train_wrt_negative.bp \
 	tests/scripts/wide_outputs.bp \
 	examples/chain_rule.bp \
 	examples/cost.bp \
@@ -211,6 +212,7 @@ SCRIPT_FILES = \
 	tests/scripts/train_json.out \
 	tests/scripts/train_negative_lr.out \
 	tests/scripts/train_optimizers.out \
+	tests/scripts/train_wrt_negative.out \
 	tests/scripts/wide_outputs.out \
 	tests/scripts/cli_bad_option.err \
 	tests/scripts/cli_eval_error.err \
@@ -251,6 +253,7 @@ SCRIPT_FILES = \
 	tests/scripts/step_nonfinite.err \
 	tests/scripts/suggest_names.err \
 	tests/scripts/train_negative_lr.err \
+	tests/scripts/train_wrt_negative.err \
 	tests/scripts/cli_bad_option.code \
 	tests/scripts/cli_eval_error.code \
 	tests/scripts/cli_json.code \
