@@ -66,12 +66,55 @@ void backprop_slot(Tape *t, int i)
     slot_step(t, i);
 }
 
+/* The last instruction of t's program at or below slot `root`, plus 1. */
+static int prog_end(const Tape *t, int root)
+{
+    int lo = 0, hi = t->nprog;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (t->pslot[mid] <= root) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* The full pass's rules, slots root down to 0, over the program: every
+ * input gets its share, a folded literal too (its slot's gradient, which
+ * graph and dot show), in the order rule() gives them. */
+static void full_pass(Tape *t)
+{
+    eval_program(t);
+    const TapeIns *prog = t->prog;
+    const unsigned char *code = t->pcode;
+    const int *ps = t->pslot;
+    const uint32_t *lit = t->plit;
+    const double *v = t->val, *pool = t->pool;
+    double *g = t->grad;
+    for (int k = prog_end(t, t->root) - 1; k >= 0; k--) {
+        int c = code[k];
+        if (c == PC_FALL) { rule(t, ps[k], 0); continue; }
+        const TapeIns *in = &prog[k];
+        double gi = g[in->y];
+        if (gi == 0) continue;                  /* nothing to send */
+        double *gx = g + in->x;
+        switch (c) {
+        case PC_ADDI: *gx += gi; g[lit[k]] += gi; break;
+        case PC_SUBI: *gx += gi; g[lit[k]] -= gi; break;
+        case PC_ISUB: g[lit[k]] += gi; *gx -= gi; break;
+        case PC_MULI: *gx += gi * pool[in->u]; g[lit[k]] += gi * v[in->x]; break;
+        case PC_NEG: *gx -= gi; break;
+        case PC_ADD: *gx += gi; g[in->u] += gi; break;
+        case PC_SUB: *gx += gi; g[in->u] -= gi; break;
+        case PC_MUL: *gx += gi * v[in->u]; g[in->u] += gi * v[in->x]; break;
+        }
+    }
+}
+
 void backprop_seed(Tape *t, const double *seed)
 {
     tape_zero_grad(t);
     memcpy(tape_grad(t, t->root), seed, (size_t)tape_size(t, t->root) * sizeof *seed);
-    for (int i = t->root; i >= 0; i--)
-        rule(t, i, 0);
+    full_pass(t);
 }
 
 /* t->assign (tape.h): which gradients the pruned pass need not zero.  A
@@ -195,14 +238,8 @@ void backprop_params(Tape *t)
     const TapeIns *prog = t->prog;
     const unsigned char *bc = t->bcode;
     const int *ps = t->pslot;
-    const double *v = t->val;
-    int lo = 0, hi = t->nprog;                  /* the last instruction at or below the root */
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (ps[mid] <= t->root) lo = mid + 1;
-        else hi = mid;
-    }
-    for (int k = lo - 1; k >= 0; k--) {
+    const double *v = t->val, *pool = t->pool;
+    for (int k = prog_end(t, t->root) - 1; k >= 0; k--) {
         int c = bc[k];
         switch (c & 15) {
         case PC_SKIP: continue;
@@ -214,24 +251,24 @@ void backprop_params(Tape *t)
         int asa = c & PC_ASA, asb = c & PC_ASB;
         if (gi == 0) {                          /* nothing to send: what is written is 0 */
             if (asa) *gx = 0;
-            if (asb) g[in->u.b] = 0;
+            if (asb) g[in->u] = 0;
             continue;
         }
         switch (c & 15) {
         case PC_ADDI: case PC_SUBI: put(gx, asa, gi); break;
         case PC_ISUB: case PC_NEG: put(gx, asa, -gi); break;
-        case PC_MULI: put(gx, asa, gi * in->u.imm); break;
+        case PC_MULI: put(gx, asa, gi * pool[in->u]); break;
         case PC_ADD:
             if (c & PC_NA) put(gx, asa, gi);
-            if (c & PC_NB) put(g + in->u.b, asb, gi);
+            if (c & PC_NB) put(g + in->u, asb, gi);
             break;
         case PC_SUB:
             if (c & PC_NA) put(gx, asa, gi);
-            if (c & PC_NB) put(g + in->u.b, asb, -gi);
+            if (c & PC_NB) put(g + in->u, asb, -gi);
             break;
         case PC_MUL:
-            if (c & PC_NA) put(gx, asa, gi * v[in->u.b]);
-            if (c & PC_NB) put(g + in->u.b, asb, gi * v[in->x]);
+            if (c & PC_NA) put(gx, asa, gi * v[in->u]);
+            if (c & PC_NB) put(g + in->u, asb, gi * v[in->x]);
             break;
         }
     }
@@ -242,6 +279,5 @@ void backprop(Tape *t)
 {
     tape_zero_grad(t);
     t->grad[t->off[t->root]] = 1.0;             /* seed: ∂f/∂f = 1 */
-    for (int i = t->root; i >= 0; i--)
-        rule(t, i, 0);
+    full_pass(t);
 }

@@ -131,15 +131,37 @@ static int scalar_const(const Tape *t, int i)
     return t->op[i] == OP_NUM && t->sid[i] == 0;
 }
 
+/* The literals' pool while a program is built: an open-addressing table
+ * of pool indices by the value's bits (distinct bits: -0 is not 0). */
+typedef struct Pool { int *slot; size_t mask; } Pool;
+
+static uint32_t pool_index(Tape *t, Pool *p, double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    size_t h = (size_t)((bits * 0x9E3779B97F4A7C15u) >> 32) & p->mask;
+    for (;; h = (h + 1) & p->mask) {
+        int k = p->slot[h];
+        if (k < 0) break;
+        uint64_t kb;
+        memcpy(&kb, &t->pool[k], sizeof kb);
+        if (kb == bits) return (uint32_t)k;
+    }
+    p->slot[h] = t->npool;
+    t->pool[t->npool] = x;
+    return (uint32_t)t->npool++;
+}
+
 /* The program's instruction for slot i: *in and its code (PC_FALL when
  * the slot is not a scalar +, -, * or neg of scalars whose offsets fit
  * in 32 bits, or its two inputs are both literals: a folding the
  * compiler declined). */
-static int instruction(const Tape *t, int i, TapeIns *in)
+static int instruction(Tape *t, Pool *p, int i, TapeIns *in, uint32_t *lit)
 {
     const long *off = t->off;
     int op = t->op[i], a = t->a[i], b = t->b[i];
     memset(in, 0, sizeof *in);
+    *lit = 0;
     if (t->sid[i] != 0 || off[i] > (long)UINT32_MAX) return PC_FALL;
     in->y = (uint32_t)off[i];
     if (op == OP_NEG) {
@@ -152,16 +174,18 @@ static int instruction(const Tape *t, int i, TapeIns *in)
     if ((ka && kb) || off[a] > (long)UINT32_MAX || off[b] > (long)UINT32_MAX) return PC_FALL;
     if (kb) {                                   /* x op imm */
         in->x = (uint32_t)off[a];
-        in->u.imm = t->val[off[b]];
+        in->u = pool_index(t, p, t->val[off[b]]);
+        *lit = (uint32_t)off[b];
         return op == OP_ADD ? PC_ADDI : op == OP_SUB ? PC_SUBI : PC_MULI;
     }
     if (ka) {                                   /* imm op x */
         in->x = (uint32_t)off[b];
-        in->u.imm = t->val[off[a]];
+        in->u = pool_index(t, p, t->val[off[a]]);
+        *lit = (uint32_t)off[a];
         return op == OP_ADD ? PC_ADDI : op == OP_SUB ? PC_ISUB : PC_MULI;
     }
     in->x = (uint32_t)off[a];
-    in->u.b = (uint64_t)off[b];
+    in->u = (uint32_t)off[b];
     return op == OP_ADD ? PC_ADD : op == OP_SUB ? PC_SUB : PC_MUL;
 }
 
@@ -169,16 +193,25 @@ int eval_program(Tape *t)
 {
     if (t->nrun_of == t->n) return 0;
     size_t n = (size_t)(t->n ? t->n : 1);
-    free(t->prog); free(t->pcode); free(t->pslot);
+    free(t->prog); free(t->pcode); free(t->pslot); free(t->plit); free(t->pool);
     t->prog = xmalloc(n * sizeof *t->prog);
     t->pcode = xmalloc(n);
     t->pslot = xmalloc(n * sizeof *t->pslot);
+    t->plit = xmalloc(n * sizeof *t->plit);
+    t->pool = xmalloc(n * sizeof *t->pool);
+    t->npool = 0;
+    Pool p;
+    for (p.mask = 15; p.mask < 2 * n; p.mask = 2 * p.mask + 1) {}
+    p.slot = xmalloc((p.mask + 1) * sizeof *p.slot);
+    memset(p.slot, -1, (p.mask + 1) * sizeof *p.slot);
     int k = 0;
     for (int i = 0; i < t->n; i++) {
         if (t->op[i] == OP_NUM) continue;
-        t->pcode[k] = (unsigned char)instruction(t, i, &t->prog[k]);
+        t->pcode[k] = (unsigned char)instruction(t, &p, i, &t->prog[k], &t->plit[k]);
         t->pslot[k++] = i;
     }
+    free(p.slot);
+    t->pool = xrealloc(t->pool, (size_t)(t->npool ? t->npool : 1) * sizeof *t->pool);
     t->nprog = k;
     t->nrun_of = t->n;
     return 1;
@@ -191,6 +224,7 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
     const TapeIns *prog = t->prog;
     const unsigned char *code = t->pcode;
     const int *ps = t->pslot;
+    const double *pool = t->pool;
     double *v = t->val;
     int lo = 0, hi = t->nprog;          /* the first instruction of a slot >= from */
     while (lo < hi) {
@@ -202,13 +236,13 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
         const TapeIns *in = &prog[k];
         double r;
         switch (code[k]) {
-        case PC_ADDI: r = v[in->x] + in->u.imm; break;
-        case PC_SUBI: r = v[in->x] - in->u.imm; break;
-        case PC_ISUB: r = in->u.imm - v[in->x]; break;
-        case PC_MULI: r = v[in->x] * in->u.imm; break;
-        case PC_ADD: r = v[in->x] + v[in->u.b]; break;
-        case PC_SUB: r = v[in->x] - v[in->u.b]; break;
-        case PC_MUL: r = v[in->x] * v[in->u.b]; break;
+        case PC_ADDI: r = v[in->x] + pool[in->u]; break;
+        case PC_SUBI: r = v[in->x] - pool[in->u]; break;
+        case PC_ISUB: r = pool[in->u] - v[in->x]; break;
+        case PC_MULI: r = v[in->x] * pool[in->u]; break;
+        case PC_ADD: r = v[in->x] + v[in->u]; break;
+        case PC_SUB: r = v[in->x] - v[in->u]; break;
+        case PC_MUL: r = v[in->x] * v[in->u]; break;
         case PC_NEG: v[in->y] = -v[in->x]; continue;   /* finite for a finite input */
         default:
             if (slot_forward(t, ps[k], msg)) { *bad = ps[k]; return E_DOMAIN; }

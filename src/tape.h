@@ -27,15 +27,12 @@ typedef struct IndexSpec {
  * v[i]): the tape is stale when it changes. */
 typedef struct ValDep { Entry *e; double v; } ValDep;
 
-/* One instruction of a tape's program (tape.h Tape.prog).  y, x: the
- * value offsets of the slot and of its first non-literal input; u: the
- * folded literal (PC_*I) or the second input's offset (PC_ADD, SUB, MUL).
- * PC_FALL: the slot runs through its general path (leaves, tensors,
- * anything else); y, x, u are unused. */
-typedef struct TapeIns {
-    uint32_t y, x;
-    union { double imm; uint64_t b; } u;
-} TapeIns;
+/* One instruction of a tape's program (tape.h Tape.prog), 12 bytes.  y,
+ * x: the value offsets of the slot and of its first non-literal input; u:
+ * the folded literal's index in t->pool (PC_*I) or the second input's
+ * offset (PC_ADD, SUB, MUL).  PC_FALL: the slot runs through its general
+ * path (leaves, tensors, anything else); y, x, u are unused. */
+typedef struct TapeIns { uint32_t y, x, u; } TapeIns;
 
 /* Instruction codes: x + imm (either order: the sum is commutative,
  * bit for bit), x - imm, imm - x, x * imm; the same three ops on two
@@ -89,7 +86,11 @@ struct Tape {
     unsigned char *bcode;    /* ... for the pruned backward pass (backprop.c):
                                 PC_SKIP, or the code with PC_NA/NB/ASA/ASB */
     int *pslot;              /* each instruction's slot (increasing) */
+    uint32_t *plit;          /* PC_*I: the folded literal's value offset (the full
+                                backward pass gives the literal its gradient) */
     int nprog, nrun_of;
+    double *pool;            /* the distinct folded literals (by their bits) */
+    int npool;
     long *zruns;             /* backprop_params: (offset, length) pairs of the
                                 gradients it zeroes first; nzruns pairs */
     int nzruns;
