@@ -6,7 +6,13 @@
  * complete, and its rule passes it on to its inputs.  Rules only add, so a
  * slot used twice collects both contributions (micrograd's issue #2 cannot
  * happen), and gradients are zeroed at the start of every pass, so running
- * it twice does not double them. */
+ * it twice does not double them.
+ *
+ * The passes walk the tape's program (eval.c eval_program): a scalar +, -,
+ * * or neg is one instruction whose rule is written out in the loop, a
+ * literal input folded in as an immediate; every other slot goes through
+ * rule() below.  The same shares are added in the same order as rule()
+ * adds them, so the gradients are the same to the bit. */
 #include <stdlib.h>
 #include <string.h>
 #include "tape.h"

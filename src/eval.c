@@ -1,7 +1,8 @@
 /* eval.c: the forward pass, a loop over the tape.
  *
- * No allocation, no name look-up, no printing: a slot either gets its value
- * or the loop stops and returns the failing slot (its AST gives the caret).
+ * No name look-up, no printing, no allocation but the program's (once per
+ * tape): a slot either gets its value or the loop stops and returns the
+ * failing slot (its AST gives the caret).
  * The loop walks the tape's program (t->prog, built here): constants are
  * not visited, a scalar +, -, * or neg is one packed instruction with a
  * literal input folded in as an immediate; every other slot (leaves,
