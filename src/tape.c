@@ -60,7 +60,9 @@ void tape_free(Tape *t)
     free(t->src); free(t->calls); free(t->sid); free(t->shapes); free(t->run_start); free(t->run_owner);
     free(t->slot_name); free(t->leaves); free(t->leafent);
     free(t->deps); free(t->dep_stamps);
-    free(t->named); free(t->named_slot); free(t->need); free(t->run); free(t->assign);
+    free(t->named); free(t->named_slot); free(t->need); free(t->assign);
+    free(t->prog); free(t->pcode); free(t->bcode); free(t->pslot); free(t->plit); free(t->zruns);
+    free(t->pool);
     free(t);
 }
 

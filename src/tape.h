@@ -10,6 +10,7 @@
 #ifndef BP_TAPE_H
 #define BP_TAPE_H
 
+#include <stdint.h>
 #include "session.h"
 #include "diag.h"
 #include "tensor.h"
@@ -25,6 +26,23 @@ typedef struct IndexSpec {
 /* A value the compiler read to decide a shape or an index (zeros(n),
  * v[i]): the tape is stale when it changes. */
 typedef struct ValDep { Entry *e; double v; } ValDep;
+
+/* One instruction of a tape's program (tape.h Tape.prog), 12 bytes.  y,
+ * x: the value offsets of the slot and of its first non-literal input; u:
+ * the folded literal's index in t->pool (PC_*I) or the second input's
+ * offset (PC_ADD, SUB, MUL).  PC_FALL: the slot runs through its general
+ * path (leaves, tensors, anything else); y, x, u are unused. */
+typedef struct TapeIns { uint32_t y, x, u; } TapeIns;
+
+/* Instruction codes: x + imm (either order: the sum is commutative,
+ * bit for bit), x - imm, imm - x, x * imm; the same three ops on two
+ * slots, and -x. */
+enum { PC_FALL, PC_ADD, PC_SUB, PC_MUL, PC_NEG, PC_ADDI, PC_SUBI, PC_ISUB, PC_MULI,
+       PC_SKIP = 15 };
+/* bcode's high bits: the gradient of input x (b) is needed (PC_NA, NB), or
+ * is written, not added to, by this its only user (PC_ASA, ASB): it is not
+ * zeroed first. */
+enum { PC_NA = 16, PC_NB = 32, PC_ASA = 64, PC_ASB = 128 };
 
 struct Tape {
     int n, cap;
@@ -59,10 +77,23 @@ struct Tape {
                                 to it, so it is not zeroed first; built for
                                 nassign_of slots */
     int nassign_of;
-    int *run;                /* the slots the forward pass computes, in order: all
-                                but the constants (OP_NUM, whose values never
-                                change); built by eval_forward for nrun_of slots */
-    int nrun, nrun_of;
+    /* The hot passes' program (eval_program): one instruction per slot
+     * but the constants (OP_NUM, whose values never change), in slot
+     * order; a scalar literal input is folded into its user as an
+     * immediate.  Built for nrun_of slots (compile_need sets -1). */
+    TapeIns *prog;
+    unsigned char *pcode;    /* each instruction's PC_* code for the forward pass */
+    unsigned char *bcode;    /* ... for the pruned backward pass (backprop.c):
+                                PC_SKIP, or the code with PC_NA/NB/ASA/ASB */
+    int *pslot;              /* each instruction's slot (increasing) */
+    uint32_t *plit;          /* PC_*I: the folded literal's value offset (the full
+                                backward pass gives the literal its gradient) */
+    int nprog, nrun_of;
+    double *pool;            /* the distinct folded literals (by their bits) */
+    int npool;
+    long *zruns;             /* backprop_params: (offset, length) pairs of the
+                                gradients it zeroes first; nzruns pairs */
+    int nzruns;
     const Ast **src;         /* the node a slot computes (NULL for leaves) */
     struct CallLabel { int slot; const Ast *call; } *calls;   /* slots that are a user
                                 function call's value, increasing (tape_label_src) */
@@ -160,6 +191,10 @@ void compile_need(Tape *t);
 /* Run forward over slots [from, n).  Returns E_OK (*bad = -1), or
  * E_DOMAIN with *bad the slot that failed and *msg naming the error. */
 int eval_forward(Tape *t, int from, int *bad, const char **msg);
+
+/* Make t->prog current (built again when the tape has grown or
+ * compile_need ran).  Returns 1 when it was built now, else 0. */
+int eval_program(Tape *t);
 
 /* ---- backprop.c ---- */
 

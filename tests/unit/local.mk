@@ -13,7 +13,8 @@ UNIT_TESTS = \
 	tests/unit/check_expr \
 	tests/unit/check_reduce \
 	tests/unit/check_dual \
-	tests/unit/check_derive
+	tests/unit/check_derive \
+	tests/unit/check_prog
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -33,6 +34,10 @@ tests_unit_check_graph_LDADD = $(UNIT_LDADD)
 tests_unit_check_eval_SOURCES = tests/unit/check_eval.c $(UNIT_COMMON)
 tests_unit_check_eval_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_eval_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_prog_SOURCES = tests/unit/check_prog.c $(UNIT_COMMON)
+tests_unit_check_prog_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_prog_LDADD = $(UNIT_LDADD)
 
 tests_unit_check_backprop_SOURCES = tests/unit/check_backprop.c $(UNIT_COMMON)
 tests_unit_check_backprop_CFLAGS = $(UNIT_CFLAGS)
