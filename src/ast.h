@@ -41,7 +41,15 @@ typedef struct Ast {
     unsigned kind : 8;   /* an AstKind */
     int op : 24;         /* AST_BIN: an OpCode; AST_SLICE: its bits */
     int nkids;
-    double num;          /* AST_NUM */
+    union {
+        double num;          /* AST_NUM */
+        struct Entry *ent;   /* AST_NAME, AST_CALL: the session's entry for
+                                name, once looked up (session_find_node): a
+                                name's entry never changes, so a formula
+                                compiled again finds its names without the
+                                hash table (a cache miss each, in a long
+                                script) */
+    };
     const char *name;    /* AST_NAME, AST_CALL; AST_STR: the text */
     struct Ast **kid;
     Loc loc;
@@ -109,6 +117,8 @@ struct Source {
     size_t len;
     int first_line;
     struct Arena *arena; /* owns the nodes, statements and strings */
+    const void *resolved_in; /* the session whose entries the nodes' `ent`
+                                point at (NULL: none yet) */
     Source *next;        /* the session keeps every source it has run */
 };
 

@@ -649,9 +649,9 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
             if (f->state == 1) { result = vs[--nv]; break; }
             result = env_find(f->env, a->name);
             if (result >= 0) break;
-            Entry *e = session_find(s, a->name);
+            Entry *e = session_find_node(s, a);
             if (!e && (strcmp(a->name, "pi") == 0 || strcmp(a->name, "e") == 0))
-                e = session_intern(s, a->name);   /* so that shadowing it later is seen */
+                e = session_intern_node(s, a);   /* so that shadowing it later is seen */
             if (e) add_dep(&c, e, e->stamp);
             if (e && (e->kind == ENT_PARAM || e->kind == ENT_CONST)) {
                 int *m = map_slot(&c.memo, e, 1);
@@ -770,7 +770,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
                     break;
                 }
                 if (f->fn < 0) {
-                    Entry *e = session_find(s, a->name);
+                    Entry *e = session_find_node(s, a);
                     if (e) add_dep(&c, e, e->stamp);
                     if (!e || e->kind != ENT_FUNC) {
                         char msg[300];

@@ -61,6 +61,7 @@ Session *session_new(void)
     Session *s = xcalloc(1, sizeof *s);
     s->cap = 64;
     s->tab = xcalloc(s->cap, sizeof *s->tab);
+    s->tabh = xcalloc(s->cap, sizeof *s->tabh);
     s->entries = arena_new();
     settings_default(&s->set);
     rng_seed(&s->rng, s->set.seed);
@@ -99,6 +100,7 @@ void session_free(Session *s)
         if (s->tab[i])
             entry_free(s->tab[i]);
     free(s->tab);
+    free(s->tabh);
     arena_free(s->entries);
     free(s->loading);
     session_opt_clear(s, NULL);
@@ -120,12 +122,16 @@ static size_t hash(const char *p)
     return h;
 }
 
+/* The probe compares the stored hash first: a 10^5-name table is bigger
+ * than the caches, and each entry a probe reads to strcmp a name that
+ * does not match was a cache miss (a third of a long script's time). */
 Entry *session_find(Session *s, const char *name)
 {
-    for (size_t i = hash(name) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+    unsigned h = (unsigned)hash(name);
+    for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
         Entry *e = s->tab[i];
         if (!e) return NULL;
-        if (strcmp(e->name, name) == 0) return e;
+        if (s->tabh[i] == h && strcmp(e->name, name) == 0) return e;
     }
 }
 
@@ -133,15 +139,19 @@ static void grow(Session *s)
 {
     size_t ncap = s->cap * 2;
     Entry **nt = xcalloc(ncap, sizeof *nt);
+    unsigned *nh = xcalloc(ncap, sizeof *nh);
     for (size_t i = 0; i < s->cap; i++) {
         Entry *e = s->tab[i];
         if (!e) continue;
-        size_t j = hash(e->name) & (ncap - 1);
+        size_t j = s->tabh[i] & (ncap - 1);
         while (nt[j]) j = (j + 1) & (ncap - 1);
         nt[j] = e;
+        nh[j] = s->tabh[i];
     }
     free(s->tab);
+    free(s->tabh);
     s->tab = nt;
+    s->tabh = nh;
     s->cap = ncap;
 }
 
@@ -156,11 +166,44 @@ Entry *session_intern(Session *s, const char *name)
     e = arena_alloc(s->entries, sizeof *e + n + 1);
     e->name = memcpy((char *)(e + 1), name, n + 1);
     e->memo_slot = -1;
-    size_t i = hash(name) & (s->cap - 1);
+    unsigned h = (unsigned)hash(name);
+    size_t i = h & (s->cap - 1);
     while (s->tab[i]) i = (i + 1) & (s->cap - 1);
     s->tab[i] = e;
+    s->tabh[i] = h;
     s->count++;
     return e;
+}
+
+/* Remember e in node a, when a's source resolves in s (a node is only
+ * ever resolved in one session; a stack node without a source is not
+ * remembered). */
+static Entry *remember(Session *s, const Ast *a, Entry *e)
+{
+    Source *src = (Source *)a->loc.src;
+    if (e && src) {
+        if (!src->resolved_in) src->resolved_in = s;
+        if (src->resolved_in == s) ((Ast *)a)->ent = e;
+    }
+    return e;
+}
+
+/* a->ent is only set by remember, for the session in resolved_in. */
+static Entry *remembered(const Session *s, const Ast *a)
+{
+    return a->ent && a->loc.src && a->loc.src->resolved_in == s ? a->ent : NULL;
+}
+
+Entry *session_find_node(Session *s, const Ast *a)
+{
+    Entry *e = remembered(s, a);
+    return e ? e : remember(s, a, session_find(s, a->name));
+}
+
+Entry *session_intern_node(Session *s, const Ast *a)
+{
+    Entry *e = remembered(s, a);
+    return e ? e : remember(s, a, session_intern(s, a->name));
 }
 
 static void unlink_order(Session *s, Entry *e)
@@ -260,7 +303,7 @@ int session_collect_uses(Session *s, const Ast *body, const char **params,
         else if (a->kind == AST_CALL && !session_reserved(a->name))
             name = a->name;   /* a user function */
         if (name && !is_param(params, nparams, name)) {
-            Entry *u = session_intern(s, name);
+            Entry *u = session_intern_node(s, a);
             if (u->mark_epoch != ep) {
                 u->mark_epoch = ep;
                 xgrow((void **)&uses, &ucap, nu + 1, sizeof *uses);

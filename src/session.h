@@ -89,6 +89,7 @@ typedef struct Trail { Entry **ents; int nents; double *xy; long n, cap; } Trail
 
 typedef struct Session {
     Entry **tab;             /* open addressing hash on name */
+    unsigned *tabh;          /* the (low 32 bits of the) hash of each tab[i] */
     struct Arena *entries;   /* the entries and their names (never freed alone) */
     size_t cap, count;
     Entry *first, *last;     /* defined names in definition order */
@@ -125,6 +126,11 @@ void session_free(Session *s);
 Entry *session_find(Session *s, const char *name);
 /* The entry for name, created (ENT_UNDEF) if needed. */
 Entry *session_intern(Session *s, const char *name);
+/* session_find and session_intern for the name of node a (an AST_NAME or
+ * AST_CALL): the entry is remembered in the node (a->ent), so the next
+ * look-up of the same node reads no hash table. */
+Entry *session_find_node(Session *s, const Ast *a);
+Entry *session_intern_node(Session *s, const Ast *a);
 
 /* Give e a new definition stamp and move it to the end of the definition
  * order; drops its cached tape.  Call after changing kind/expr/params. */
