@@ -72,15 +72,23 @@ Session *session_new(void)
     return s;
 }
 
+EntryCache *session_cache(Entry *e)
+{
+    if (!e->cache) e->cache = xcalloc(1, sizeof *e->cache);
+    return e->cache;
+}
+
 void session_forget_drawn(Entry *e)
 {
-    for (int i = 0; i < e->ndrawn; i++)
-        value_free(&e->drawn[i]);
-    free(e->drawn);
-    free(e->drawn_at);
-    e->drawn = NULL;
-    e->drawn_at = NULL;
-    e->ndrawn = 0;
+    EntryCache *c = e->cache;
+    if (!c) return;
+    for (int i = 0; i < c->ndrawn; i++)
+        value_free(&c->drawn[i]);
+    free(c->drawn);
+    free(c->drawn_at);
+    c->drawn = NULL;
+    c->drawn_at = NULL;
+    c->ndrawn = 0;
 }
 
 static void entry_free(Entry *e)
@@ -88,7 +96,8 @@ static void entry_free(Entry *e)
     session_forget_drawn(e);
     tape_free(e->tape);
     value_free(&e->val);
-    value_free(&e->vcache);
+    if (e->cache) value_free(&e->cache->vcache);
+    free(e->cache);
     free(e->uses);
 }
 
@@ -175,13 +184,13 @@ Entry *session_intern(Session *s, const char *name)
     return e;
 }
 
-/* Remember e in node a, when a's source resolves in s (a node is only
- * ever resolved in one session; a stack node without a source is not
- * remembered). */
+/* Remember e in node a, when a is an AST_NAME (a call's node has no room:
+ * its kids) whose source resolves in s (a node is only ever resolved in
+ * one session; a stack node without a source is not remembered). */
 static Entry *remember(Session *s, const Ast *a, Entry *e)
 {
     Source *src = (Source *)a->loc.src;
-    if (e && src) {
+    if (e && src && a->kind == AST_NAME) {
         if (!src->resolved_in) src->resolved_in = s;
         if (src->resolved_in == s) ((Ast *)a)->ent = e;
     }
@@ -191,7 +200,8 @@ static Entry *remember(Session *s, const Ast *a, Entry *e)
 /* a->ent is only set by remember, for the session in resolved_in. */
 static Entry *remembered(const Session *s, const Ast *a)
 {
-    return a->ent && a->loc.src && a->loc.src->resolved_in == s ? a->ent : NULL;
+    return a->kind == AST_NAME && a->ent && a->loc.src && a->loc.src->resolved_in == s
+           ? a->ent : NULL;
 }
 
 Entry *session_find_node(Session *s, const Ast *a)
@@ -230,7 +240,7 @@ void session_touch(Session *s, Entry *e)
 
 void session_changed(Session *s, Entry *e)
 {
-    e->vcache_world = 0;
+    if (e->cache) e->cache->vcache_world = 0;
     /* A name nothing uses cannot change any other formula's value: typing a
      * chain x1 = x0 + 1, x2 = x1 + 1, ... keeps every earlier value. */
     if (e->refs > 0) s->world++;
