@@ -101,13 +101,24 @@ static void entry_free(Entry *e)
     free(e->uses);
 }
 
+/* The entries of one block of s->entries (nothing else lives there),
+ * each its name beside it: freed in the order they were made, not the
+ * hash table's (with 10^5 names, a cache miss for each). */
+static void free_entries(unsigned char *data, size_t used, void *arg)
+{
+    (void)arg;
+    for (size_t off = 0; off < used;) {
+        Entry *e = (Entry *)(data + off);
+        off += arena_rounded(sizeof *e + strlen(e->name) + 1);
+        entry_free(e);
+    }
+}
+
 void session_free(Session *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->tab[i])
-            entry_free(s->tab[i]);
+    arena_each_block(s->entries, free_entries, NULL);
     free(s->tab);
     free(s->tabh);
     arena_free(s->entries);
@@ -172,7 +183,7 @@ Entry *session_intern(Session *s, const char *name)
     if (2 * (s->count + 1) > s->cap)
         grow(s);
     size_t n = strlen(name);
-    e = arena_alloc(s->entries, sizeof *e + n + 1);
+    e = arena_alloc(s->entries, sizeof *e + n + 1);   /* (free_entries steps so) */
     e->name = memcpy((char *)(e + 1), name, n + 1);
     e->memo_slot = -1;
     unsigned h = (unsigned)hash(name);
