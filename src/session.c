@@ -208,22 +208,15 @@ static Entry *remember(Session *s, const Ast *a, Entry *e)
     return e;
 }
 
-/* a->ent is only set by remember, for the session in resolved_in. */
-static Entry *remembered(const Session *s, const Ast *a)
-{
-    return a->kind == AST_NAME && a->ent && a->loc.src && a->loc.src->resolved_in == s
-           ? a->ent : NULL;
-}
-
 Entry *session_find_node(Session *s, const Ast *a)
 {
-    Entry *e = remembered(s, a);
+    Entry *e = session_remembered(s, a);
     return e ? e : remember(s, a, session_find(s, a->name));
 }
 
 Entry *session_intern_node(Session *s, const Ast *a)
 {
-    Entry *e = remembered(s, a);
+    Entry *e = session_remembered(s, a);
     return e ? e : remember(s, a, session_intern(s, a->name));
 }
 
@@ -307,14 +300,17 @@ void session_replace_uses(Entry *e, Entry **uses, int n)
         uses[i]->refs++;
 }
 
-/* Walks the body with an explicit stack (bodies can be deep). */
+/* Walks the body with an explicit stack (bodies can be deep), gathering
+ * the nodes that name something; then looks them up.  A long script's
+ * formula names hundreds of parameters defined far apart, each look-up a
+ * cache miss or three (the table, the entry, its name): the look-ups are
+ * prefetched all together first, so that the misses overlap instead of
+ * coming one after another. */
 int session_collect_uses(Session *s, const Ast *body, const char **params,
                          int nparams, Entry ***out)
 {
-    unsigned ep = session_new_epoch(s);
-    int cap = 0, ucap = 0, n = 0, nu = 0;
-    Entry **uses = NULL;
-    const Ast **stack = NULL;
+    int cap = 0, ncap = 0, n = 0, nn = 0;
+    const Ast **stack = NULL, **named = NULL;
     xgrow((void **)&stack, &cap, 1, sizeof *stack);
     stack[n++] = body;
     while (n > 0) {
@@ -324,11 +320,12 @@ int session_collect_uses(Session *s, const Ast *body, const char **params,
         else if (a->kind == AST_CALL && !session_reserved(a->name))
             name = a->name;   /* a user function */
         if (name && !is_param(params, nparams, name)) {
-            Entry *u = session_intern_node(s, a);
-            if (u->mark_epoch != ep) {
-                u->mark_epoch = ep;
-                xgrow((void **)&uses, &ucap, nu + 1, sizeof *uses);
-                uses[nu++] = u;
+            xgrow((void **)&named, &ncap, nn + 1, sizeof *named);
+            named[nn++] = a;
+            if (!session_remembered(s, a)) {
+                size_t i = (unsigned)hash(name) & (s->cap - 1);
+                __builtin_prefetch(&s->tab[i]);
+                __builtin_prefetch(&s->tabh[i]);
             }
         }
         xgrow((void **)&stack, &cap, n + a->nkids, sizeof *stack);
@@ -336,6 +333,23 @@ int session_collect_uses(Session *s, const Ast *body, const char **params,
             stack[n++] = a->kid[i];
     }
     free(stack);
+    for (int k = 0; k < nn; k++) {
+        Entry *e = session_remembered(s, named[k]);
+        if (!e) e = s->tab[(unsigned)hash(named[k]->name) & (s->cap - 1)];   /* most likely */
+        if (e) __builtin_prefetch(e), __builtin_prefetch(e + 1);   /* e->name: beside it */
+    }
+    unsigned ep = session_new_epoch(s);
+    Entry **uses = NULL;
+    int ucap = 0, nu = 0;
+    for (int k = 0; k < nn; k++) {
+        Entry *u = session_intern_node(s, named[k]);
+        if (u->mark_epoch != ep) {
+            u->mark_epoch = ep;
+            xgrow((void **)&uses, &ucap, nu + 1, sizeof *uses);
+            uses[nu++] = u;
+        }
+    }
+    free(named);
     *out = uses;
     return nu;
 }

@@ -145,6 +145,12 @@ Entry *session_intern(Session *s, const char *name);
  * look-up of the same node reads no hash table. */
 Entry *session_find_node(Session *s, const Ast *a);
 Entry *session_intern_node(Session *s, const Ast *a);
+/* The entry node a remembers for s, or NULL (a costs no look-up). */
+static inline Entry *session_remembered(const Session *s, const Ast *a)
+{
+    return a->kind == AST_NAME && a->ent && a->loc.src && a->loc.src->resolved_in == s
+           ? a->ent : NULL;
+}
 
 /* Give e a new definition stamp and move it to the end of the definition
  * order; drops its cached tape.  Call after changing kind/expr/params. */
