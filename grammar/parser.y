@@ -44,14 +44,15 @@ int yylex(YYSTYPE *lval, Loc *lloc, yyscan_t scanner);
         }                                                             \
     } while (0)
 
+/* A node and its nkids kid pointers, in one allocation. */
 static Ast *node(ParseCtx *c, AstKind k, Loc loc, int nkids)
 {
-    Ast *a = src_alloc(c->src, sizeof *a);
+    Ast *a = src_alloc(c->src, sizeof *a + nkids * sizeof *a->kid);
     a->kind = k;
     a->loc = loc;
     a->nkids = nkids;
     if (nkids)
-        a->kid = src_alloc(c->src, nkids * sizeof *a->kid);
+        a->kid = (Ast **)(a + 1);
     return a;
 }
 

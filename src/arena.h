@@ -32,6 +32,13 @@ ArenaMark arena_mark(const Arena *a);
 /* Free everything allocated since m was taken (m must be a mark of a,
  * taken after any earlier release's mark). */
 void arena_release(Arena *a, ArenaMark m);
+/* Call fn(data, used, arg) for each block's used bytes, newest block
+ * first: a walk in the order things were allocated within each block
+ * (the caller knows how to step from one object to the next). */
+void arena_each_block(const Arena *a, void (*fn)(unsigned char *data, size_t used, void *arg),
+                      void *arg);
+/* The size arena_alloc really takes for size bytes (its alignment). */
+size_t arena_rounded(size_t size);
 /* Bytes held in blocks (for benchmarks and limits). */
 size_t arena_bytes(const Arena *a);
 

@@ -37,13 +37,22 @@ typedef enum {
 } AstKind;
 
 typedef struct Ast {
-    /* kind and op share a word (a long script holds 10^5-10^6 nodes) */
+    /* kind and op share a word, and the three fields no kind needs
+     * together share another (a long script holds 10^5-10^6 nodes: 48
+     * bytes each, its kids' pointers beside it) */
     unsigned kind : 8;   /* an AstKind */
     int op : 24;         /* AST_BIN: an OpCode; AST_SLICE: its bits */
     int nkids;
-    double num;          /* AST_NUM */
+    union {
+        double num;          /* AST_NUM */
+        struct Entry *ent;   /* AST_NAME: the session's entry for name, once
+                                looked up (session_find_node): a name's entry
+                                never changes, so a formula compiled again
+                                finds its names without the hash table (a
+                                cache miss each, in a long script) */
+        struct Ast **kid;    /* every other kind: nkids of them */
+    };
     const char *name;    /* AST_NAME, AST_CALL; AST_STR: the text */
-    struct Ast **kid;
     Loc loc;
 } Ast;
 
@@ -109,6 +118,8 @@ struct Source {
     size_t len;
     int first_line;
     struct Arena *arena; /* owns the nodes, statements and strings */
+    const void *resolved_in; /* the session whose entries the nodes' `ent`
+                                point at (NULL: none yet) */
     Source *next;        /* the session keeps every source it has run */
 };
 

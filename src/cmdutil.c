@@ -89,8 +89,8 @@ int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
     }
     if (e->kind == AST_NAME) {
         Entry *en = session_find(s, e->name);
-        if (en && en->kind == ENT_FORMULA && en->vcache_world == s->world) {
-            value_set(out, en->vcache.shape, en->vcache.data);
+        if (en && en->kind == ENT_FORMULA && entry_value_current(en, s->world)) {
+            value_set(out, en->cache->vcache.shape, en->cache->vcache.data);
             return E_OK;
         }
     }
@@ -104,9 +104,9 @@ int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
         for (int k = 0; k < t->nnamed && !rc; k++) {
             Entry *f = t->named[k];
             int slot = t->named_slot[k];
-            if (f->kind == ENT_FORMULA && f->vcache_world != s->world &&
-                !value_set(&f->vcache, tape_shape(t, slot), tape_val(t, slot)))
-                f->vcache_world = s->world;
+            if (f->kind == ENT_FORMULA && !entry_value_current(f, s->world) &&
+                !value_set(&session_cache(f)->vcache, tape_shape(t, slot), tape_val(t, slot)))
+                f->cache->vcache_world = s->world;
         }
     }
     tape_free(t);

@@ -63,10 +63,14 @@ static int is_live(Session *s, const Ast *root, int *random)
                 continue;
             }
         } else if (a->kind == AST_NAME) {
-            Entry *e = session_find(s, a->name);
-            if ((e && e->kind != ENT_UNDEF) ||
-                (strcmp(a->name, "pi") != 0 && strcmp(a->name, "e") != 0))
+            /* any name but pi and e is live, defined or not (the table
+             * is only asked about those two) */
+            if (strcmp(a->name, "pi") != 0 && strcmp(a->name, "e") != 0) {
                 live = 1;
+            } else {
+                Entry *e = session_find(s, a->name);
+                live |= e && e->kind != ENT_UNDEF;
+            }
         }
         xgrow((void **)&stack, &cap, n + a->nkids, sizeof *stack);
         for (int i = 0; i < a->nkids; i++)

@@ -416,16 +416,17 @@ static int compile_constructor(Compiler *c, const Frame *f, int op)
     if (op == OP_RANDN && o && o->kind == ENT_FORMULA) {
         /* a formula's randn is its data: drawn at its first compile, the
          * same at every later one (SPEC 2) */
+        EntryCache *oc = session_cache(o);
         int k = 0;
-        while (k < o->ndrawn && o->drawn_at[k] != a) k++;
-        if (k == o->ndrawn) {
-            o->drawn = xrealloc(o->drawn, (size_t)(k + 1) * sizeof *o->drawn);
-            o->drawn_at = xrealloc(o->drawn_at, (size_t)(k + 1) * sizeof *o->drawn_at);
-            o->drawn[k] = (Value){ 0 };
-            o->drawn_at[k] = a;
-            o->ndrawn++;
+        while (k < oc->ndrawn && oc->drawn_at[k] != a) k++;
+        if (k == oc->ndrawn) {
+            oc->drawn = xrealloc(oc->drawn, (size_t)(k + 1) * sizeof *oc->drawn);
+            oc->drawn_at = xrealloc(oc->drawn_at, (size_t)(k + 1) * sizeof *oc->drawn_at);
+            oc->drawn[k] = (Value){ 0 };
+            oc->drawn_at[k] = a;
+            oc->ndrawn++;
         }
-        Value *dv = &o->drawn[k];
+        Value *dv = &oc->drawn[k];
         if (!dv->data || !shape_eq(dv->shape, sh)) {   /* new, or its shape's names changed */
             value_free(dv);
             dv->shape = sh;
@@ -649,9 +650,9 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
             if (f->state == 1) { result = vs[--nv]; break; }
             result = env_find(f->env, a->name);
             if (result >= 0) break;
-            Entry *e = session_find(s, a->name);
+            Entry *e = session_find_node(s, a);
             if (!e && (strcmp(a->name, "pi") == 0 || strcmp(a->name, "e") == 0))
-                e = session_intern(s, a->name);   /* so that shadowing it later is seen */
+                e = session_intern_node(s, a);   /* so that shadowing it later is seen */
             if (e) add_dep(&c, e, e->stamp);
             if (e && (e->kind == ENT_PARAM || e->kind == ENT_CONST)) {
                 int *m = map_slot(&c.memo, e, 1);
@@ -671,15 +672,16 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
                 result = *m - 1;
                 break;
             }
-            if (e && e->kind == ENT_FORMULA && c.opt.use_values && e->vcache_world == s->world &&
+            if (e && e->kind == ENT_FORMULA && c.opt.use_values && entry_value_current(e, s->world) &&
                 f->formula != e) {
                 /* only the value is wanted, and it is current: a constant */
                 int *m = map_slot(&c.memo, e, 1);
                 if (!*m) {
-                    int slot = emit(&c, OP_NUM, -1, -1, a, f->owner, &e->vcache.shape);
+                    const Value *cv = &e->cache->vcache;
+                    int slot = emit(&c, OP_NUM, -1, -1, a, f->owner, &cv->shape);
                     if (slot < 0) { ok = 0; continue; }
-                    memcpy(tape_val(c.t, slot), e->vcache.data,
-                           (size_t)shape_size(e->vcache.shape) * sizeof(double));
+                    memcpy(tape_val(c.t, slot), cv->data,
+                           (size_t)shape_size(cv->shape) * sizeof(double));
                     *m = slot + 1;
                     add_named(&c, e, slot);
                 }
@@ -770,7 +772,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
                     break;
                 }
                 if (f->fn < 0) {
-                    Entry *e = session_find(s, a->name);
+                    Entry *e = session_find_node(s, a);
                     if (e) add_dep(&c, e, e->stamp);
                     if (!e || e->kind != ENT_FUNC) {
                         char msg[300];

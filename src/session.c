@@ -61,6 +61,7 @@ Session *session_new(void)
     Session *s = xcalloc(1, sizeof *s);
     s->cap = 64;
     s->tab = xcalloc(s->cap, sizeof *s->tab);
+    s->tabh = xcalloc(s->cap, sizeof *s->tabh);
     s->entries = arena_new();
     settings_default(&s->set);
     rng_seed(&s->rng, s->set.seed);
@@ -71,15 +72,23 @@ Session *session_new(void)
     return s;
 }
 
+EntryCache *session_cache(Entry *e)
+{
+    if (!e->cache) e->cache = xcalloc(1, sizeof *e->cache);
+    return e->cache;
+}
+
 void session_forget_drawn(Entry *e)
 {
-    for (int i = 0; i < e->ndrawn; i++)
-        value_free(&e->drawn[i]);
-    free(e->drawn);
-    free(e->drawn_at);
-    e->drawn = NULL;
-    e->drawn_at = NULL;
-    e->ndrawn = 0;
+    EntryCache *c = e->cache;
+    if (!c) return;
+    for (int i = 0; i < c->ndrawn; i++)
+        value_free(&c->drawn[i]);
+    free(c->drawn);
+    free(c->drawn_at);
+    c->drawn = NULL;
+    c->drawn_at = NULL;
+    c->ndrawn = 0;
 }
 
 static void entry_free(Entry *e)
@@ -87,18 +96,31 @@ static void entry_free(Entry *e)
     session_forget_drawn(e);
     tape_free(e->tape);
     value_free(&e->val);
-    value_free(&e->vcache);
+    if (e->cache) value_free(&e->cache->vcache);
+    free(e->cache);
     free(e->uses);
+}
+
+/* The entries of one block of s->entries (nothing else lives there),
+ * each its name beside it: freed in the order they were made, not the
+ * hash table's (with 10^5 names, a cache miss for each). */
+static void free_entries(unsigned char *data, size_t used, void *arg)
+{
+    (void)arg;
+    for (size_t off = 0; off < used;) {
+        Entry *e = (Entry *)(data + off);
+        off += arena_rounded(sizeof *e + strlen(e->name) + 1);
+        entry_free(e);
+    }
 }
 
 void session_free(Session *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->tab[i])
-            entry_free(s->tab[i]);
+    arena_each_block(s->entries, free_entries, NULL);
     free(s->tab);
+    free(s->tabh);
     arena_free(s->entries);
     free(s->loading);
     session_opt_clear(s, NULL);
@@ -120,12 +142,16 @@ static size_t hash(const char *p)
     return h;
 }
 
+/* The probe compares the stored hash first: a 10^5-name table is bigger
+ * than the caches, and each entry a probe reads to strcmp a name that
+ * does not match was a cache miss (a third of a long script's time). */
 Entry *session_find(Session *s, const char *name)
 {
-    for (size_t i = hash(name) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+    unsigned h = (unsigned)hash(name);
+    for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
         Entry *e = s->tab[i];
         if (!e) return NULL;
-        if (strcmp(e->name, name) == 0) return e;
+        if (s->tabh[i] == h && strcmp(e->name, name) == 0) return e;
     }
 }
 
@@ -133,15 +159,19 @@ static void grow(Session *s)
 {
     size_t ncap = s->cap * 2;
     Entry **nt = xcalloc(ncap, sizeof *nt);
+    unsigned *nh = xcalloc(ncap, sizeof *nh);
     for (size_t i = 0; i < s->cap; i++) {
         Entry *e = s->tab[i];
         if (!e) continue;
-        size_t j = hash(e->name) & (ncap - 1);
+        size_t j = s->tabh[i] & (ncap - 1);
         while (nt[j]) j = (j + 1) & (ncap - 1);
         nt[j] = e;
+        nh[j] = s->tabh[i];
     }
     free(s->tab);
+    free(s->tabh);
     s->tab = nt;
+    s->tabh = nh;
     s->cap = ncap;
 }
 
@@ -153,14 +183,41 @@ Entry *session_intern(Session *s, const char *name)
     if (2 * (s->count + 1) > s->cap)
         grow(s);
     size_t n = strlen(name);
-    e = arena_alloc(s->entries, sizeof *e + n + 1);
+    e = arena_alloc(s->entries, sizeof *e + n + 1);   /* (free_entries steps so) */
     e->name = memcpy((char *)(e + 1), name, n + 1);
     e->memo_slot = -1;
-    size_t i = hash(name) & (s->cap - 1);
+    unsigned h = (unsigned)hash(name);
+    size_t i = h & (s->cap - 1);
     while (s->tab[i]) i = (i + 1) & (s->cap - 1);
     s->tab[i] = e;
+    s->tabh[i] = h;
     s->count++;
     return e;
+}
+
+/* Remember e in node a, when a is an AST_NAME (a call's node has no room:
+ * its kids) whose source resolves in s (a node is only ever resolved in
+ * one session; a stack node without a source is not remembered). */
+static Entry *remember(Session *s, const Ast *a, Entry *e)
+{
+    Source *src = (Source *)a->loc.src;
+    if (e && src && a->kind == AST_NAME) {
+        if (!src->resolved_in) src->resolved_in = s;
+        if (src->resolved_in == s) ((Ast *)a)->ent = e;
+    }
+    return e;
+}
+
+Entry *session_find_node(Session *s, const Ast *a)
+{
+    Entry *e = session_remembered(s, a);
+    return e ? e : remember(s, a, session_find(s, a->name));
+}
+
+Entry *session_intern_node(Session *s, const Ast *a)
+{
+    Entry *e = session_remembered(s, a);
+    return e ? e : remember(s, a, session_intern(s, a->name));
 }
 
 static void unlink_order(Session *s, Entry *e)
@@ -187,7 +244,7 @@ void session_touch(Session *s, Entry *e)
 
 void session_changed(Session *s, Entry *e)
 {
-    e->vcache_world = 0;
+    if (e->cache) e->cache->vcache_world = 0;
     /* A name nothing uses cannot change any other formula's value: typing a
      * chain x1 = x0 + 1, x2 = x1 + 1, ... keeps every earlier value. */
     if (e->refs > 0) s->world++;
@@ -243,14 +300,17 @@ void session_replace_uses(Entry *e, Entry **uses, int n)
         uses[i]->refs++;
 }
 
-/* Walks the body with an explicit stack (bodies can be deep). */
+/* Walks the body with an explicit stack (bodies can be deep), gathering
+ * the nodes that name something; then looks them up.  A long script's
+ * formula names hundreds of parameters defined far apart, each look-up a
+ * cache miss or three (the table, the entry, its name): the look-ups are
+ * prefetched all together first, so that the misses overlap instead of
+ * coming one after another. */
 int session_collect_uses(Session *s, const Ast *body, const char **params,
                          int nparams, Entry ***out)
 {
-    unsigned ep = session_new_epoch(s);
-    int cap = 0, ucap = 0, n = 0, nu = 0;
-    Entry **uses = NULL;
-    const Ast **stack = NULL;
+    int cap = 0, ncap = 0, n = 0, nn = 0;
+    const Ast **stack = NULL, **named = NULL;
     xgrow((void **)&stack, &cap, 1, sizeof *stack);
     stack[n++] = body;
     while (n > 0) {
@@ -260,11 +320,12 @@ int session_collect_uses(Session *s, const Ast *body, const char **params,
         else if (a->kind == AST_CALL && !session_reserved(a->name))
             name = a->name;   /* a user function */
         if (name && !is_param(params, nparams, name)) {
-            Entry *u = session_intern(s, name);
-            if (u->mark_epoch != ep) {
-                u->mark_epoch = ep;
-                xgrow((void **)&uses, &ucap, nu + 1, sizeof *uses);
-                uses[nu++] = u;
+            xgrow((void **)&named, &ncap, nn + 1, sizeof *named);
+            named[nn++] = a;
+            if (!session_remembered(s, a)) {
+                size_t i = (unsigned)hash(name) & (s->cap - 1);
+                __builtin_prefetch(&s->tab[i]);
+                __builtin_prefetch(&s->tabh[i]);
             }
         }
         xgrow((void **)&stack, &cap, n + a->nkids, sizeof *stack);
@@ -272,6 +333,23 @@ int session_collect_uses(Session *s, const Ast *body, const char **params,
             stack[n++] = a->kid[i];
     }
     free(stack);
+    for (int k = 0; k < nn; k++) {
+        Entry *e = session_remembered(s, named[k]);
+        if (!e) e = s->tab[(unsigned)hash(named[k]->name) & (s->cap - 1)];   /* most likely */
+        if (e) __builtin_prefetch(e), __builtin_prefetch(e + 1);   /* e->name: beside it */
+    }
+    unsigned ep = session_new_epoch(s);
+    Entry **uses = NULL;
+    int ucap = 0, nu = 0;
+    for (int k = 0; k < nn; k++) {
+        Entry *u = session_intern_node(s, named[k]);
+        if (u->mark_epoch != ep) {
+            u->mark_epoch = ep;
+            xgrow((void **)&uses, &ucap, nu + 1, sizeof *uses);
+            uses[nu++] = u;
+        }
+    }
+    free(named);
     *out = uses;
     return nu;
 }

@@ -17,6 +17,19 @@ typedef enum { ENT_UNDEF, ENT_PARAM, ENT_CONST, ENT_FORMULA, ENT_FUNC } EntKind;
 
 typedef struct Tape Tape;
 
+/* What a formula keeps between evaluations, made at its first need
+ * (session_cache): a long script's 10^5 parameters never need it. */
+typedef struct EntryCache {
+    Value vcache;            /* ENT_FORMULA: its last value, valid while ... */
+    unsigned long vcache_world;  /* ... the session's world is still this (0: none) */
+    /* ENT_FORMULA: what each randn(...) call of its body drew, when the
+     * formula was first compiled after its definition (SPEC 2: drawn once,
+     * kept as data; redefining redraws).  drawn_at[k] is the call's node. */
+    Value *drawn;
+    const Ast **drawn_at;
+    int ndrawn;
+} EntryCache;
+
 typedef struct Entry {
     /* (the int-sized fields are paired so that no padding is left: a
      * script can hold 10^5 entries) */
@@ -32,14 +45,7 @@ typedef struct Entry {
     int nuses;
     int refs;                /* how many definitions mention this name */
     Tape *tape;              /* cached compile of this formula, or NULL */
-    Value vcache;            /* ENT_FORMULA: its last value, valid while ... */
-    unsigned long vcache_world;  /* ... the session's world is still this (0: none) */
-    /* ENT_FORMULA: what each randn(...) call of its body drew, when the
-     * formula was first compiled after its definition (SPEC 2: drawn once,
-     * kept as data; redefining redraws).  drawn_at[k] is the call's node. */
-    Value *drawn;
-    const Ast **drawn_at;
-    int ndrawn;
+    EntryCache *cache;       /* its value and draws, or NULL (none yet) */
     /* scratch for graph walks (compile, cycle check): valid when the
      * matching epoch equals the session's */
     int memo_slot;
@@ -47,6 +53,14 @@ typedef struct Entry {
     struct Entry *prev, *next;  /* definition order, for vars and save */
     struct Entry *parent;
 } Entry;
+
+/* e's cache, made (zeroed) if it has none. */
+EntryCache *session_cache(Entry *e);
+/* Is formula e's cached value current (made in the session's world w)? */
+static inline int entry_value_current(const Entry *e, unsigned long w)
+{
+    return e->cache && e->cache->vcache_world == w;
+}
 
 /* SPEC section 2, `set`. */
 enum { FD_CENTRAL = 1, FD_FORWARD = 2, FD_RIDDERS = 4, FD_COMPLEX = 8, FD_DUAL = 16 };
@@ -89,6 +103,7 @@ typedef struct Trail { Entry **ents; int nents; double *xy; long n, cap; } Trail
 
 typedef struct Session {
     Entry **tab;             /* open addressing hash on name */
+    unsigned *tabh;          /* the (low 32 bits of the) hash of each tab[i] */
     struct Arena *entries;   /* the entries and their names (never freed alone) */
     size_t cap, count;
     Entry *first, *last;     /* defined names in definition order */
@@ -125,6 +140,17 @@ void session_free(Session *s);
 Entry *session_find(Session *s, const char *name);
 /* The entry for name, created (ENT_UNDEF) if needed. */
 Entry *session_intern(Session *s, const char *name);
+/* session_find and session_intern for the name of node a (an AST_NAME or
+ * AST_CALL): an AST_NAME remembers its entry (a->ent), so the next
+ * look-up of the same node reads no hash table. */
+Entry *session_find_node(Session *s, const Ast *a);
+Entry *session_intern_node(Session *s, const Ast *a);
+/* The entry node a remembers for s, or NULL (a costs no look-up). */
+static inline Entry *session_remembered(const Session *s, const Ast *a)
+{
+    return a->kind == AST_NAME && a->ent && a->loc.src && a->loc.src->resolved_in == s
+           ? a->ent : NULL;
+}
 
 /* Give e a new definition stamp and move it to the end of the definition
  * order; drops its cached tape.  Call after changing kind/expr/params. */

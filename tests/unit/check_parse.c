@@ -90,6 +90,76 @@ START_TEST(test_arena_mark_release)
 }
 END_TEST
 
+/* arena_each_block's callback: bytes and blocks seen, in arg. */
+static void count_block(unsigned char *data, size_t used, void *arg)
+{
+    size_t *got = arg;
+    ck_assert_ptr_nonnull(data);
+    got[0] += used;
+    got[1]++;
+}
+
+/* arena_each_block visits every block, and their used bytes add up to
+ * what was allocated (each size rounded as arena_rounded says), also
+ * past block boundaries: session_free walks the entries so. */
+START_TEST(test_arena_each_block)
+{
+    Arena *a = arena_new();
+    size_t want = 0;
+    for (int i = 0; i < 5000; i++) {
+        size_t n = 1 + (size_t)(i * 37 % 300);
+        arena_alloc(a, n);
+        want += arena_rounded(n);
+    }
+    arena_alloc(a, 3u << 20);   /* bigger than any block */
+    want += arena_rounded(3u << 20);
+    size_t got[2] = { 0, 0 };   /* bytes, blocks */
+    arena_each_block(a, count_block, got);
+    ck_assert_uint_eq(got[0], want);
+    ck_assert_uint_ge(got[1], 3);
+    ck_assert_uint_eq(arena_rounded(1), 8);
+    ck_assert_uint_eq(arena_rounded(8), 8);
+    ck_assert_uint_eq(arena_rounded(9), 16);
+    arena_free(a);
+}
+END_TEST
+
+/* A name node remembers its entry for the session that looked it up, and
+ * only for it: another session looking up the same node gets its own
+ * entry (or none), never the first one's. */
+START_TEST(test_name_node_entry)
+{
+    Parsed p = parse("w + v");
+    ck_assert_int_eq(p.rc, 0);
+    const Ast *w = p.list->e[0]->kid[0], *v = p.list->e[0]->kid[1];
+    ck_assert_int_eq(w->kind, AST_NAME);
+    Tu *ta = tu_new(), *tb = tu_new();
+    Entry *ea = session_intern_node(ta->s, w);
+    ck_assert_ptr_eq(ea, session_find(ta->s, "w"));
+    ck_assert_ptr_eq(session_remembered(ta->s, w), ea);
+    ck_assert_ptr_eq(session_find_node(ta->s, w), ea);
+    ck_assert_ptr_null(session_remembered(tb->s, w));
+    ck_assert_ptr_null(session_find_node(tb->s, w));      /* b has no w */
+    Entry *eb = session_intern(tb->s, "w");
+    ck_assert_ptr_ne(eb, ea);
+    ck_assert_ptr_eq(session_find_node(tb->s, w), eb);
+    ck_assert_ptr_eq(session_intern_node(tb->s, w), eb);
+    ck_assert_ptr_eq(session_find_node(ta->s, w), ea);
+    /* not found: nothing remembered, found once it exists */
+    ck_assert_ptr_null(session_find_node(ta->s, v));
+    ck_assert_ptr_null(session_remembered(ta->s, v));
+    Entry *va = session_intern(ta->s, "v");
+    ck_assert_ptr_eq(session_find_node(ta->s, v), va);
+    /* a node with no source (built on the stack) is looked up each time */
+    Ast x = { .kind = AST_NAME, .name = "w" };
+    ck_assert_ptr_eq(session_find_node(ta->s, &x), ea);
+    ck_assert_ptr_null(x.ent);
+    tu_free(ta);
+    tu_free(tb);
+    src_free(p.src);
+}
+END_TEST
+
 typedef struct Seen { int n, stop_at; StmtKind kind[8]; int terminated[8]; } Seen;
 
 static int seen_each(void *arg, Stmt *st)
@@ -995,6 +1065,8 @@ static Suite *parse_suite(void)
 
     tc = tcase_create("arena");
     tcase_add_test(tc, test_arena_mark_release);
+    tcase_add_test(tc, test_arena_each_block);
+    tcase_add_test(tc, test_name_node_entry);
     tcase_add_test(tc, test_parse_each);
     tcase_add_test(tc, test_number_literals);
     suite_add_tcase(s, tc);
