@@ -77,6 +77,14 @@ static const char *entry_err(Tape *t, const char *err, long k, long n)
 #include <immintrin.h>
 #define TANH_AVX2 1
 
+/* expm1(r) = r + r^2 (1/2 + r/6 + ... + r^11/13!): the bracket's
+ * coefficients, from r^11's down (Horner's order). */
+static const double expm1_c[12] = {
+    1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
+    1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0,
+    1.0 / 6.0, 0.5,
+};
+
 /* y[k] = tanh(x[k]), four at a time (libm's tanh is a call per entry and
  * two thirds of sum(tanh(w*x))'s time): glibc's formula, tanh|x| = -e /
  * (2 + e) with e = expm1(-2|x|), vectorised.  expm1 by Cody-Waite
@@ -107,18 +115,8 @@ static void tanh_avx2(const double *x, double *y, long n)
         __m256d kd = _mm256_sub_pd(_mm256_fmadd_pd(z, inv_ln2, magic), magic);
         __m256d r = _mm256_fnmadd_pd(kd, ln2_hi, z);
         r = _mm256_fnmadd_pd(kd, ln2_lo, r);
-        __m256d q = _mm256_set1_pd(1.0 / 6227020800.0);             /* 1/13! */
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 479001600.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 39916800.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 3628800.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 362880.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 40320.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 5040.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 720.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 120.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 24.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 6.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(0.5));
+        __m256d q = _mm256_set1_pd(expm1_c[0]);
+        for (int j = 1; j < 12; j++) q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(expm1_c[j]));
         __m256d p = _mm256_fmadd_pd(_mm256_mul_pd(r, r), q, r);    /* expm1(r) */
         /* 2^k from kd's bits: kd + magic holds k in its low bits */
         __m256i kb = _mm256_castpd_si256(_mm256_add_pd(kd, magic));
@@ -138,17 +136,87 @@ static void tanh_avx2(const double *x, double *y, long n)
     for (; k < n; k++) y[k] = tanh(x[k]);
 }
 
-/* Has the processor AVX2 and FMA?  Asked once (a benign race). */
-static int have_avx2(void)
+/* y[k] = tanh(x[k]), eight at a time: tanh_avx2's formula with its
+ * division replaced.  The division's throughput (one per 2 cycles per
+ * entry at 256 and at 512 bits) bounded tanh_avx2, so the quotient
+ * num / d, d = 2 + e in (1, 2], is vrcp14pd's estimate r0 (relative error
+ * below 2^-14), one Newton step r1 = r0 + r0 (1 - d r0) (2^-28), the
+ * product q0 = num r1 and one correction q = q0 + r1 (num - d q0) with
+ * the residual exact by FMA: relative error about 2^-56 before q's own
+ * rounding, so within an ulp of the correctly rounded quotient (the
+ * division's).  Everything else, and so the contract, as tanh_avx2. */
+__attribute__((target("avx512f")))
+static void tanh_avx512(const double *x, double *y, long n)
 {
-    static int yes = -1;
-    if (yes < 0) {
-        __builtin_cpu_init();
-        yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const __m512d big = _mm512_set1_pd(22.0), inf = _mm512_set1_pd(INFINITY);
+    const __m512d inv_ln2 = _mm512_set1_pd(1.4426950408889634), magic = _mm512_set1_pd(0x1.8p52);
+    const __m512d ln2_hi = _mm512_set1_pd(6.93147180369123816490e-01);
+    const __m512d ln2_lo = _mm512_set1_pd(1.90821492927058770002e-10);
+    const __m512d one = _mm512_set1_pd(1.0), two = _mm512_set1_pd(2.0);
+    const __m512i sign = _mm512_set1_epi64((long long)0x8000000000000000ULL);
+    long k = 0;
+    for (; k + 8 <= n; k += 8) {
+        __m512d v = _mm512_loadu_pd(x + k);
+        __m512d ax = _mm512_abs_pd(v);
+        if (_mm512_cmp_pd_mask(ax, inf, _CMP_NLT_UQ)) {             /* NaN or inf */
+            for (int j = 0; j < 8; j++) y[k + j] = tanh(x[k + j]);
+            continue;
+        }
+        __m512d a = _mm512_min_pd(ax, big);
+        __m512d z = _mm512_mul_pd(a, _mm512_set1_pd(-2.0));
+        __m512d kd = _mm512_sub_pd(_mm512_fmadd_pd(z, inv_ln2, magic), magic);
+        __m512d r = _mm512_fnmadd_pd(kd, ln2_hi, z);
+        r = _mm512_fnmadd_pd(kd, ln2_lo, r);
+        __m512d q = _mm512_set1_pd(expm1_c[0]);
+        for (int j = 1; j < 12; j++) q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(expm1_c[j]));
+        __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);    /* expm1(r) */
+        __m512i kb = _mm512_castpd_si512(_mm512_add_pd(kd, magic));
+        __m512i eb = _mm512_slli_epi64(_mm512_add_epi64(kb, _mm512_set1_epi64(1023)), 52);
+        __m512d s = _mm512_castsi512_pd(eb);
+        __m512d e = _mm512_fmadd_pd(s, p, _mm512_sub_pd(s, one));
+        __mmask8 far = _mm512_cmp_pd_mask(kd, _mm512_set1_pd(-4.0), _CMP_LE_OQ);
+        __m512d u = _mm512_fmadd_pd(s, p, s);
+        __m512d num = _mm512_mask_blend_pd(far, _mm512_sub_pd(_mm512_setzero_pd(), e),
+                                           _mm512_add_pd(u, u));
+        __m512d d = _mm512_add_pd(two, e);
+        __m512d r0 = _mm512_rcp14_pd(d);
+        __m512d r1 = _mm512_fmadd_pd(r0, _mm512_fnmadd_pd(d, r0, one), r0);
+        __m512d q0 = _mm512_mul_pd(num, r1);
+        __m512d q1 = _mm512_fmadd_pd(_mm512_fnmadd_pd(d, q0, num), r1, q0);
+        __m512d t = _mm512_abs_pd(_mm512_mask_blend_pd(far, q1, _mm512_sub_pd(one, q1)));
+        __m512i sv = _mm512_and_epi64(_mm512_castpd_si512(v), sign);
+        _mm512_storeu_pd(y + k, _mm512_castsi512_pd(_mm512_or_epi64(_mm512_castpd_si512(t), sv)));
     }
-    return yes;
+    for (; k < n; k++) y[k] = tanh(x[k]);
+}
+
+/* The best vector tanh this processor has (K_TANH_AVX512 needs AVX-512F,
+ * K_TANH_AVX2 AVX2 + FMA), asked once (a benign race). */
+static int tanh_best(void)
+{
+    static int best = -1;
+    if (best < 0) {
+        __builtin_cpu_init();
+        best = __builtin_cpu_supports("avx512f") ? K_TANH_AVX512
+             : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? K_TANH_AVX2
+             : K_TANH_LIBM;
+    }
+    return best;
 }
 #endif
+
+static int tanh_path = K_TANH_AUTO;
+
+int k_tanh_use(int path)
+{
+    int best = K_TANH_LIBM;
+#ifdef TANH_AVX2
+    best = tanh_best();
+#endif
+    if (path == K_TANH_AUTO || path > best) path = best;
+    tanh_path = path;
+    return path;
+}
 
 /* tanh of n entries: libm's below 1024 entries, so small tensors round
  * as they always have (like gemm.c's SMALL: golden outputs print
@@ -157,7 +225,11 @@ static int have_avx2(void)
 static void tanh_all(const double *x, double *y, long n)
 {
 #ifdef TANH_AVX2
-    if (n >= 1024 && have_avx2()) { tanh_avx2(x, y, n); return; }
+    if (n >= 1024) {
+        int path = tanh_path == K_TANH_AUTO ? tanh_best() : tanh_path;
+        if (path == K_TANH_AVX512) { tanh_avx512(x, y, n); return; }
+        if (path == K_TANH_AVX2) { tanh_avx2(x, y, n); return; }
+    }
 #endif
     for (long k = 0; k < n; k++) y[k] = tanh(x[k]);
 }
