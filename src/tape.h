@@ -59,7 +59,10 @@ struct Tape {
                                 only user of its input a (b) and its rule, with
                                 t->pruned, writes that gradient instead of adding
                                 to it, so it is not zeroed first; built for
-                                nassign_of slots */
+                                nassign_of slots.  Bit 8: in this pruned pass
+                                slot i's rule was done by its user's (kernels.c
+                                sum_fused); its rule clears the bit and does
+                                nothing */
     int nassign_of;
     int *run;                /* the slots the forward pass computes, in order: all
                                 but the constants (OP_NUM, whose values never
@@ -219,7 +222,9 @@ void backprop(Tape *t);
 /* The same pass pruned for a caller that reads only the gradients of
  * slots with need[i] = 1 (parameters, formulas over them): slots with
  * need 0 are skipped and their gradients neither zeroed nor meaningful
- * afterwards; the matrix product skips dX for such an input.  The
+ * afterwards, and so are those of unnamed tensor slots whose rules a
+ * fused loop did (sum(tanh(a * b)): kernels.c sum_fused); the matrix
+ * product skips dX for such an input.  The
  * parameters' gradients are those backprop computes.  A tape without
  * marks gets the full pass. */
 void backprop_params(Tape *t);

@@ -121,6 +121,67 @@ START_TEST(test_tanh_vector)
 }
 END_TEST
 
+/* The element-wise loops run four entries a step where the processor has
+ * AVX2 (kernels.c wide_avx2, sum_avx2): the same bits as one entry at a
+ * time in C, written here in the order backprop's rules take (a fused
+ * multiply-add, or another order of the sum's four running sums, would
+ * differ in last bits).  1003 entries: the tails too.  The tanh values
+ * are bp's own (its vector tanh is tested above). */
+START_TEST(test_wide_loops_exact)
+{
+    enum { N = 1003 };
+    Tu *t = tu_new();
+    tu_okf(t, "w = zeros(%d); const x = zeros(%d); L = sum(tanh(w*x) + (w - x) * w) - sum(x - w)", N, N);
+    Entry *we = tu_entry(t, "w"), *xe = tu_entry(t, "x");
+    for (long k = 0; k < N; k++) {
+        we->val.data[k] = 0.9 * sin(0.37 * (double)k + 0.1);
+        xe->val.data[k] = 1.7 * cos(0.11 * (double)k);
+    }
+    session_changed(t->s, we);
+    session_changed(t->s, xe);
+    const double *w = we->val.data, *x = xe->val.data;
+    Value th = tu_value(t, "tanh(w*x)");
+    Diag d = { 0 };
+    Tape *tp = compile_entry(t->s, tu_entry(t, "L"), &d);    /* backprop's kernels, */
+    ck_assert_ptr_nonnull(tp);                                /* not grad()'s formula */
+    int bad;
+    const char *msg;
+    ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
+    backprop(tp);
+    const double *g = tape_grad(tp, tape_slot_of(tp, we));
+    for (long k = 0; k < N; k++) {
+        ck_assert(th.data[k] == tanh(w[k] * x[k]) || N >= 1024);   /* libm below 1024 */
+        /* slots in order: w*x, tanh, w - x, (w-x)*w, +, sum, x - w, sum, -; each
+         * gradient starts at 0 and gets += its share, the rules in reverse */
+        double gsum1 = 0.0 + 1.0, gsum2 = 0.0 - 1.0;
+        double gadd = 0.0 + gsum1, gxw = 0.0 + gsum2;
+        double gtanh = 0.0 + gadd, gprod = 0.0 + gadd;
+        double gwx = 0.0 + gtanh * (1 - th.data[k] * th.data[k]);
+        double gdiff = 0.0 + gprod * w[k];
+        double gw = 0.0;
+        gw -= gxw;                     /* x - w: b's share, in reverse slot order */
+        gw += gprod * (w[k] - x[k]);   /* (w - x) * w: b */
+        gw += gdiff;                   /* w - x: a */
+        gw += gwx * x[k];              /* w*x: a */
+        ck_assert_msg(g[k] == gw, "entry %ld: %.17g, by hand %.17g", k, g[k], gw);
+    }
+    value_free(&th);
+    /* a sum of 1024 entries or more: four running sums, lane j the entries
+     * k = j mod 4, combined ((0 + 2) + (1 + 3)) + the tail */
+    tu_okf(t, "u = zeros(%d)", 4099);
+    Entry *ue = tu_entry(t, "u");
+    for (long k = 0; k < 4099; k++) ue->val.data[k] = exp(sin(1.3 * (double)k)) * 1e-3 * (double)(k % 17);
+    session_changed(t->s, ue);
+    double lane[4] = { 0, 0, 0, 0 }, tail = 0;
+    long k = 0;
+    for (; k + 4 <= 4099; k += 4)
+        for (int j = 0; j < 4; j++) lane[j] += ue->val.data[k + j];
+    for (; k < 4099; k++) tail += ue->val.data[k];
+    ck_assert(tu_num(t, "sum(u)") == ((lane[0] + lane[2]) + (lane[1] + lane[3])) + tail);
+    tu_free(t);
+}
+END_TEST
+
 /* Alias mode (tape.h), as train and step use it: 4 steps of gd on
  * sum(tanh(w*x)) over 1500 entries against the same steps done here with
  * libm (w -= lr x (1 - tanh(w x)^2)); the cached tape left out of the
@@ -865,6 +926,7 @@ static Suite *tensor_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_matmul_layer);
     tcase_add_test(tc, test_alias_train);
+    tcase_add_test(tc, test_wide_loops_exact);
     tcase_add_test(tc, test_matmul_matrices);
     tcase_add_test(tc, test_matmul_accumulates);
     tcase_add_test(tc, test_broadcast_gradients);
