@@ -624,25 +624,21 @@ typedef struct Fused {
     } while (0)
 #define L1(p) ((p)[k])
 
-static void fused_run_c(const Fused *f)
-{
-    long n = f->n, k = 0;
-    double c = f->c, *gm = f->gm, *ga = f->ga, *gb = f->gb;
-    const double *y = f->y, *pa = f->pa, *pb = f->pb;
-    FUSED_LOOP(v2u, V, 2);
-    FUSED_LOOP(double, L1, 1);
-}
+/* The loops W entries a step (VT, lanes L), then the tail one by one. */
+#define FUSED_RUN(VT, L, W)                                                    \
+    {                                                                          \
+        long n = f->n, k = 0;                                                  \
+        double c = f->c, *gm = f->gm, *ga = f->ga, *gb = f->gb;                \
+        const double *y = f->y, *pa = f->pa, *pb = f->pb;                      \
+        FUSED_LOOP(VT, L, W);                                                  \
+        FUSED_LOOP(double, L1, 1);                                             \
+    }
+
+static void fused_run_c(const Fused *f) FUSED_RUN(v2u, V, 2)
 
 #ifdef TANH_AVX2
 __attribute__((target("avx2")))      /* no FMA: see wide_avx2 */
-static void fused_run_avx2(const Fused *f)
-{
-    long n = f->n, k = 0;
-    double c = f->c, *gm = f->gm, *ga = f->ga, *gb = f->gb;
-    const double *y = f->y, *pa = f->pa, *pb = f->pb;
-    FUSED_LOOP(v4u, V4, 4);
-    FUSED_LOOP(double, L1, 1);
-}
+static void fused_run_avx2(const Fused *f) FUSED_RUN(v4u, V4, 4)
 #endif
 
 /* Slot j is a tensor slot of the pruned pass that no name reads (a
