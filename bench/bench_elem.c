@@ -3,6 +3,7 @@
  * entries and x a const, one forward and one backward pass (the backward
  * as `train` runs it, backprop_params: df/dw only).  Entry i of w is
  * 0.5 sin(0.37 i), of x cos(0.11 i), so NumPy starts from the same values.
+ * The tape is in alias mode, as train runs it (tape.h).
  *   bench_elem N SECS    prints RESULT us_per_pass=... f=... g0=... */
 #include <math.h>
 #include "bench_util.h"
@@ -29,6 +30,7 @@ int main(int argc, char **argv)
     fill(s, "w", 0.5, 0.37, 0);
     fill(s, "x", 1, 0.11, 1);
     Tape *t = bench_tape(s, "f", NULL);
+    tape_alias_begin(t);      /* w and x read in place, as train reads them (tape.h) */
     pass(t);
     double t0 = bench_now();
     pass(t);
@@ -43,5 +45,6 @@ int main(int argc, char **argv)
     int ws = tape_slot_of(t, session_find(s, "w"));
     printf("RESULT us_per_pass=%.6f f=%.17g g0=%.17g g1=%.17g\n", best * 1e6,
            tape_val(t, t->root)[0], tape_grad(t, ws)[0], tape_grad(t, ws)[1]);
+    tape_alias_end(t);
     return 0;
 }

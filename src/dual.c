@@ -26,6 +26,7 @@
 
 void dual_seed(Tape *t, int slot, long k)
 {
+    tape_alias_end(t);     /* the passes read val, where the leaves then are (tape.h) */
     if (!t->im) t->im = xmalloc((size_t)(t->valcap ? t->valcap : 1) * sizeof *t->im);
     memset(t->im, 0, (size_t)t->nval * sizeof *t->im);
     t->im[t->off[slot] + k] = 1.0;

@@ -62,9 +62,13 @@ static int special(Tape *t, int i, const char **msg)
     switch (t->op[i]) {
     case OP_NUM:
         break;
-    case OP_LEAF:
-        memcpy(y, t->leafent[t->a[i]]->val.data, (size_t)n * sizeof *y);
+    case OP_LEAF: {
+        /* alias mode (tape.h): a tensor leaf is read where it lives */
+        double *src = t->leafent[t->a[i]]->val.data;
+        if (t->alias && i < t->nalias && t->sid[i] != 0) { t->alias[i] = src; break; }
+        memcpy(t->val + t->off[i], src, (size_t)n * sizeof *y);
         break;
+    }
     }
     return E_OK;
 }

@@ -77,6 +77,14 @@ static const char *entry_err(Tape *t, const char *err, long k, long n)
 #include <immintrin.h>
 #define TANH_AVX2 1
 
+/* expm1(r) = r + r^2 (1/2 + r/6 + ... + r^11/13!): the bracket's
+ * coefficients, from r^11's down (Horner's order). */
+static const double expm1_c[12] = {
+    1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
+    1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0,
+    1.0 / 6.0, 0.5,
+};
+
 /* y[k] = tanh(x[k]), four at a time (libm's tanh is a call per entry and
  * two thirds of sum(tanh(w*x))'s time): glibc's formula, tanh|x| = -e /
  * (2 + e) with e = expm1(-2|x|), vectorised.  expm1 by Cody-Waite
@@ -107,18 +115,8 @@ static void tanh_avx2(const double *x, double *y, long n)
         __m256d kd = _mm256_sub_pd(_mm256_fmadd_pd(z, inv_ln2, magic), magic);
         __m256d r = _mm256_fnmadd_pd(kd, ln2_hi, z);
         r = _mm256_fnmadd_pd(kd, ln2_lo, r);
-        __m256d q = _mm256_set1_pd(1.0 / 6227020800.0);             /* 1/13! */
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 479001600.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 39916800.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 3628800.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 362880.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 40320.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 5040.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 720.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 120.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 24.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 6.0));
-        q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(0.5));
+        __m256d q = _mm256_set1_pd(expm1_c[0]);
+        for (int j = 1; j < 12; j++) q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(expm1_c[j]));
         __m256d p = _mm256_fmadd_pd(_mm256_mul_pd(r, r), q, r);    /* expm1(r) */
         /* 2^k from kd's bits: kd + magic holds k in its low bits */
         __m256i kb = _mm256_castpd_si256(_mm256_add_pd(kd, magic));
@@ -138,17 +136,87 @@ static void tanh_avx2(const double *x, double *y, long n)
     for (; k < n; k++) y[k] = tanh(x[k]);
 }
 
-/* Has the processor AVX2 and FMA?  Asked once (a benign race). */
-static int have_avx2(void)
+/* y[k] = tanh(x[k]), eight at a time: tanh_avx2's formula with its
+ * division replaced.  The division's throughput (one per 2 cycles per
+ * entry at 256 and at 512 bits) bounded tanh_avx2, so the quotient
+ * num / d, d = 2 + e in (1, 2], is vrcp14pd's estimate r0 (relative error
+ * below 2^-14), one Newton step r1 = r0 + r0 (1 - d r0) (2^-28), the
+ * product q0 = num r1 and one correction q = q0 + r1 (num - d q0) with
+ * the residual exact by FMA: relative error about 2^-56 before q's own
+ * rounding, so within an ulp of the correctly rounded quotient (the
+ * division's).  Everything else, and so the contract, as tanh_avx2. */
+__attribute__((target("avx512f")))
+static void tanh_avx512(const double *x, double *y, long n)
 {
-    static int yes = -1;
-    if (yes < 0) {
-        __builtin_cpu_init();
-        yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const __m512d big = _mm512_set1_pd(22.0), inf = _mm512_set1_pd(INFINITY);
+    const __m512d inv_ln2 = _mm512_set1_pd(1.4426950408889634), magic = _mm512_set1_pd(0x1.8p52);
+    const __m512d ln2_hi = _mm512_set1_pd(6.93147180369123816490e-01);
+    const __m512d ln2_lo = _mm512_set1_pd(1.90821492927058770002e-10);
+    const __m512d one = _mm512_set1_pd(1.0), two = _mm512_set1_pd(2.0);
+    const __m512i sign = _mm512_set1_epi64((long long)0x8000000000000000ULL);
+    long k = 0;
+    for (; k + 8 <= n; k += 8) {
+        __m512d v = _mm512_loadu_pd(x + k);
+        __m512d ax = _mm512_abs_pd(v);
+        if (_mm512_cmp_pd_mask(ax, inf, _CMP_NLT_UQ)) {             /* NaN or inf */
+            for (int j = 0; j < 8; j++) y[k + j] = tanh(x[k + j]);
+            continue;
+        }
+        __m512d a = _mm512_min_pd(ax, big);
+        __m512d z = _mm512_mul_pd(a, _mm512_set1_pd(-2.0));
+        __m512d kd = _mm512_sub_pd(_mm512_fmadd_pd(z, inv_ln2, magic), magic);
+        __m512d r = _mm512_fnmadd_pd(kd, ln2_hi, z);
+        r = _mm512_fnmadd_pd(kd, ln2_lo, r);
+        __m512d q = _mm512_set1_pd(expm1_c[0]);
+        for (int j = 1; j < 12; j++) q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(expm1_c[j]));
+        __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);    /* expm1(r) */
+        __m512i kb = _mm512_castpd_si512(_mm512_add_pd(kd, magic));
+        __m512i eb = _mm512_slli_epi64(_mm512_add_epi64(kb, _mm512_set1_epi64(1023)), 52);
+        __m512d s = _mm512_castsi512_pd(eb);
+        __m512d e = _mm512_fmadd_pd(s, p, _mm512_sub_pd(s, one));
+        __mmask8 far = _mm512_cmp_pd_mask(kd, _mm512_set1_pd(-4.0), _CMP_LE_OQ);
+        __m512d u = _mm512_fmadd_pd(s, p, s);
+        __m512d num = _mm512_mask_blend_pd(far, _mm512_sub_pd(_mm512_setzero_pd(), e),
+                                           _mm512_add_pd(u, u));
+        __m512d d = _mm512_add_pd(two, e);
+        __m512d r0 = _mm512_rcp14_pd(d);
+        __m512d r1 = _mm512_fmadd_pd(r0, _mm512_fnmadd_pd(d, r0, one), r0);
+        __m512d q0 = _mm512_mul_pd(num, r1);
+        __m512d q1 = _mm512_fmadd_pd(_mm512_fnmadd_pd(d, q0, num), r1, q0);
+        __m512d t = _mm512_abs_pd(_mm512_mask_blend_pd(far, q1, _mm512_sub_pd(one, q1)));
+        __m512i sv = _mm512_and_epi64(_mm512_castpd_si512(v), sign);
+        _mm512_storeu_pd(y + k, _mm512_castsi512_pd(_mm512_or_epi64(_mm512_castpd_si512(t), sv)));
     }
-    return yes;
+    for (; k < n; k++) y[k] = tanh(x[k]);
+}
+
+/* The best vector tanh this processor has (K_TANH_AVX512 needs AVX-512F,
+ * K_TANH_AVX2 AVX2 + FMA), asked once (a benign race). */
+static int tanh_best(void)
+{
+    static int best = -1;
+    if (best < 0) {
+        __builtin_cpu_init();
+        best = __builtin_cpu_supports("avx512f") ? K_TANH_AVX512
+             : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? K_TANH_AVX2
+             : K_TANH_LIBM;
+    }
+    return best;
 }
 #endif
+
+static int tanh_path = K_TANH_AUTO;
+
+int k_tanh_use(int path)
+{
+    int best = K_TANH_LIBM;
+#ifdef TANH_AVX2
+    best = tanh_best();
+#endif
+    if (path == K_TANH_AUTO || path > best) path = best;
+    tanh_path = path;
+    return path;
+}
 
 /* tanh of n entries: libm's below 1024 entries, so small tensors round
  * as they always have (like gemm.c's SMALL: golden outputs print
@@ -157,7 +225,11 @@ static int have_avx2(void)
 static void tanh_all(const double *x, double *y, long n)
 {
 #ifdef TANH_AVX2
-    if (n >= 1024 && have_avx2()) { tanh_avx2(x, y, n); return; }
+    if (n >= 1024) {
+        int path = tanh_path == K_TANH_AUTO ? tanh_best() : tanh_path;
+        if (path == K_TANH_AVX512) { tanh_avx512(x, y, n); return; }
+        if (path == K_TANH_AVX2) { tanh_avx2(x, y, n); return; }
+    }
 #endif
     for (long k = 0; k < n; k++) y[k] = tanh(x[k]);
 }
@@ -174,6 +246,85 @@ typedef double v2u __attribute__((vector_size(16), aligned(8)));
         for (; k + 2 <= (n); k += 2) { vec; }                                  \
         for (; k < (n); k++) { scalar; }                                       \
     } while (0)
+
+/* The hottest of those loops four entries a step, where the processor has
+ * AVX2 (half the instructions of the SSE2 loops; a tenth of a pass of
+ * sum(tanh(w*x))).  Only AVX2 is enabled, not FMA, so gcc cannot fuse a
+ * product into an add: each entry gets the operations and roundings of the
+ * loop it replaces, the same bits (make check's goldens hold them). */
+enum {
+    W_MUL, W_ADD, W_SUB,                /* y = p op q */
+    W_TANH_B, W_TANH_B0,                /* y += p (1 - q q); y = 0 + p (1 - q q) */
+    W_MUL_B, W_MUL_B0,                  /* y += p q; y = 0 + p q */
+    W_ADD_B, W_ADD_B0, W_SUB_B, W_SUB_B0,   /* y += p; y = 0 + p; y -= p; y = 0 - p */
+    W_FILL_B, W_FILL_B0,                /* y += c; y = 0 + c */
+};
+
+#ifdef TANH_AVX2
+typedef double v4u __attribute__((vector_size(32), aligned(8)));
+#define V4(p) (*(v4u *)((p) + k))
+#define WLOOP(vec, scalar)                                                     \
+    do {                                                                       \
+        for (; k + 4 <= n; k += 4) { vec; }                                    \
+        for (; k < n; k++) { scalar; }                                         \
+    } while (0)
+
+__attribute__((target("avx2")))
+static void wide_avx2(int what, long n, double *y, const double *p, const double *q, double c)
+{
+    long k = 0;
+    switch (what) {
+    case W_MUL: WLOOP(V4(y) = V4(p) * V4(q), y[k] = p[k] * q[k]); break;
+    case W_ADD: WLOOP(V4(y) = V4(p) + V4(q), y[k] = p[k] + q[k]); break;
+    case W_SUB: WLOOP(V4(y) = V4(p) - V4(q), y[k] = p[k] - q[k]); break;
+    case W_TANH_B: WLOOP(V4(y) += V4(p) * (1 - V4(q) * V4(q)), y[k] += p[k] * (1 - q[k] * q[k])); break;
+    case W_TANH_B0: WLOOP(V4(y) = 0.0 + V4(p) * (1 - V4(q) * V4(q)), y[k] = 0.0 + p[k] * (1 - q[k] * q[k])); break;
+    case W_MUL_B: WLOOP(V4(y) += V4(p) * V4(q), y[k] += p[k] * q[k]); break;
+    case W_MUL_B0: WLOOP(V4(y) = 0.0 + V4(p) * V4(q), y[k] = 0.0 + p[k] * q[k]); break;
+    case W_ADD_B: WLOOP(V4(y) += V4(p), y[k] += p[k]); break;
+    case W_ADD_B0: WLOOP(V4(y) = 0.0 + V4(p), y[k] = 0.0 + p[k]); break;
+    case W_SUB_B: WLOOP(V4(y) -= V4(p), y[k] -= p[k]); break;
+    case W_SUB_B0: WLOOP(V4(y) = 0.0 - V4(p), y[k] = 0.0 - p[k]); break;
+    case W_FILL_B: WLOOP(V4(y) += c, y[k] += c); break;
+    case W_FILL_B0: { v4u cc = { c, c, c, c }; WLOOP(V4(y) = 0.0 + cc, y[k] = 0.0 + c); break; }
+    }
+}
+
+/* k_sum_fwd's four running sums as one register: lane j adds the entries
+ * k = j mod 4, as s0, s1 there do, and they are combined in its order. */
+__attribute__((target("avx2")))
+static double sum_avx2(const double *x, long n)
+{
+    v4u acc = { 0, 0, 0, 0 };
+    double s = 0;
+    long k = 0;
+    for (; k + 4 <= n; k += 4) acc += V4(x);
+    for (; k < n; k++) s += x[k];
+    return ((acc[0] + acc[2]) + (acc[1] + acc[3])) + s;
+}
+
+/* Has the processor AVX2?  Asked once (a benign race). */
+static int have_avx2(void)
+{
+    static int yes = -1;
+    if (yes < 0) {
+        __builtin_cpu_init();
+        yes = __builtin_cpu_supports("avx2") != 0;
+    }
+    return yes;
+}
+#endif
+
+/* Loop `what` over n entries four wide: 1, or 0 when the processor cannot
+ * (the caller's own loop then runs). */
+static int wide(int what, long n, double *y, const double *p, const double *q, double c)
+{
+#ifdef TANH_AVX2
+    if (have_avx2()) { wide_avx2(what, n, y, p, q, c); return 1; }
+#endif
+    (void)what; (void)n; (void)y; (void)p; (void)q; (void)c;
+    return 0;
+}
 
 /* The commonest element-wise ops with the switch outside the entry loop
  * (no call per entry; gcc vectorises the simple ones): an input of the
@@ -198,6 +349,8 @@ static int elem_fast_fwd(Tape *t, int i, long n)
     if ((na != n && na != 1) || (nb != n && nb != 1)) return 0;
     const double *z = X(t, t->b[i]);
     if (na == n && nb == n) {
+        int w = t->op[i] == OP_ADD ? W_ADD : t->op[i] == OP_SUB ? W_SUB : t->op[i] == OP_MUL ? W_MUL : -1;
+        if (w >= 0 && wide(w, n, y, x, z, 0)) return 1;
         switch (t->op[i]) {
         case OP_ADD: VLOOP(n, V(y) = V(x) + V(z), y[k] = x[k] + z[k]); return 1;
         case OP_SUB: VLOOP(n, V(y) = V(x) - V(z), y[k] = x[k] - z[k]); return 1;
@@ -241,6 +394,7 @@ static int elem_fast_bwd(Tape *t, int i, long n)
             else VLOOP(n, V(gx) -= V(g), gx[k] -= g[k]);
             return 1;
         case OP_TANH:
+            if (wide(fa ? W_TANH_B0 : W_TANH_B, n, gx, g, y, 0)) return 1;
             if (fa) VLOOP(n, V(gx) = 0.0 + V(g) * (1 - V(y) * V(y)), gx[k] = 0.0 + g[k] * (1 - y[k] * y[k]));
             else VLOOP(n, V(gx) += V(g) * (1 - V(y) * V(y)), gx[k] += g[k] * (1 - y[k] * y[k]));
             return 1;
@@ -259,18 +413,24 @@ static int elem_fast_bwd(Tape *t, int i, long n)
     double *ga = G(t, t->a[i]), *gb = G(t, t->b[i]);
     switch (t->op[i]) {
     case OP_ADD:
+        if (wa && wide(fa ? W_ADD_B0 : W_ADD_B, n, ga, g, NULL, 0)) wa = 0;
+        if (wb && wide(fb ? W_ADD_B0 : W_ADD_B, n, gb, g, NULL, 0)) wb = 0;
         if (wa && fa) VLOOP(n, V(ga) = 0.0 + V(g), ga[k] = 0.0 + g[k]);
         else if (wa) VLOOP(n, V(ga) += V(g), ga[k] += g[k]);
         if (wb && fb) VLOOP(n, V(gb) = 0.0 + V(g), gb[k] = 0.0 + g[k]);
         else if (wb) VLOOP(n, V(gb) += V(g), gb[k] += g[k]);
         return 1;
     case OP_SUB:
+        if (wa && wide(fa ? W_ADD_B0 : W_ADD_B, n, ga, g, NULL, 0)) wa = 0;
+        if (wb && wide(fb ? W_SUB_B0 : W_SUB_B, n, gb, g, NULL, 0)) wb = 0;
         if (wa && fa) VLOOP(n, V(ga) = 0.0 + V(g), ga[k] = 0.0 + g[k]);
         else if (wa) VLOOP(n, V(ga) += V(g), ga[k] += g[k]);
         if (wb && fb) VLOOP(n, V(gb) = 0.0 - V(g), gb[k] = 0.0 - g[k]);
         else if (wb) VLOOP(n, V(gb) -= V(g), gb[k] -= g[k]);
         return 1;
     case OP_MUL:
+        if (wa && wide(fa ? W_MUL_B0 : W_MUL_B, n, ga, g, z, 0)) wa = 0;
+        if (wb && wide(fb ? W_MUL_B0 : W_MUL_B, n, gb, g, x, 0)) wb = 0;
         if (wa && fa) VLOOP(n, V(ga) = 0.0 + V(g) * V(z), ga[k] = 0.0 + g[k] * z[k]);
         else if (wa) VLOOP(n, V(ga) += V(g) * V(z), ga[k] += g[k] * z[k]);
         if (wb && fb) VLOOP(n, V(gb) = 0.0 + V(g) * V(x), gb[k] = 0.0 + g[k] * x[k]);
@@ -307,6 +467,10 @@ const char *k_elem_fwd(Tape *t, int i, const OpInfo *o)
  * the accumulation does that by itself. */
 void k_elem_bwd(Tape *t, int i, const OpInfo *o)
 {
+    if (t->pruned && (t->assign[i] & 16)) {   /* done by its user's rule: sum_fused */
+        t->assign[i] &= (unsigned char)~16;
+        return;
+    }
     const double *y = X(t, i), *g = G(t, i);
     long n = tape_size(t, i);
     if (elem_fast_bwd(t, i, n)) return;
@@ -415,6 +579,9 @@ const char *k_sum_fwd(Tape *t, int i)
     }
     /* four running sums (one add's latency each, not one chain of n):
      * the rounding of a pairwise-like order, as NumPy's sum */
+#ifdef TANH_AVX2
+    if (have_avx2()) { X(t, i)[0] = sum_avx2(x, n); return NULL; }
+#endif
     v2u s0 = { 0, 0 }, s1 = { 0, 0 };
     long k = 0;
     for (; k + 4 <= n; k += 4) { s0 += V(x); s1 += *(const v2u *)(x + k + 2); }
@@ -423,11 +590,106 @@ const char *k_sum_fwd(Tape *t, int i)
     return NULL;
 }
 
+/* ---- sum(tanh(a * b))'s backward in one pass ----------------------------
+ * In the pruned pass, when a sum is the only user of a tanh and the tanh
+ * the only user of a same-size product (t->assign), the three rules are
+ * one loop: the sum's share c = 0 + g, the tanh's 0 + c (1 - y y) and the
+ * product's shares of that, each entry the same operations in the same
+ * order as the three kernels (the same bits), but neither intermediate
+ * gradient stored or read again (4 passes over memory of 7).  Without the
+ * product, the sum's and the tanh's rules are fused.  A fused slot's rule
+ * then does nothing: bit 16 of its t->assign says so for this pass (it is
+ * cleared as the rule runs).  Only unnamed slots are fused, so every
+ * gradient the pruned pass promises (tape.h) is still written. */
+typedef struct Fused {
+    long n;
+    double c;                 /* the sum's share: 0 + g */
+    const double *y;          /* the tanh's values */
+    double *gm;               /* no product: the tanh's input's gradient */
+    int fm;                   /* ... written (1) or added to (0) */
+    double *ga, *gb;          /* the product's inputs' gradients (NULL: skipped) */
+    const double *pa, *pb;    /* the product's inputs */
+    int fa, fb;               /* written (1) or added to (0) */
+} Fused;
+
+#define FUSED_LOOP(VT, L, W)                                                   \
+    do {                                                                       \
+        for (; k + W <= n; k += W) {                                           \
+            VT r = c * (1 - L(y) * L(y));                                      \
+            if (gm) { if (f->fm) L(gm) = 0.0 + r; else L(gm) += r; continue; }  \
+            VT h = 0.0 + r;                    /* the tanh wrote its share */   \
+            if (ga) { if (f->fa) L(ga) = 0.0 + h * L(pb); else L(ga) += h * L(pb); } \
+            if (gb) { if (f->fb) L(gb) = 0.0 + h * L(pa); else L(gb) += h * L(pa); } \
+        }                                                                      \
+    } while (0)
+#define L1(p) ((p)[k])
+
+/* The loops W entries a step (VT, lanes L), then the tail one by one. */
+#define FUSED_RUN(VT, L, W)                                                    \
+    {                                                                          \
+        long n = f->n, k = 0;                                                  \
+        double c = f->c, *gm = f->gm, *ga = f->ga, *gb = f->gb;                \
+        const double *y = f->y, *pa = f->pa, *pb = f->pb;                      \
+        FUSED_LOOP(VT, L, W);                                                  \
+        FUSED_LOOP(double, L1, 1);                                             \
+    }
+
+static void fused_run_c(const Fused *f) FUSED_RUN(v2u, V, 2)
+
+#ifdef TANH_AVX2
+__attribute__((target("avx2")))      /* no FMA: see wide_avx2 */
+static void fused_run_avx2(const Fused *f) FUSED_RUN(v4u, V4, 4)
+#endif
+
+/* Slot j is a tensor slot of the pruned pass that no name reads (a
+ * look through the names, not tape_name's table, built once). */
+static int fusable(const Tape *t, int j)
+{
+    if (t->sid[j] == 0 || !t->need[j]) return 0;
+    for (int k = 0; k < t->nnamed; k++)
+        if (t->named_slot[k] == j) return 0;
+    return 1;
+}
+
+/* Sum slot i (the only user of its input, in the pruned pass): its rule,
+ * the tanh's below and the product's below that in one loop, or 0 when
+ * its input is no such tanh. */
+static int sum_fused(Tape *t, int i, double g)
+{
+    int u = t->a[i];
+    if (t->op[u] != OP_TANH || !fusable(t, u)) return 0;
+    long n = tape_size(t, u);
+    int m = t->a[u];
+    Fused f = { .n = n, .c = 0.0 + g, .y = X(t, u) };
+    if ((t->assign[u] & 1) && t->op[m] == OP_MUL && fusable(t, m) && tape_size(t, m) == n &&
+        tape_size(t, t->a[m]) == n && tape_size(t, t->b[m]) == n) {
+        int a = t->a[m], b = t->b[m];
+        f.pa = X(t, a), f.pb = X(t, b);
+        f.ga = t->need[a] ? G(t, a) : NULL;
+        f.gb = t->need[b] ? G(t, b) : NULL;
+        f.fa = t->assign[m] & 1;
+        f.fb = (t->assign[m] & 2) != 0;
+        t->assign[m] |= 16;
+    } else {
+        if (!t->need[m]) return 0;
+        f.gm = G(t, m);
+        f.fm = t->assign[u] & 1;
+    }
+    t->assign[u] |= 16;
+#ifdef TANH_AVX2
+    if (have_avx2()) { fused_run_avx2(&f); return 1; }
+#endif
+    fused_run_c(&f);
+    return 1;
+}
+
 void k_sum_bwd(Tape *t, int i)
 {
     double g = G(t, i)[0], *gx = G(t, t->a[i]);
     long n = tape_size(t, t->a[i]);
     v2u gg = { g, g };
+    if (t->pruned && (t->assign[i] & 1) && sum_fused(t, i, g)) return;
+    if (wide(t->pruned && (t->assign[i] & 1) ? W_FILL_B0 : W_FILL_B, n, gx, NULL, NULL, g)) return;
     if (t->pruned && (t->assign[i] & 1))    /* the only user: see elem_fast_bwd */
         VLOOP(n, V(gx) = 0.0 + gg, gx[k] = 0.0 + g);
     else

@@ -16,6 +16,14 @@ const char *k_elem_fwd(struct Tape *t, int i, const OpInfo *o);
 void k_elem_bwd(struct Tape *t, int i, const OpInfo *o);
 const char *k_elem_shape(struct Tape *t, int i, const OpInfo *o);
 
+/* Which loop computes tanh of a tensor of 1024 entries or more (smaller
+ * ones always take libm's): K_TANH_AUTO, the default, the fastest the
+ * processor has (AVX-512, else AVX2 + FMA, else libm); the others force
+ * one, for tests and benchmarks.  A path the processor lacks falls back
+ * to the best it has.  Returns the path now in use (not AUTO). */
+enum { K_TANH_AUTO, K_TANH_LIBM, K_TANH_AVX2, K_TANH_AVX512 };
+int k_tanh_use(int path);
+
 #define KERNEL(name) \
     const char *k_##name##_fwd(struct Tape *t, int i); \
     void k_##name##_bwd(struct Tape *t, int i); \

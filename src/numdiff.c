@@ -395,6 +395,7 @@ void numdiff_entry(Tape *t, int slot, long k, double bp, const Settings *set,
                    double *scratch, FdResult *r, FdCost *cost)
 {
     Point pt = { slot, k };
+    tape_alias_end(t);     /* perturb the tape's copy, never a parameter (tape.h) */
     memset(r, 0, sizeof *r);
     memcpy(scratch, t->val, (size_t)t->nval * sizeof *t->val);
     if (set->fd & FD_CENTRAL)
@@ -472,6 +473,7 @@ int numdiff_sweep_point(Tape *t, int slot, long k, double eps, double *scratch,
                         double *central, double *forward)
 {
     Point pt = { slot, k };
+    tape_alias_end(t);     /* as numdiff_entry */
     long passes = 0;
     memcpy(scratch, t->val, (size_t)t->nval * sizeof *t->val);
     double p = scratch[t->off[slot] + k], f0 = scratch[t->off[t->root]];

@@ -11,6 +11,8 @@
 #define BP_TAPE_H
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include "session.h"
 #include "diag.h"
 #include "tensor.h"
@@ -75,7 +77,12 @@ struct Tape {
                                 only user of its input a (b) and its rule, with
                                 t->pruned, writes that gradient instead of adding
                                 to it, so it is not zeroed first; built for
-                                nassign_of slots */
+                                nassign_of slots.  Bit 4 (8): slot i's gradient is
+                                so written by its tensor (scalar instruction) user
+                                (backprop.c build_assign).  Bit 16: in this pruned
+                                pass slot i's rule was done by its user's (kernels.c
+                                sum_fused); its rule clears the bit and does
+                                nothing */
     int nassign_of;
     /* The hot passes' program (eval_program): one instruction per slot
      * but the constants (OP_NUM, whose values never change), in slot
@@ -94,6 +101,11 @@ struct Tape {
     long *zruns;             /* backprop_params: (offset, length) pairs of the
                                 gradients it zeroes first; nzruns pairs */
     int nzruns;
+    double **alias;          /* alias mode (tape_alias_begin), else NULL: alias[i] is
+                                the storage that tensor leaf i's last forward pass
+                                read in place (its entry's own data), or NULL (a
+                                scalar leaf, any other slot: its value in val) */
+    int nalias;              /* slots alias[] covers (t->n when the mode began) */
     const Ast **src;         /* the node a slot computes (NULL for leaves) */
     struct CallLabel { int slot; const Ast *call; } *calls;   /* slots that are a user
                                 function call's value, increasing (tape_label_src) */
@@ -118,9 +130,50 @@ struct Tape {
 };
 
 static inline Shape tape_shape(const Tape *t, int slot) { return t->shapes[t->sid[slot]]; }
-static inline double *tape_val(const Tape *t, int slot) { return t->val + t->off[slot]; }
+/* A slot's values: in val, or in alias mode a tensor leaf's own storage. */
+static inline double *tape_val(const Tape *t, int slot)
+{
+    if (t->alias && slot < t->nalias && t->alias[slot]) return t->alias[slot];
+    return t->val + t->off[slot];
+}
 static inline double *tape_grad(const Tape *t, int slot) { return t->grad + t->off[slot]; }
 static inline long tape_size(const Tape *t, int slot) { return shape_size(tape_shape(t, slot)); }
+
+/* Alias mode: the forward pass reads each tensor leaf in place, from its
+ * entry's storage, instead of copying it into val (the copy was a tenth
+ * of a pass of sum(tanh(w*x))).  The hot loops turn it on for the time of
+ * one command: train and step around their passes, the benchmarks.  Safe
+ * because it is scoped: in the mode only forward and backward passes read
+ * the tape, and they run while every leaf's storage is alive and holds
+ * the values the pass used (the updates come after the backward pass; the
+ * next forward pass takes each entry's storage afresh, so a minibatch's
+ * swapped values are followed); tape_alias_end, before the command
+ * returns, copies what the leaves last read into val and drops every
+ * pointer, so no pointer into a parameter outlives the command (a
+ * parameter reassigned later frees its storage).  Whatever writes into a
+ * leaf's values (finite differences, the complex step, dual numbers) ends
+ * the mode first, so it perturbs val, never a user's parameter.
+ * Begin: no-op when already on; on no memory the mode stays off (the
+ * copying pass is always right). */
+static inline void tape_alias_begin(Tape *t)
+{
+    if (t->alias || t->n == 0) return;
+    t->alias = calloc((size_t)t->n, sizeof *t->alias);
+    t->nalias = t->alias ? t->n : 0;
+}
+
+/* End alias mode (no-op when off): val gets the leaves' values as their
+ * last forward pass read them, from their storage (alive: see above). */
+static inline void tape_alias_end(Tape *t)
+{
+    if (!t->alias) return;
+    for (int i = 0; i < t->nalias; i++)
+        if (t->alias[i])
+            memcpy(t->val + t->off[i], t->alias[i], (size_t)tape_size(t, i) * sizeof *t->val);
+    free(t->alias);
+    t->alias = NULL;
+    t->nalias = 0;
+}
 
 /* ---- tape.c: the tape's life and the questions asked of it ---- */
 
@@ -206,7 +259,9 @@ void backprop(Tape *t);
 /* The same pass pruned for a caller that reads only the gradients of
  * slots with need[i] = 1 (parameters, formulas over them): slots with
  * need 0 are skipped and their gradients neither zeroed nor meaningful
- * afterwards; the matrix product skips dX for such an input.  The
+ * afterwards, and so are those of unnamed tensor slots whose rules a
+ * fused loop did (sum(tanh(a * b)): kernels.c sum_fused); the matrix
+ * product skips dX for such an input.  The
  * parameters' gradients are those backprop computes.  A tape without
  * marks gets the full pass. */
 void backprop_params(Tape *t);

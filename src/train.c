@@ -272,8 +272,23 @@ static int plan(Session *s, const Stmt *st, int want_steps, Plan *p, Diag *d)
     return E_OK;
 }
 
+/* Alias mode (tape.h) on the plan's tapes, for the time of the command:
+ * the passes read tensor parameters and data where they live, not a copy
+ * per step.  Safe here: between a forward pass and its backward pass
+ * nothing changes a leaf (the updates, and descend_batch's swap of the
+ * consts' values, come after), and plan_free ends it while every value a
+ * leaf read (the batch rows among them) is still alive. */
+static void plan_alias(Plan *p, int on)
+{
+    Tape *ts[3] = { p->t, p->batch ? p->batch->tb : NULL, p->batch ? p->batch->tr : NULL };
+    for (int k = 0; k < 3; k++)
+        if (ts[k] && on) tape_alias_begin(ts[k]);
+        else if (ts[k]) tape_alias_end(ts[k]);
+}
+
 static void plan_free(Plan *p)
 {
+    plan_alias(p, 0);
     batch_free(p->batch);
     if (p->owned) tape_free(p->t);
     free(p->slots);
@@ -412,6 +427,7 @@ int cmd_step(Session *s, const Stmt *st, Diag *d)
     Plan p;
     int rc = plan(s, st, 0, &p, d);
     if (!rc) {
+        plan_alias(&p, 1);
         double before, after;
         char names[300], a[64], b[64], text[128], rule[80];
         span_text(st->e[0], text, sizeof text);
@@ -534,6 +550,7 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
                     b->rows, data, per_epoch, per_epoch == 1 ? "" : "s");
     }
     plot_trail_begin(s, p.t, p.slots, p.n, 1);
+    plan_alias(&p, 1);
     History *hist = xcalloc(1, sizeof *hist);
     hist->stride = 1;
     double loss;

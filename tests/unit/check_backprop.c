@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
+#include "ops.h"
 #include "tape.h"
 #include "numdiff.h"
 
@@ -438,6 +439,76 @@ START_TEST(test_pruned_assign)
 }
 END_TEST
 
+/* sum(tanh(a * b))'s backward fused into one loop in the pruned pass
+ * (kernels.c sum_fused): with every gradient NaN beforehand, the
+ * parameters' gradients bit for bit those of the full pass (and again on a
+ * second pass), 1501 entries (the wide loops and their tails).  That the
+ * loop was fused shows in the tanh's and the product's gradients, never
+ * written (still NaN).  A named formula below the tanh is not fused away:
+ * its gradient is the full pass's; a product of w with itself, and a w
+ * with a second user (its gradient added to, not written), fuse too. */
+static void fused_case(const char *defs, const char *par2, const char *named, int fused)
+{
+    enum { N = 1501 };
+    Tu *t = tu_new();
+    tu_okf(t, "w = zeros(%d); v = zeros(%d); const x = zeros(%d)", N, N, N);
+    Entry *es[3] = { tu_entry(t, "w"), tu_entry(t, "v"), tu_entry(t, "x") };
+    for (long k = 0; k < N; k++)
+        for (int j = 0; j < 3; j++)
+            es[j]->val.data[k] = (0.4 + 0.3 * j) * sin((0.37 + 0.2 * j) * (double)k + j);
+    for (int j = 0; j < 3; j++) session_changed(t->s, es[j]);
+    tu_ok(t, defs);
+    Diag d = { 0 };
+    Tape *tp = compile_entry(t->s, tu_entry(t, "L"), &d);
+    ck_assert_ptr_nonnull(tp);
+    int ws = tape_slot_of(tp, es[0]), vs = par2 ? tape_slot_of(tp, tu_entry(t, par2)) : -1;
+    int hs = named ? tape_slot_of(tp, tu_entry(t, named)) : -1;
+    const char *msg;
+    int bad;
+    ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
+    backprop(tp);
+    double *full = malloc(3 * N * sizeof *full);
+    memcpy(full, tape_grad(tp, ws), N * sizeof *full);
+    if (vs >= 0) memcpy(full + N, tape_grad(tp, vs), N * sizeof *full);
+    if (hs >= 0) memcpy(full + 2 * N, tape_grad(tp, hs), N * sizeof *full);
+    int th = -1;
+    for (int i = 0; i <= tp->root; i++)
+        if (tp->op[i] == OP_TANH) th = i;
+    ck_assert_int_ge(th, 0);
+    for (int pass = 0; pass < 2; pass++) {
+        for (long k = 0; k < tp->nval; k++) tp->grad[k] = NAN;
+        backprop_params(tp);
+        for (long k = 0; k < N; k++) {
+            ck_assert_msg(tape_grad(tp, ws)[k] == full[k], "%s, pass %d: dL/dw[%ld] = %.17g, full %.17g",
+                          defs, pass, k, tape_grad(tp, ws)[k], full[k]);
+            if (vs >= 0) ck_assert(tape_grad(tp, vs)[k] == full[N + k]);
+            if (hs >= 0) ck_assert(tape_grad(tp, hs)[k] == full[2 * N + k]);
+        }
+        ck_assert_int_eq(isnan(tape_grad(tp, th)[0]), fused);
+        for (int i = 0; i < tp->n; i++) ck_assert((tp->assign[i] & 16) == 0);
+    }
+    for (int k = 0; k < 3; k++) {        /* and the full pass is right */
+        long e = k * 700;
+        double p = es[0]->val.data[e];
+        TU_CLOSE(full[e], tu_central(t, "L", "w", e, tu_step(p)), 1e-7, 1e-9);
+    }
+    free(full);
+    tu_free(t);
+}
+
+START_TEST(test_pruned_fused)
+{
+    fused_case("L = sum(tanh(w * x))", NULL, NULL, 1);
+    fused_case("L = sum(tanh(x * w))", NULL, NULL, 1);
+    fused_case("L = sum(tanh(w * v))", "v", NULL, 1);
+    fused_case("L = sum(tanh(w * w))", NULL, NULL, 1);
+    fused_case("L = sum(tanh(w * x)) + sum(w * v)", "v", NULL, 1);
+    fused_case("L = sum(tanh(w + x))", NULL, NULL, 1);           /* sum and tanh only */
+    fused_case("h = w * x; L = sum(tanh(h))", NULL, "h", 1);     /* h named: kept */
+    fused_case("u = tanh(w * x); L = sum(u)", NULL, "u", 0);     /* u named: no fusion */
+}
+END_TEST
+
 START_TEST(test_pruned_backward)
 {
     Tu *t = tu_new();
@@ -580,6 +651,7 @@ static Suite *backprop_suite(void)
     tcase_add_test(tc, test_grad_wrt_formula);
     tcase_add_test(tc, test_pruned_backward);
     tcase_add_test(tc, test_pruned_assign);
+    tcase_add_test(tc, test_pruned_fused);
     tcase_add_test(tc, test_elementwise_fast_paths);
     tcase_add_test(tc, test_second_derivative_refused_in_table);
     suite_add_tcase(s, tc);

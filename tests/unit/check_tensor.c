@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "testutil.h"
+#include "kernels.h"
+#include "dual.h"
 
 #define HAND_TOL 1e-12
 #define FD_TOL 1e-6
@@ -56,15 +58,22 @@ static const double *vals(Tu *t, const char *name)
 
 /* L = sum(tanh(W @ a + b) * c): δ = c ⊙ tanh'(z), ∂L/∂W = δ aᵀ,
  * ∂L/∂a = Wᵀ δ, ∂L/∂b = δ. */
-/* tanh of a tensor of 1024 entries or more takes the vector loop
- * (kernels.c): each entry within 4 ulp of libm's tanh (both are within
- * about 2.5 of the exact value), odd, exactly 0 at 0 and 1 from 22 on, tiny
- * arguments (below 1e-150) returned as they are; the gradient, 1 - tanh^2, from it.  The
- * libm value is the independent one. */
-START_TEST(test_tanh_vector)
+/* tanh of a tensor of 1024 entries or more takes a vector loop
+ * (kernels.c): AVX-512 with the division replaced by a refined
+ * reciprocal, or AVX2 + FMA with the division; each is run here
+ * (k_tanh_use forces it; on a processor without it, the path it falls
+ * back to is the one tested).  Each entry within 4 ulp of libm's tanh
+ * (both are within about 2.5 of the exact value), odd, exactly 0 at 0 and
+ * 1 from 22 on, tiny arguments (below 1e-150) returned as they are, NaN
+ * and infinities as libm gives them, and the 7 entries after the last
+ * block of 8 (or 4); the gradient, 1 - tanh^2, from it.  The libm value is
+ * the independent one. */
+static void tanh_vector_on(int path)
 {
     Tu *t = tu_new();
-    enum { N = 5000 };
+    enum { N = 5007 };
+    int used = k_tanh_use(path);
+    ck_assert(used != K_TANH_AUTO && used <= path);
     tu_okf(t, "w = zeros(%d); L = sum(tanh(w))", N);
     Entry *e = tu_entry(t, "w");
     double *w = e->val.data;
@@ -74,13 +83,15 @@ START_TEST(test_tanh_vector)
     }
     w[0] = 0; w[1] = -0.0; w[2] = 1e-300; w[3] = -5e-324; w[4] = 22; w[5] = -22.5;
     w[6] = 0.2168; w[7] = 7.21;
+    w[N - 1] = -0.3; w[N - 2] = 1e-200; w[N - 3] = -2.5;   /* the tail: libm's */
     session_changed(t->s, e);
     Value v = tu_value(t, "tanh(w)");
     ck_assert_int_eq(shape_size(v.shape), N);
     for (long k = 0; k < N; k++) {
         double want = tanh(w[k]), got = v.data[k];
         double ulp = nextafter(fabs(want), INFINITY) - fabs(want);
-        ck_assert_msg(fabs(got - want) <= 4 * ulp, "tanh(%.17g) = %.17g, libm %.17g", w[k], got, want);
+        ck_assert_msg(fabs(got - want) <= 4 * ulp, "path %d: tanh(%.17g) = %.17g, libm %.17g",
+                      used, w[k], got, want);
         ck_assert(signbit(got) == signbit(w[k]));
         if (fabs(w[k]) >= 22) ck_assert(fabs(got) == 1);
         if (fabs(w[k]) < 1e-150) ck_assert(got == w[k]);
@@ -91,6 +102,150 @@ START_TEST(test_tanh_vector)
         TU_CLOSE(g.data[k], 1 - v.data[k] * v.data[k], 1e-13, 1e-300);
     value_free(&g);
     value_free(&v);
+    /* a block with a NaN or an infinity: libm's values for all of it */
+    w[8] = NAN; w[17] = INFINITY; w[18] = -INFINITY; w[19] = 0.5;
+    session_changed(t->s, e);
+    v = tu_value(t, "tanh(w)");
+    ck_assert(isnan(v.data[8]));
+    ck_assert(v.data[17] == 1 && v.data[18] == -1);
+    ck_assert(v.data[19] == tanh(0.5) && v.data[9] == tanh(w[9]));
+    value_free(&v);
+    tu_free(t);
+    k_tanh_use(K_TANH_AUTO);
+}
+
+START_TEST(test_tanh_vector)
+{
+    tanh_vector_on(K_TANH_AVX512);
+    tanh_vector_on(K_TANH_AVX2);
+}
+END_TEST
+
+/* The element-wise loops run four entries a step where the processor has
+ * AVX2 (kernels.c wide_avx2, sum_avx2): the same bits as one entry at a
+ * time in C, written here in the order backprop's rules take (a fused
+ * multiply-add, or another order of the sum's four running sums, would
+ * differ in last bits).  1003 entries: the tails too.  The tanh values
+ * are bp's own (its vector tanh is tested above). */
+START_TEST(test_wide_loops_exact)
+{
+    enum { N = 1003 };
+    Tu *t = tu_new();
+    tu_okf(t, "w = zeros(%d); const x = zeros(%d); L = sum(tanh(w*x) + (w - x) * w) - sum(x - w)", N, N);
+    Entry *we = tu_entry(t, "w"), *xe = tu_entry(t, "x");
+    for (long k = 0; k < N; k++) {
+        we->val.data[k] = 0.9 * sin(0.37 * (double)k + 0.1);
+        xe->val.data[k] = 1.7 * cos(0.11 * (double)k);
+    }
+    session_changed(t->s, we);
+    session_changed(t->s, xe);
+    const double *w = we->val.data, *x = xe->val.data;
+    Value th = tu_value(t, "tanh(w*x)");
+    Diag d = { 0 };
+    Tape *tp = compile_entry(t->s, tu_entry(t, "L"), &d);    /* backprop's kernels, */
+    ck_assert_ptr_nonnull(tp);                                /* not grad()'s formula */
+    int bad;
+    const char *msg;
+    ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
+    backprop(tp);
+    const double *g = tape_grad(tp, tape_slot_of(tp, we));
+    for (long k = 0; k < N; k++) {
+        ck_assert(th.data[k] == tanh(w[k] * x[k]) || N >= 1024);   /* libm below 1024 */
+        /* slots in order: w*x, tanh, w - x, (w-x)*w, +, sum, x - w, sum, -; each
+         * gradient starts at 0 and gets += its share, the rules in reverse */
+        double gsum1 = 0.0 + 1.0, gsum2 = 0.0 - 1.0;
+        double gadd = 0.0 + gsum1, gxw = 0.0 + gsum2;
+        double gtanh = 0.0 + gadd, gprod = 0.0 + gadd;
+        double gwx = 0.0 + gtanh * (1 - th.data[k] * th.data[k]);
+        double gdiff = 0.0 + gprod * w[k];
+        double gw = 0.0;
+        gw -= gxw;                     /* x - w: b's share, in reverse slot order */
+        gw += gprod * (w[k] - x[k]);   /* (w - x) * w: b */
+        gw += gdiff;                   /* w - x: a */
+        gw += gwx * x[k];              /* w*x: a */
+        ck_assert_msg(g[k] == gw, "entry %ld: %.17g, by hand %.17g", k, g[k], gw);
+    }
+    value_free(&th);
+    /* a sum of 1024 entries or more: four running sums, lane j the entries
+     * k = j mod 4, combined ((0 + 2) + (1 + 3)) + the tail */
+    tu_okf(t, "u = zeros(%d)", 4099);
+    Entry *ue = tu_entry(t, "u");
+    for (long k = 0; k < 4099; k++) ue->val.data[k] = exp(sin(1.3 * (double)k)) * 1e-3 * (double)(k % 17);
+    session_changed(t->s, ue);
+    double lane[4] = { 0, 0, 0, 0 }, tail = 0;
+    long k = 0;
+    for (; k + 4 <= 4099; k += 4)
+        for (int j = 0; j < 4; j++) lane[j] += ue->val.data[k + j];
+    for (; k < 4099; k++) tail += ue->val.data[k];
+    ck_assert(tu_num(t, "sum(u)") == ((lane[0] + lane[2]) + (lane[1] + lane[3])) + tail);
+    tu_free(t);
+}
+END_TEST
+
+/* Alias mode (tape.h), as train and step use it: 4 steps of gd on
+ * sum(tanh(w*x)) over 1500 entries against the same steps done here with
+ * libm (w -= lr x (1 - tanh(w x)^2)); the cached tape left out of the
+ * mode, its leaf holding w's values; then w given new storage (the old
+ * freed: a pointer kept past the command would read freed memory, which
+ * the sanitizer run of this test reports), and step, grad and dual
+ * numbers on the same cached tape. */
+START_TEST(test_alias_train)
+{
+    enum { N = 1500, STEPS = 4 };
+    Tu *t = tu_new();
+    tu_okf(t, "w = zeros(%d); const x = zeros(%d); f = sum(tanh(w*x))", N, N);
+    Entry *we = tu_entry(t, "w"), *xe = tu_entry(t, "x");
+    double *want = malloc(N * sizeof *want);
+    const double *x = xe->val.data;
+    for (long k = 0; k < N; k++) {
+        want[k] = we->val.data[k] = 0.5 * sin(0.37 * (double)k);
+        xe->val.data[k] = 2 * cos(0.11 * (double)k);
+    }
+    session_changed(t->s, we);
+    session_changed(t->s, xe);
+    for (int s = 0; s < STEPS; s++)
+        for (long k = 0; k < N; k++) {
+            double h = tanh(want[k] * x[k]);
+            want[k] -= 0.1 * (x[k] * (1 - h * h));
+        }
+    tu_okf(t, "train f 0.1 %d", STEPS);
+    close_all(we->val.data, want, N, 1e-13, "w after train");
+    Diag d = { 0 };
+    Tape *tp = compile_entry(t->s, tu_entry(t, "f"), &d);
+    ck_assert_ptr_nonnull(tp);
+    ck_assert_ptr_null(tp->alias);
+    int slot = tape_slot_of(tp, we);
+    ck_assert_ptr_ne(tape_val(tp, slot), we->val.data);
+    ck_assert(memcmp(tape_val(tp, slot), we->val.data, N * sizeof *want) == 0);
+    /* new storage for w; step on the cached tape */
+    tu_okf(t, "w = zeros(%d) + 0.25", N);
+    we = tu_entry(t, "w");
+    tu_ok(t, "step f 0.1");
+    for (long k = 0; k < N; k++) {
+        double h = tanh(0.25 * x[k]);
+        want[k] = 0.25 - 0.1 * (x[k] * (1 - h * h));
+    }
+    close_all(we->val.data, want, N, 1e-13, "w after step");
+    double *g = grad_of(t, "f", "w", 1, N, 0);
+    for (long k = 0; k < N; k++) {
+        double h = tanh(want[k] * x[k]);
+        TU_CLOSE(g[k], x[k] * (1 - h * h), 1e-13, 1e-300);
+    }
+    free(g);
+    /* dual numbers on a tape in alias mode: the mode ends, the tangent is right */
+    tp = compile_entry(t->s, tu_entry(t, "f"), &d);
+    ck_assert_ptr_nonnull(tp);
+    slot = tape_slot_of(tp, we);
+    tape_alias_begin(tp);
+    int bad;
+    const char *msg;
+    ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
+    ck_assert_ptr_eq(tape_val(tp, slot), we->val.data);
+    ck_assert_int_eq(dual_pass(tp, slot, 7, &bad, &msg), 0);
+    ck_assert_ptr_null(tp->alias);
+    double h = tanh(want[7] * x[7]);
+    TU_CLOSE(tp->im[tp->off[tp->root]], x[7] * (1 - h * h), 1e-13, 0);
+    free(want);
     tu_free(t);
 }
 END_TEST
@@ -770,6 +925,8 @@ static Suite *tensor_suite(void)
     TCase *tc = tcase_create("gradients");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_matmul_layer);
+    tcase_add_test(tc, test_alias_train);
+    tcase_add_test(tc, test_wide_loops_exact);
     tcase_add_test(tc, test_matmul_matrices);
     tcase_add_test(tc, test_matmul_accumulates);
     tcase_add_test(tc, test_broadcast_gradients);
