@@ -24,12 +24,14 @@
 #include "ops.h"
 #include "xalloc.h"
 
-void dual_seed(Tape *t, int slot, long k)
+int dual_seed(Tape *t, int slot, long k)
 {
     tape_alias_end(t);     /* the passes read val, where the leaves then are (tape.h) */
-    if (!t->im) t->im = xmalloc((size_t)(t->valcap ? t->valcap : 1) * sizeof *t->im);
+    if (!t->im && !(t->im = try_realloc(NULL, (size_t)(t->valcap ? t->valcap : 1) * sizeof *t->im)))
+        return -1;
     memset(t->im, 0, (size_t)t->nval * sizeof *t->im);
     t->im[t->off[slot] + k] = 1.0;
+    return 0;
 }
 
 /* One output entry: ∂y/∂a·ȧ + ∂y/∂b·ḃ from the backward rule at g = 1. */
@@ -107,9 +109,13 @@ const char *dual_slot(Tape *t, int i)
 
 int dual_pass(Tape *t, int slot, long k, int *bad, const char **msg)
 {
-    dual_seed(t, slot, k);
     *bad = -1;
     *msg = NULL;
+    if (dual_seed(t, slot, k)) {
+        *bad = slot;
+        *msg = DUAL_NO_MEMORY;
+        return -1;
+    }
     for (int j = slot + 1; j < t->n; j++) {
         const char *err = dual_slot(t, j);
         if (err) { *bad = j; *msg = err; return -1; }

@@ -10,8 +10,11 @@
 
 /* Start a dual pass: every tangent 0, then ẋ = 1 at entry k of slot
  * (a one-hot seed).  The tangents live in t->im, one per value entry, the
- * array the complex step uses (it is allocated here when missing). */
-void dual_seed(Tape *t, int slot, long k);
+ * array the complex step uses (it is allocated here when missing).
+ * Returns 0, or -1 when there is no memory for them (its size is the
+ * user's: an error, DUAL_NO_MEMORY, not an exit). */
+#define DUAL_NO_MEMORY "out of memory: no room for the tangents"
+int dual_seed(Tape *t, int slot, long k);
 
 /* Slot i's tangent from its inputs' tangents and values (t must hold a
  * forward pass).  Element-wise: ẏ = ∂y/∂a·ȧ + ∂y/∂b·ḃ, the partials from

@@ -227,7 +227,11 @@ static void complex_step(Tape *t, Point pt, FdEstimate *e, long *passes)
     const double h = 1e-20;
     e->done = 1;
     e->h = h;
-    if (!t->im) t->im = xmalloc((size_t)(t->nval ? t->nval : 1) * sizeof *t->im);
+    if (!t->im && !(t->im = try_realloc(NULL, (size_t)(t->valcap ? t->valcap : 1) * sizeof *t->im))) {
+        e->failed = 1;      /* the user's size: an estimate that failed, not an exit */
+        e->why = "out of memory for the imaginary parts";
+        return;
+    }
     memset(t->im, 0, (size_t)t->nval * sizeof *t->im);   /* only this entry is perturbed */
     t->im[t->off[pt.slot] + pt.k] = h;
     (*passes)++;

@@ -42,6 +42,8 @@ int tape_reserve_values(Tape *t, long size)
     if (!g) return -1;
     t->grad = g;
     t->valcap = nc;
+    free(t->im);            /* scratch of valcap entries, made again when next needed */
+    t->im = NULL;
     return 0;
 }
 

@@ -166,7 +166,10 @@ static int trace_forward(Session *s, const Stmt *st, Diag *d)
     snprintf(line, sizeof line, "derivative d/d%s, from the seed %s' = 1)", x, x);
     wrap_text(s, "  (its", 3, line);
     report_text(s, "  %-26s %-12s %-12s %s", "node", "value", "tangent", "tangent by the chain rule");
-    dual_seed(t, seed, 0);
+    if (dual_seed(t, seed, 0)) {
+        rc = diag_set(d, E_MEMORY, &st->loc, "%s", DUAL_NO_MEMORY);
+        goto out;
+    }
     for (int i = 0; i < t->n; i++) {
         const OpInfo *o = &op_info[t->op[i]];
         if (bp_interrupted) { rc = diag_set(d, E_INTERRUPT, &st->loc, "interrupted"); goto out; }

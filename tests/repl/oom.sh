@@ -40,9 +40,10 @@ fi
 # 3 and 4: grad's own buffers are sized by the user's data too: a row per
 # entry (25 * 10^6 rows of its table need 19 GB, under a 4 GB limit) and
 # a copy of the tape for the differences (100 * 10^6 values: C, the tape's
-# copy and gradients fit in 3.4 GB, the copy does not).  Both used to end bp.
+# copy and gradients fit in 3.4 GB, the copy does not), and forward mode's
+# tangents (case 5).  All three used to end bp.
 if strings "$BP" 2>/dev/null | grep -q __asan_init; then
-    echo "SKIP: cases 3 and 4 under AddressSanitizer"
+    echo "SKIP: cases 3 to 5 under AddressSanitizer"
 else
     printf '%s\n' 'x = 3' 'set maxmem 100000' 'W = ones(5000, 5000)' 'f = sum(W)' 'grad f' \
         'print "after", x' >"$T/in3"
@@ -60,6 +61,15 @@ else
     grep -q "^<stdin>:5:1: error: out of memory: no room to save the tape" "$T/err4" ||
         fail "case 4: stderr [$(cat "$T/err4")]"
     grep -q '^after 3$' "$T/out4" || fail "case 4: the session did not go on: [$(cat "$T/out4")]"
+    # 5: the tangents of forward mode (one per value: 100 * 10^6 of them)
+    printf '%s\n' 'x = 3' 'set maxmem 100000' 'const C = ones(10000, 10000)' 'f = x*sum(C)' \
+        'trace forward f wrt x' 'print "after", x' >"$T/in5"
+    (ulimit -v 3400000 && "$BP" -q -i <"$T/in5" >"$T/out5" 2>"$T/err5")
+    code=$?
+    [ "$code" = 3 ] || fail "case 5: exit status $code, expected 3"
+    grep -q "^<stdin>:5:1: error: out of memory: no room for the tangents" "$T/err5" ||
+        fail "case 5: stderr [$(cat "$T/err5")]"
+    grep -q '^after 3$' "$T/out5" || fail "case 5: the session did not go on: [$(cat "$T/out5")]"
 fi
 [ "$status" = 0 ] && echo "PASS: out of memory is an error of one statement"
 exit $status
