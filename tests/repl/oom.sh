@@ -42,34 +42,28 @@ fi
 # a copy of the tape for the differences (100 * 10^6 values: C, the tape's
 # copy and gradients fit in 3.4 GB, the copy does not), and forward mode's
 # tangents (case 5).  All three used to end bp.
+# big N KB ERROR COMMAND: case N, the session x = 3, maxmem raised, DEFS
+# (set before the call), then COMMAND at line 5 under a KB address-space
+# limit must fail with ERROR and the session go on.
+big() {
+    printf '%s\n' 'x = 3' 'set maxmem 100000' "$DEFS" "$4" 'print "after", x' >"$T/in$1"
+    (ulimit -v "$2" && "$BP" -q -i <"$T/in$1" >"$T/out$1" 2>"$T/err$1")
+    code=$?
+    [ "$code" = 3 ] || fail "case $1: exit status $code, expected 3"
+    grep -q "^<stdin>:5:1: error: out of memory: $3" "$T/err$1" || fail "case $1: stderr [$(cat "$T/err$1")]"
+    grep -q '^after 3$' "$T/out$1" || fail "case $1: the session did not go on: [$(cat "$T/out$1")]"
+}
 if strings "$BP" 2>/dev/null | grep -q __asan_init; then
     echo "SKIP: cases 3 to 5 under AddressSanitizer"
 else
-    printf '%s\n' 'x = 3' 'set maxmem 100000' 'W = ones(5000, 5000)' 'f = sum(W)' 'grad f' \
-        'print "after", x' >"$T/in3"
-    (ulimit -v 4000000 && "$BP" -q -i <"$T/in3" >"$T/out3" 2>"$T/err3")
-    code=$?
-    [ "$code" = 3 ] || fail "case 3: exit status $code, expected 3"
-    grep -q "^<stdin>:5:1: error: out of memory: no room for grad's table" "$T/err3" ||
-        fail "case 3: stderr [$(cat "$T/err3")]"
-    grep -q '^after 3$' "$T/out3" || fail "case 3: the session did not go on: [$(cat "$T/out3")]"
-    printf '%s\n' 'x = 3' 'set maxmem 100000' 'const C = ones(10000, 10000)' 'f = x*sum(C)' \
-        'grad f' 'print "after", x' >"$T/in4"
-    (ulimit -v 3400000 && "$BP" -q -i <"$T/in4" >"$T/out4" 2>"$T/err4")
-    code=$?
-    [ "$code" = 3 ] || fail "case 4: exit status $code, expected 3"
-    grep -q "^<stdin>:5:1: error: out of memory: no room to save the tape" "$T/err4" ||
-        fail "case 4: stderr [$(cat "$T/err4")]"
-    grep -q '^after 3$' "$T/out4" || fail "case 4: the session did not go on: [$(cat "$T/out4")]"
+    DEFS='W = ones(5000, 5000)
+f = sum(W)'
+    big 3 4000000 "no room for grad's table" 'grad f'
+    DEFS='const C = ones(10000, 10000)
+f = x*sum(C)'
+    big 4 3400000 "no room to save the tape" 'grad f'
     # 5: the tangents of forward mode (one per value: 100 * 10^6 of them)
-    printf '%s\n' 'x = 3' 'set maxmem 100000' 'const C = ones(10000, 10000)' 'f = x*sum(C)' \
-        'trace forward f wrt x' 'print "after", x' >"$T/in5"
-    (ulimit -v 3400000 && "$BP" -q -i <"$T/in5" >"$T/out5" 2>"$T/err5")
-    code=$?
-    [ "$code" = 3 ] || fail "case 5: exit status $code, expected 3"
-    grep -q "^<stdin>:5:1: error: out of memory: no room for the tangents" "$T/err5" ||
-        fail "case 5: stderr [$(cat "$T/err5")]"
-    grep -q '^after 3$' "$T/out5" || fail "case 5: the session did not go on: [$(cat "$T/out5")]"
+    big 5 3400000 "no room for the tangents" 'trace forward f wrt x'
 fi
 [ "$status" = 0 ] && echo "PASS: out of memory is an error of one statement"
 exit $status
