@@ -172,7 +172,7 @@ static const Topic topics[] = {
 "After a bare name or a wrt list everything is arguments: train L -0.1 2\n"
 "and train L wrt w -0.1 2 are lr -0.1 (gradient ascent, with a note);\n"
 "train (L + 1) 0.1 trains an expression.\n"
-"A step that would make a parameter inf or nan is refused, naming it.\n" },
+"A step that would make a parameter (or its optimizer state) inf or nan is\nrefused, naming it.\n" },
 { "check",
 "check a, b [tol [atol]]: PASS when every entry has |a - b| <= atol + tol*|b|\n"
 "(NumPy's allclose; defaults set tol 1e-6, set atol 1e-12); a NaN never\n"

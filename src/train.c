@@ -294,46 +294,65 @@ static void plan_free(Plan *p)
     free(p->slots);
 }
 
-/* One update of parameter e (n entries w) by gradient g, as torch.optim
- * does it: SGD (p -= lr·g), SGD with momentum (v = g at the first step,
- * then v = μ·v + g; p -= lr·v) or Adam (m, v with bias correction; the
- * operations in PyTorch's order, so the numbers agree to the last bits). */
-static void optimize(Session *s, Entry *e, double lr, double *w, const double *g, long n)
+/* One update as torch.optim does it: SGD (p -= lr·g), SGD with momentum
+ * (v = g at the first step, then v = μ·v + g; p -= lr·v) or Adam (m, v
+ * with bias correction; the operations in PyTorch's order, so the numbers
+ * agree to the last bits).  Rule: the settings of one step; rule_next is
+ * one entry's new value, its state *m, *v updated (locals when the step is
+ * only looked at first). */
+typedef struct Rule {
+    int opt;
+    long t;                  /* the step's number for this parameter, from 1 */
+    double lr, mu, b1, b2, eps, step_size, bc2_sqrt;
+} Rule;
+
+static Rule rule_of(const Settings *set, double lr, long t)
 {
-    const Settings *set = &s->set;
-    if (set->optimizer == OPT_GD) {
-        for (long k = 0; k < n; k++) w[k] -= lr * g[k];
-        return;
+    Rule r = { set->optimizer, t, lr, set->momentum, set->beta1, set->beta2, set->adam_eps, 0, 0 };
+    if (r.opt == OPT_ADAM) {
+        r.step_size = lr / (1 - pow(r.b1, (double)t));
+        r.bc2_sqrt = sqrt(1 - pow(r.b2, (double)t));
     }
+    return r;
+}
+
+static inline double rule_next(const Rule *r, double w, double g, double *m, double *v)
+{
+    switch (r->opt) {
+    case OPT_GD:
+        return w - r->lr * g;
+    case OPT_MOMENTUM:
+        *m = r->t == 1 ? g : r->mu * *m + g;
+        return w - r->lr * *m;
+    default:
+        *m += (1 - r->b1) * (g - *m);             /* torch: exp_avg.lerp_(grad, 1 - beta1) */
+        *v = *v * r->b2 + (1 - r->b2) * g * g;
+        return w + -r->step_size * (*m / (sqrt(*v) / r->bc2_sqrt + r->eps));
+    }
+}
+
+/* e's optimizer state, made (zeros of e's shape) when missing or of
+ * another shape; NULL for gd, which keeps none.  *fail: no memory for it
+ * (the user's size: an error of the step). */
+static OptState *opt_state(Session *s, Entry *e, long n, int *fail)
+{
+    *fail = 0;
+    if (s->set.optimizer == OPT_GD) return NULL;
     OptState *o = session_opt(s, e, 1);
     if (o->t > 0 && !shape_eq(o->m.shape, e->val.shape)) {   /* e was given another shape */
         session_opt_clear(s, e);
         o = session_opt(s, e, 1);
     }
     if (o->t == 0) {   /* zeros of e's shape */
-        value_set(&o->m, e->val.shape, e->val.data);
-        memset(o->m.data, 0, (size_t)n * sizeof *o->m.data);
-        if (set->optimizer == OPT_ADAM) value_set(&o->v, e->val.shape, o->m.data);
-    }
-    o->t++;
-    double *m = o->m.data;
-    if (set->optimizer == OPT_MOMENTUM) {
-        double mu = set->momentum;
-        for (long k = 0; k < n; k++) {
-            m[k] = o->t == 1 ? g[k] : mu * m[k] + g[k];
-            w[k] -= lr * m[k];
+        int adam = s->set.optimizer == OPT_ADAM;
+        if (value_set(&o->m, e->val.shape, e->val.data) || (adam && value_set(&o->v, e->val.shape, e->val.data))) {
+            *fail = 1;
+            return NULL;
         }
-        return;
+        memset(o->m.data, 0, (size_t)n * sizeof *o->m.data);
+        if (adam) memset(o->v.data, 0, (size_t)n * sizeof *o->v.data);
     }
-    double b1 = set->beta1, b2 = set->beta2, *v = o->v.data;
-    double bc1 = 1 - pow(b1, (double)o->t), bc2 = 1 - pow(b2, (double)o->t);
-    double step_size = lr / bc1, bc2_sqrt = sqrt(bc2);
-    for (long k = 0; k < n; k++) {
-        m[k] += (1 - b1) * (g[k] - m[k]);          /* torch: exp_avg.lerp_(grad, 1 - beta1) */
-        v[k] = v[k] * b2 + (1 - b2) * g[k] * g[k];
-        double denom = sqrt(v[k]) / bc2_sqrt + set->adam_eps;
-        w[k] += -step_size * (m[k] / denom);
-    }
+    return o;
 }
 
 /* One step on tape t (slots: the parameters there): forward, backward,
@@ -344,31 +363,52 @@ static int descend(Plan *p, Tape *t, const int *slots, double *loss, Diag *d)
     if (cmd_forward(t, d)) return d->kind;
     *loss = tape_val(t, t->root)[0];
     backprop_params(t);     /* only the parameters' gradients are read */
-    /* First look: a step that would make any entry non-finite is refused
-     * before anything changes (SPEC 2), so the parameters keep their last
-     * finite values.  (For gd this is the update itself; momentum's and
-     * Adam's steps are finite whenever the gradient is, but for overflow
-     * of the velocity, which the same test on lr*g approximates.) */
+    /* First look: a step that would make any entry (or the optimizer's
+     * state) non-finite is refused before anything changes (SPEC 2), so
+     * the parameters keep their last finite values: each entry's update
+     * is computed on copies of its state, then done for real. */
     for (int i = 0; i < p->n; i++) {
-        int slot = slots[i];
-        const Entry *e = tape_name(t, slot);
-        const double *g = tape_grad(t, slot);
-        for (long k = 0, n = tape_size(t, slot); k < n; k++) {
-            double nw = e->val.data[k] - p->lr * g[k];
-            if (isfinite(nw) && isfinite(g[k])) continue;
+        int slot = slots[i], fail;
+        Entry *e = tape_name(t, slot);
+        const double *g = tape_grad(t, slot), *w = e->val.data;
+        long n = tape_size(t, slot);
+        OptState *o = opt_state(p->s, e, n, &fail);
+        if (fail)
+            return diag_set(d, E_MEMORY, p->loc, "out of memory: no room for the optimizer's state of %s",
+                            e->name);
+        Rule r = rule_of(&p->s->set, p->lr, o ? o->t + 1 : 1);
+        for (long k = 0; k < n; k++) {
+            double m = o ? o->m.data[k] : 0, v = o && o->v.data ? o->v.data[k] : 0;
+            double nw = rule_next(&r, w[k], g[k], &m, &v);
+            if (isfinite(nw) && isfinite(g[k]) && isfinite(m) && isfinite(v)) continue;
             char at[48] = "";
             if (e->val.shape.rank == 1) snprintf(at, sizeof at, "[%ld]", k);
             else if (e->val.shape.rank == 2)
                 snprintf(at, sizeof at, "[%ld, %ld]", k / e->val.shape.d[1], k % e->val.shape.d[1]);
-            return diag_set(d, E_DOMAIN, p->loc, "the step would make %s%s non-finite "
-                            "(%.17g - %g*%.17g = %g): refused, nothing changed",
-                            e->name, at, e->val.data[k], p->lr, g[k], nw);
+            if (r.opt == OPT_GD)
+                return diag_set(d, E_DOMAIN, p->loc, "the step would make %s%s non-finite "
+                                "(%.17g - %g*%.17g = %g): refused, nothing changed",
+                                e->name, at, w[k], p->lr, g[k], nw);
+            if (!isfinite(nw) || !isfinite(g[k]))
+                return diag_set(d, E_DOMAIN, p->loc, "the step would make %s%s non-finite (%s from "
+                                "%.17g with gradient %.17g gives %g): refused, nothing changed",
+                                e->name, at, session_opt_names[r.opt], w[k], g[k], nw);
+            return diag_set(d, E_DOMAIN, p->loc, "the step would make %s's state for %s%s non-finite "
+                            "(gradient %.17g; %s would stay at %.17g from then on): refused, nothing changed",
+                            session_opt_names[r.opt], e->name, at, g[k], e->name, w[k]);
         }
     }
     for (int i = 0; i < p->n; i++) {
-        int slot = slots[i];
+        int slot = slots[i], fail;
         Entry *e = tape_name(t, slot);
-        optimize(p->s, e, p->lr, e->val.data, tape_grad(t, slot), tape_size(t, slot));
+        const double *g = tape_grad(t, slot);
+        double *w = e->val.data;
+        long n = tape_size(t, slot);
+        OptState *o = opt_state(p->s, e, n, &fail);   /* made above */
+        double none = 0, *m = o ? o->m.data : NULL, *v = o && o->v.data ? o->v.data : NULL;
+        Rule r = rule_of(&p->s->set, p->lr, o ? ++o->t : 1);
+        for (long k = 0; k < n; k++)
+            w[k] = rule_next(&r, w[k], g[k], m ? &m[k] : &none, v ? &v[k] : &none);
         session_changed(p->s, e);
     }
     return E_OK;
