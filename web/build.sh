@@ -63,7 +63,7 @@ emcc -O2 -std=gnu11 -Wall -Wno-unused-parameter -Wno-shift-count-overflow \
     -I"$srcdir/src" -I"$srcdir/grammar" -Igrammar \
     -DPACKAGE_VERSION="\"${PACKAGE_VERSION:-0}\"" \
     $csrc grammar/parser.c grammar/lexer.c "$srcdir/web/bp_web.c" \
-    -sASYNCIFY -sASYNCIFY_IGNORE_INDIRECT -sASYNCIFY_STACK_SIZE=262144 \
+    -sASYNCIFY -sASYNCIFY_STACK_SIZE=262144 \
     -sALLOW_MEMORY_GROWTH -sMAXIMUM_MEMORY=2gb -sENVIRONMENT=web \
     -sEXPORTED_FUNCTIONS=_web_start,_web_line,_web_cancel,_web_complete,_web_flag,_web_resize \
     -sEXPORTED_RUNTIME_METHODS=ccall,FS \

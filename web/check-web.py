@@ -249,6 +249,17 @@ def main():
         text = browser.eval(ex, TRANSCRIPT)
         check(re.search(r"^moved 1 1$", text, re.M) is not None, "the trained steps are kept")
 
+        # 3b. a loaded script long enough that the page gets turns while it
+        # runs (web_poll yields inside `load`, whose statements run from the
+        # parser's callback, an indirect call: built with
+        # ASYNCIFY_IGNORE_INDIRECT this trapped "unreachable" when a yield
+        # fell there, as on a slow first run of neuron.bp)
+        dg = browser.open(base + "?example=digits")
+        browser.wait(dg, READY, "the page loaded digits.bp")
+        text = browser.eval(dg, TRANSCRIPT)
+        check(re.search(r"^test accuracy 0\.9\d*$", text, re.M) is not None and "bp stopped" not in text,
+              "?example=digits runs to its end (a load that yields to the page)")
+
         # 4. the line editor, with real keys: continuation, completion, history
         ed = browser.open(base)
         browser.wait(ed, READY, "the page started")
