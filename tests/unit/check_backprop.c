@@ -592,6 +592,14 @@ START_TEST(test_pruned_fused_chains)
     /* refused: a scalar operand a parameter needs (its gradient sums entries) */
     chain_case("L = sum(exp(w * x) * sum(v))", NULL, 0);
     chain_case("u = tanh(w * x); L = sum(u) + sum(v)", "u", 0);    /* the head named */
+    /* 20 tanh and a product: the tree stops at 16 slots (FMAX), the rest
+     * run unfused below it, their gradient written by the tree */
+    char deep[256] = "L = sum(";
+    for (int k = 0; k < 20; k++) strcat(deep, "tanh(");
+    strcat(deep, "w * v");
+    for (int k = 0; k < 20; k++) strcat(deep, ")");
+    strcat(deep, ")");
+    chain_case(deep, NULL, 16);
 }
 END_TEST
 
