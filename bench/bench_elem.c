@@ -2,11 +2,20 @@
  * workload of issue 15: f = sum(tanh(w*x)) with w a parameter of N
  * entries and x a const, one forward and one backward pass (the backward
  * as `train` runs it, backprop_params: df/dw only).  Entry i of w is
- * 0.5 sin(0.37 i), of x cos(0.11 i), so NumPy starts from the same values.
- * The tape is in alias mode, as train runs it (tape.h).
- *   bench_elem N SECS    prints RESULT us_per_pass=... f=... g0=... */
+ * 0.5 sin(0.37 i), of x cos(0.11 i), of b 0.2 sin(0.05 i), so NumPy starts
+ * from the same values.  The tape is in alias mode, as train runs it
+ * (tape.h).  CASE picks the chain (default 0):
+ *   0  f = sum(tanh(w*x))
+ *   1  f = sum(sigmoid(w*x + b))       (b a parameter too)
+ *   2  f = mean(exp(-(w*x)^2))
+ * and `unfused` turns the backward fusion off (kernels.h k_fuse_use), for
+ * the comparison.
+ *   bench_elem N SECS [CASE [unfused]]
+ * prints RESULT us_per_pass=... f=... g0=... g1=... */
 #include <math.h>
+#include <string.h>
 #include "bench_util.h"
+#include "kernels.h"
 
 static void fill(Session *s, const char *name, double scale, double freq, int cosine)
 {
@@ -20,15 +29,22 @@ static void pass(Tape *t) { bench_forward(t); backprop_params(t); }
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) { fprintf(stderr, "usage: bench_elem N SECS\n"); return 2; }
+    static const char *chain[] = {
+        "sum(tanh(w*x))", "sum(sigmoid(w*x + b))", "mean(exp(-(w*x)^2))",
+    };
+    if (argc < 3) { fprintf(stderr, "usage: bench_elem N SECS [CASE [unfused]]\n"); return 2; }
     long n = atol(argv[1]);
     double secs = atof(argv[2]);
+    int which = argc > 3 ? atoi(argv[3]) : 0;
+    if (which < 0 || which > 2) { fprintf(stderr, "bench_elem: CASE is 0, 1 or 2\n"); return 2; }
+    if (argc > 4 && strcmp(argv[4], "unfused") == 0) k_fuse_use(0);
     Session *s = bench_session();
     Buf b = { 0 };
-    buf_printf(&b, "w = zeros(%ld)\nconst x = zeros(%ld)\nf = sum(tanh(w*x))\n", n, n);
+    buf_printf(&b, "w = zeros(%ld)\nb = zeros(%ld)\nconst x = zeros(%ld)\nf = %s\n", n, n, n, chain[which]);
     bench_run(s, "elem", &b);
     fill(s, "w", 0.5, 0.37, 0);
     fill(s, "x", 1, 0.11, 1);
+    fill(s, "b", 0.2, 0.05, 0);
     Tape *t = bench_tape(s, "f", NULL);
     tape_alias_begin(t);      /* w and x read in place, as train reads them (tape.h) */
     pass(t);

@@ -133,6 +133,9 @@ void backprop_seed(Tape *t, const double *seed)
  * on an input whose only user is a scalar instruction of the program that
  * writes 0 + its share (bcode's PC_ASA, PC_ASB).
  *
+ * Bit 32 (kernels.c k_fuse_plan): a slot whose rule its sum's runs fused;
+ * its gradient is neither zeroed nor written.
+ *
  * Also built here: t->bcode, the program's codes for the pruned pass
  * (PC_SKIP for a slot it skips: unmarked, above the root, a leaf), and
  * t->zruns, the runs of gradients it zeroes first. */
@@ -180,6 +183,7 @@ static void build_assign(Tape *t)
             if ((t->assign[i] & 1) && t->need[t->a[i]]) t->assign[t->a[i]] |= 4;
             if ((t->assign[i] & 2) && t->need[t->b[i]]) t->assign[t->b[i]] |= 4;
         }
+    if (t->need) k_fuse_plan(t, uses);    /* bit 32: fused, never zeroed */
     free(t->bcode);
     t->bcode = xmalloc((size_t)(t->nprog ? t->nprog : 1));
     for (int k = 0; k < t->nprog; k++) {
@@ -204,9 +208,9 @@ static void build_assign(Tape *t)
     t->nzruns = 0;
     int cap = 0;
     for (int i = 0; t->need && i <= t->root && i < n; ) {
-        if (!t->need[i] || (t->assign[i] & 12)) { i++; continue; }
+        if (!t->need[i] || (t->assign[i] & 44)) { i++; continue; }
         int j = i;
-        while (j <= t->root && t->need[j] && !(t->assign[j] & 12)) j++;
+        while (j <= t->root && t->need[j] && !(t->assign[j] & 44)) j++;
         xgrow((void **)&t->zruns, &cap, 2 * t->nzruns + 2, sizeof *t->zruns);
         t->zruns[2 * t->nzruns] = t->off[i];
         t->zruns[2 * t->nzruns + 1] = t->off[j - 1] + tape_size(t, j - 1) - t->off[i];

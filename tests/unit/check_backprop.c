@@ -440,27 +440,40 @@ START_TEST(test_pruned_assign)
 END_TEST
 
 /* sum(tanh(a * b))'s backward fused into one loop in the pruned pass
- * (kernels.c sum_fused): with every gradient NaN beforehand, the
+ * (kernels.c fused_tree): with every gradient NaN beforehand, the
  * parameters' gradients bit for bit those of the full pass (and again on a
  * second pass), 1501 entries (the wide loops and their tails).  That the
  * loop was fused shows in the tanh's and the product's gradients, never
  * written (still NaN).  A named formula below the tanh is not fused away:
  * its gradient is the full pass's; a product of w with itself, and a w
  * with a second user (its gradient added to, not written), fuse too. */
-static void fused_case(const char *defs, const char *par2, const char *named, int fused)
+enum { FN = 1501 };
+
+/* The fusion tests' session: parameters w, v and const x of FN entries,
+ * entry k of the j-th (0.4 + 0.3 j) sin((0.37 + 0.2 j) k + j), then defs
+ * (which define L); es gets the three entries, *tp L's tape. */
+static Tu *fused_tu(const char *defs, Entry **es, Tape **tp)
 {
-    enum { N = 1501 };
     Tu *t = tu_new();
-    tu_okf(t, "w = zeros(%d); v = zeros(%d); const x = zeros(%d)", N, N, N);
-    Entry *es[3] = { tu_entry(t, "w"), tu_entry(t, "v"), tu_entry(t, "x") };
-    for (long k = 0; k < N; k++)
+    tu_okf(t, "w = zeros(%d); v = zeros(%d); const x = zeros(%d); const s = 0.7", FN, FN, FN);
+    es[0] = tu_entry(t, "w"), es[1] = tu_entry(t, "v"), es[2] = tu_entry(t, "x");
+    for (long k = 0; k < FN; k++)
         for (int j = 0; j < 3; j++)
             es[j]->val.data[k] = (0.4 + 0.3 * j) * sin((0.37 + 0.2 * j) * (double)k + j);
     for (int j = 0; j < 3; j++) session_changed(t->s, es[j]);
     tu_ok(t, defs);
     Diag d = { 0 };
-    Tape *tp = compile_entry(t->s, tu_entry(t, "L"), &d);
-    ck_assert_ptr_nonnull(tp);
+    *tp = compile_entry(t->s, tu_entry(t, "L"), &d);
+    ck_assert_ptr_nonnull(*tp);
+    return t;
+}
+
+static void fused_case(const char *defs, const char *par2, const char *named, int fused)
+{
+    enum { N = FN };
+    Entry *es[3];
+    Tape *tp;
+    Tu *t = fused_tu(defs, es, &tp);
     int ws = tape_slot_of(tp, es[0]), vs = par2 ? tape_slot_of(tp, tu_entry(t, par2)) : -1;
     int hs = named ? tape_slot_of(tp, tu_entry(t, named)) : -1;
     const char *msg;
@@ -506,6 +519,87 @@ START_TEST(test_pruned_fused)
     fused_case("L = sum(tanh(w + x))", NULL, NULL, 1);           /* sum and tanh only */
     fused_case("h = w * x; L = sum(tanh(h))", NULL, "h", 1);     /* h named: kept */
     fused_case("u = tanh(w * x); L = sum(u)", NULL, "u", 0);     /* u named: no fusion */
+}
+END_TEST
+
+/* General backward fusion (kernels.c fused_tree): an element-wise tree
+ * under a sum or mean, run block by block by the sum's rule.  With every
+ * gradient NaN beforehand, the parameters' (w, v) gradients, and a named
+ * formula's, bit for bit the full pass's, twice over, at 1501 entries (six
+ * blocks and a tail, the wide loops' tails).  nfused: how many slots the
+ * plan fuses (bit 32), each of whose gradients stays NaN (never written,
+ * never zeroed); 0 says fusion is refused.  The full pass's gradient
+ * against central differences at three entries of w and of v: rtol 1e-6,
+ * atol 1e-7, since L sums up to 1501 terms of order 1 and its rounding
+ * over the step (about 6e-6) is some 1e-8 (the shares are 1e-3 to 1). */
+static void chain_case(const char *defs, const char *named, int nfused)
+{
+    enum { N = FN };
+    Entry *es[3];
+    Tape *tp;
+    Tu *t = fused_tu(defs, es, &tp);
+    int sl[3] = { tape_slot_of(tp, es[0]), tape_slot_of(tp, es[1]),
+                  named ? tape_slot_of(tp, tu_entry(t, named)) : -1 };
+    ck_assert(sl[0] >= 0 && sl[1] >= 0 && (!named || sl[2] >= 0));
+    const char *msg;
+    int bad;
+    ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
+    backprop(tp);
+    double *full = malloc(3 * N * sizeof *full);
+    for (int j = 0; j < 3; j++)
+        if (sl[j] >= 0) memcpy(full + j * N, tape_grad(tp, sl[j]), N * sizeof *full);
+    for (int pass = 0; pass < 2; pass++) {
+        for (long k = 0; k < tp->nval; k++) tp->grad[k] = NAN;
+        backprop_params(tp);
+        for (int j = 0; j < 3; j++)
+            for (long k = 0; sl[j] >= 0 && k < N; k++)
+                ck_assert_msg(tape_grad(tp, sl[j])[k] == full[j * N + k],
+                              "%s, pass %d, slot %d: [%ld] = %.17g, full %.17g", defs, pass,
+                              sl[j], k, tape_grad(tp, sl[j])[k], full[j * N + k]);
+        int nf = 0;
+        for (int i = 0; i < tp->n; i++) {
+            ck_assert((tp->assign[i] & 16) == 0);
+            if (tp->assign[i] & 32) {
+                nf++;
+                ck_assert_msg(isnan(tape_grad(tp, i)[0]), "%s: fused slot %d written", defs, i);
+            }
+        }
+        ck_assert_msg(nf == nfused, "%s: %d slots fused, expected %d", defs, nf, nfused);
+    }
+    for (int j = 0; j < 2; j++)          /* and the full pass is right */
+        for (int k = 0; k < 3; k++) {
+            long e = k * 700 + 3;
+            double p = es[j]->val.data[e];
+            TU_CLOSE(full[j * N + e], tu_central(t, "L", j ? "v" : "w", e, tu_step(p)), 1e-6, 1e-7);
+        }
+    free(full);
+    tu_free(t);
+}
+
+START_TEST(test_pruned_fused_chains)
+{
+    chain_case("L = sum(sigmoid(w * x + v))", NULL, 3);
+    chain_case("L = mean(exp(-(w * x)^2)) + mean(v)", NULL, 4);
+    chain_case("L = sum(relu(w - x) * exp(v))", NULL, 4);
+    chain_case("L = sum(tanh(sigmoid(w) * v) / (x + 2))", NULL, 4);   /* x + 2: a const, skipped */
+    /* a generic rule (sin, pow 3), scalar operands, w's gradient from two slots */
+    chain_case("L = sum(2 * w * x - 0.5 * v^3 + sin(w))", NULL, 7);
+    chain_case("L = mean(w * s + abs(v) / s - s)", NULL, 5);
+    chain_case("L = sum(w / v + v - w)", NULL, 3);               /* the same-size division */
+    chain_case("h = sigmoid(w * x); L = sum(h * v)", "h", 1);  /* h named: not fused away */
+    /* refused: a rule of the pass (named h's) runs between the tree's slots */
+    chain_case("h = w * x; L = sum(exp(v) * tanh(h))", "h", 0);
+    /* refused: a scalar operand a parameter needs (its gradient sums entries) */
+    chain_case("L = sum(exp(w * x) * sum(v))", NULL, 0);
+    chain_case("u = tanh(w * x); L = sum(u) + sum(v)", "u", 0);    /* the head named */
+    /* 20 tanh and a product: the tree stops at 16 slots (FMAX), the rest
+     * run unfused below it, their gradient written by the tree */
+    char deep[256] = "L = sum(";
+    for (int k = 0; k < 20; k++) strcat(deep, "tanh(");
+    strcat(deep, "w * v");
+    for (int k = 0; k < 20; k++) strcat(deep, ")");
+    strcat(deep, ")");
+    chain_case(deep, NULL, 16);
 }
 END_TEST
 
@@ -652,6 +746,7 @@ static Suite *backprop_suite(void)
     tcase_add_test(tc, test_pruned_backward);
     tcase_add_test(tc, test_pruned_assign);
     tcase_add_test(tc, test_pruned_fused);
+    tcase_add_test(tc, test_pruned_fused_chains);
     tcase_add_test(tc, test_elementwise_fast_paths);
     tcase_add_test(tc, test_second_derivative_refused_in_table);
     suite_add_tcase(s, tc);
