@@ -114,6 +114,87 @@ static void tanh_vector_on(int path)
     k_tanh_use(K_TANH_AUTO);
 }
 
+/* exp of a tensor of 1024 entries or more takes kernels.c's exp_avx2
+ * where the processor has AVX2 + FMA: each entry within 2 ulp of libm's
+ * exp (libm is the independent value; both are within about 1 of the
+ * exact one), over [-708, 709], near 0 and tiny arguments; a block of four
+ * with an entry outside that range (a subnormal or zero result), a NaN or
+ * an infinity, and the tail after the last block, get libm's own values;
+ * with the vector loops turned off (k_tanh_use(K_TANH_LIBM)) every entry
+ * is libm's. */
+START_TEST(test_exp_vector)
+{
+    Tu *t = tu_new();
+    enum { N = 100003 };
+    tu_okf(t, "w = zeros(%d)", N);
+    Entry *e = tu_entry(t, "w");
+    double *w = e->val.data;
+    for (long k = 0; k < N; k++) {
+        double u = sin(0.37 * (double)k + 0.3);
+        w[k] = k % 4 == 0 ? 708.5 * u : k % 4 == 1 ? 20 * u : k % 4 == 2 ? ldexp(u, -(int)(k % 80)) : u;
+    }
+    w[0] = 0; w[1] = -0.0; w[2] = 709; w[3] = -708;
+    w[4] = -720; w[5] = 1; w[6] = 2; w[7] = 3;             /* subnormal result: libm's block */
+    w[8] = NAN; w[9] = -INFINITY; w[10] = 0.5; w[11] = -0.5;
+    w[12] = -800; w[13] = 1e-300; w[14] = 0.693147180559945; w[15] = 1e-17;
+    w[N - 1] = -0.3; w[N - 2] = 700; w[N - 3] = -2.5;      /* the tail: libm's */
+    session_changed(t->s, e);
+    for (int pass = 0; pass < 2; pass++) {
+        k_tanh_use(pass ? K_TANH_LIBM : K_TANH_AUTO);
+        Value v = tu_value(t, "exp(w)");
+        ck_assert_int_eq(shape_size(v.shape), N);
+        double worst = 0;
+        for (long k = 0; k < N; k++) {
+            double want = exp(w[k]), got = v.data[k];
+            if (isnan(want)) { ck_assert(isnan(got)); continue; }
+            double ulp = nextafter(want, INFINITY) - want;
+            double err = fabs(got - want) / ulp;
+            if (err > worst) worst = err;
+            ck_assert_msg(err <= (pass ? 0 : 2), "pass %d: exp(%.17g) = %.17g, libm %.17g (%.2f ulp)",
+                          pass, w[k], got, want, err);
+            if ((k >= 4 && k < 16) || k >= N - 3) ck_assert(got == want);   /* libm's blocks, the tail */
+        }
+        if (!pass) ck_assert_msg(worst > 0 || k_tanh_use(K_TANH_AUTO) == K_TANH_LIBM,
+                                 "the vector exp ran (differs from libm somewhere)");
+        value_free(&v);
+    }
+    k_tanh_use(K_TANH_AUTO);
+    tu_free(t);
+}
+END_TEST
+
+/* w^2 of 1024 entries or more is w*w, the correctly rounded square
+ * (kernels.c elem_fast_fwd): within 1 ulp of libm's pow, equal to the
+ * product entry for entry, -0 squared +0, NaN and infinities as pow gives
+ * them; below 1024 entries pow's own values. */
+START_TEST(test_square_large)
+{
+    Tu *t = tu_new();
+    enum { N = 4099 };
+    tu_okf(t, "w = zeros(%d); u = zeros(7)", N);
+    Entry *e = tu_entry(t, "w"), *f = tu_entry(t, "u");
+    double *w = e->val.data;
+    for (long k = 0; k < N; k++) w[k] = 1e3 * sin(0.37 * (double)k + 0.3) * (k % 7 ? 1 : 1e-160);
+    w[0] = -0.0; w[1] = NAN; w[2] = -INFINITY; w[3] = 1e150;
+    for (int k = 0; k < 7; k++) f->val.data[k] = 0.1 * (k + 1) + 1e-3;
+    session_changed(t->s, e);
+    session_changed(t->s, f);
+    Value v = tu_value(t, "w^2");
+    for (long k = 0; k < N; k++) {
+        double p = pow(w[k], 2), ulp = nextafter(fabs(p), INFINITY) - fabs(p);
+        if (isnan(p)) { ck_assert(isnan(v.data[k])); continue; }
+        ck_assert_msg(v.data[k] == w[k] * w[k], "entry %ld", k);
+        ck_assert(v.data[k] == p || fabs(v.data[k] - p) <= ulp);
+    }
+    ck_assert(v.data[0] == 0 && !signbit(v.data[0]) && v.data[2] == INFINITY);
+    value_free(&v);
+    v = tu_value(t, "u^2");
+    for (int k = 0; k < 7; k++) ck_assert(v.data[k] == pow(f->val.data[k], 2));
+    value_free(&v);
+    tu_free(t);
+}
+END_TEST
+
 START_TEST(test_tanh_vector)
 {
     tanh_vector_on(K_TANH_AVX512);
@@ -946,6 +1027,8 @@ static Suite *tensor_suite(void)
     tcase_add_test(tc, test_load_csv);
     tcase_add_test(tc, test_randn_seed);
     tcase_add_test(tc, test_tanh_vector);
+    tcase_add_test(tc, test_exp_vector);
+    tcase_add_test(tc, test_square_large);
     tcase_add_test(tc, test_sum_large);
     suite_add_tcase(s, tc);
     return s;
