@@ -390,6 +390,14 @@ static int elem_fast_fwd(Tape *t, int i, long n)
         case OP_TANH: tanh_all(x, y, n); return 1;
         case OP_RELU: for (long k = 0; k < n; k++) y[k] = x[k] > 0 ? x[k] : 0; return 1;
         case OP_EXP: exp_all(x, y, n); return 1;
+        case OP_SIGMOID:
+            if (n < 1024) return 0;         /* ops.c's sigmoid_f, entry by entry */
+            /* ops.c's formula (exp never overflows) with exp_all's exp:
+             * e = exp(-|x|), then 1/(1 + e) for x >= 0, e/(1 + e) below */
+            for (long k = 0; k < n; k++) y[k] = -fabs(x[k]);
+            exp_all(y, y, n);
+            for (long k = 0; k < n; k++) y[k] = x[k] >= 0 ? 1 / (1 + y[k]) : y[k] / (1 + y[k]);
+            return 1;
         case OP_SIN: for (long k = 0; k < n; k++) y[k] = sin(x[k]); return 1;
         case OP_COS: for (long k = 0; k < n; k++) y[k] = cos(x[k]); return 1;
         }

@@ -163,6 +163,37 @@ START_TEST(test_exp_vector)
 }
 END_TEST
 
+/* sigmoid of 1024 entries or more: ops.c's formula with the vector exp,
+ * each entry within 2 ulp of that formula with libm's exp (the
+ * independent value), in (0, 1), sigmoid(0) = 0.5, NaN for NaN, 0 and 1
+ * at -inf and inf. */
+START_TEST(test_sigmoid_large)
+{
+    Tu *t = tu_new();
+    enum { N = 20011 };
+    tu_okf(t, "w = zeros(%d)", N);
+    Entry *e = tu_entry(t, "w");
+    double *w = e->val.data;
+    for (long k = 0; k < N; k++) w[k] = (k % 2 ? 40 : 3) * sin(0.37 * (double)k + 0.3);
+    w[0] = 0; w[1] = NAN; w[2] = -INFINITY; w[3] = INFINITY; w[4] = -800; w[5] = 800;
+    session_changed(t->s, e);
+    Value v = tu_value(t, "sigmoid(w)");
+    for (long k = 0; k < N; k++) {
+        double a = w[k], want;
+        if (a >= 0) want = 1 / (1 + exp(-a));
+        else { double u = exp(a); want = u / (1 + u); }
+        if (isnan(want)) { ck_assert(isnan(v.data[k])); continue; }
+        double ulp = nextafter(want, INFINITY) - want;
+        ck_assert_msg(v.data[k] == want || fabs(v.data[k] - want) <= 2 * ulp,
+                      "sigmoid(%.17g) = %.17g, libm's exp gives %.17g", a, v.data[k], want);
+        ck_assert(v.data[k] >= 0 && v.data[k] <= 1);
+    }
+    ck_assert(v.data[0] == 0.5 && v.data[2] == 0 && v.data[3] == 1);
+    value_free(&v);
+    tu_free(t);
+}
+END_TEST
+
 /* w^2 of 1024 entries or more is w*w, the correctly rounded square
  * (kernels.c elem_fast_fwd): within 1 ulp of libm's pow, equal to the
  * product entry for entry, -0 squared +0, NaN and infinities as pow gives
@@ -1029,6 +1060,7 @@ static Suite *tensor_suite(void)
     tcase_add_test(tc, test_tanh_vector);
     tcase_add_test(tc, test_exp_vector);
     tcase_add_test(tc, test_square_large);
+    tcase_add_test(tc, test_sigmoid_large);
     tcase_add_test(tc, test_sum_large);
     suite_add_tcase(s, tc);
     return s;
