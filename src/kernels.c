@@ -85,6 +85,28 @@ static const double expm1_c[12] = {
     1.0 / 6.0, 0.5,
 };
 
+/* expm1(r) for z = k ln2 + r, |r| <= ln2/2 (Cody-Waite: ln2 in two
+ * parts), four at a time, by expm1_c's polynomial; *kd gets k (a whole
+ * double) and *s 2^k, built from k's bits (z within the normal range of
+ * 2^k: the callers see to it).  Shared by tanh_avx2 and exp_avx2. */
+__attribute__((target("avx2,fma")))
+static inline __m256d expm1_avx2(__m256d z, __m256d *kd, __m256d *s)
+{
+    const __m256d inv_ln2 = _mm256_set1_pd(1.4426950408889634), magic = _mm256_set1_pd(0x1.8p52);
+    const __m256d ln2_hi = _mm256_set1_pd(6.93147180369123816490e-01);
+    const __m256d ln2_lo = _mm256_set1_pd(1.90821492927058770002e-10);
+    __m256d k = _mm256_sub_pd(_mm256_fmadd_pd(z, inv_ln2, magic), magic);
+    __m256d r = _mm256_fnmadd_pd(k, ln2_hi, z);
+    r = _mm256_fnmadd_pd(k, ln2_lo, r);
+    __m256d q = _mm256_set1_pd(expm1_c[0]);
+    for (int j = 1; j < 12; j++) q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(expm1_c[j]));
+    /* 2^k from k's bits: k + magic holds k in its low bits */
+    __m256i kb = _mm256_castpd_si256(_mm256_add_pd(k, magic));
+    *s = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(kb, _mm256_set1_epi64x(1023)), 52));
+    *kd = k;
+    return _mm256_fmadd_pd(_mm256_mul_pd(r, r), q, r);
+}
+
 /* y[k] = tanh(x[k]), four at a time (libm's tanh is a call per entry and
  * two thirds of sum(tanh(w*x))'s time): glibc's formula, tanh|x| = -e /
  * (2 + e) with e = expm1(-2|x|), vectorised.  expm1 by Cody-Waite
@@ -98,9 +120,6 @@ __attribute__((target("avx2,fma")))
 static void tanh_avx2(const double *x, double *y, long n)
 {
     const __m256d sign = _mm256_set1_pd(-0.0), big = _mm256_set1_pd(22.0);
-    const __m256d inv_ln2 = _mm256_set1_pd(1.4426950408889634), magic = _mm256_set1_pd(0x1.8p52);
-    const __m256d ln2_hi = _mm256_set1_pd(6.93147180369123816490e-01);
-    const __m256d ln2_lo = _mm256_set1_pd(1.90821492927058770002e-10);
     const __m256d one = _mm256_set1_pd(1.0), two = _mm256_set1_pd(2.0), inf = _mm256_set1_pd(INFINITY);
     long k = 0;
     for (; k + 4 <= n; k += 4) {
@@ -111,17 +130,8 @@ static void tanh_avx2(const double *x, double *y, long n)
             continue;
         }
         __m256d a = _mm256_min_pd(ax, big);
-        __m256d z = _mm256_mul_pd(a, _mm256_set1_pd(-2.0));
-        __m256d kd = _mm256_sub_pd(_mm256_fmadd_pd(z, inv_ln2, magic), magic);
-        __m256d r = _mm256_fnmadd_pd(kd, ln2_hi, z);
-        r = _mm256_fnmadd_pd(kd, ln2_lo, r);
-        __m256d q = _mm256_set1_pd(expm1_c[0]);
-        for (int j = 1; j < 12; j++) q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(expm1_c[j]));
-        __m256d p = _mm256_fmadd_pd(_mm256_mul_pd(r, r), q, r);    /* expm1(r) */
-        /* 2^k from kd's bits: kd + magic holds k in its low bits */
-        __m256i kb = _mm256_castpd_si256(_mm256_add_pd(kd, magic));
-        __m256i eb = _mm256_slli_epi64(_mm256_add_epi64(kb, _mm256_set1_epi64x(1023)), 52);
-        __m256d s = _mm256_castsi256_pd(eb);
+        __m256d kd, s;
+        __m256d p = expm1_avx2(_mm256_mul_pd(a, _mm256_set1_pd(-2.0)), &kd, &s);
         __m256d e = _mm256_fmadd_pd(s, p, _mm256_sub_pd(s, one));
         /* near 0: -e / (2 + e); far from it (k <= -4, |x| > 2.4) the
          * accurate one is u = 1 + e = e^-2|x|: tanh = 1 - 2u / (2 + e) */
@@ -200,9 +210,6 @@ __attribute__((target("avx2,fma")))
 static void exp_avx2(const double *x, double *y, long n)
 {
     const __m256d lo = _mm256_set1_pd(-708.0), hi = _mm256_set1_pd(709.0);
-    const __m256d inv_ln2 = _mm256_set1_pd(1.4426950408889634), magic = _mm256_set1_pd(0x1.8p52);
-    const __m256d ln2_hi = _mm256_set1_pd(6.93147180369123816490e-01);
-    const __m256d ln2_lo = _mm256_set1_pd(1.90821492927058770002e-10);
     long k = 0;
     for (; k + 4 <= n; k += 4) {
         __m256d z = _mm256_loadu_pd(x + k);
@@ -211,15 +218,8 @@ static void exp_avx2(const double *x, double *y, long n)
             for (int j = 0; j < 4; j++) y[k + j] = exp(x[k + j]);
             continue;
         }
-        __m256d kd = _mm256_sub_pd(_mm256_fmadd_pd(z, inv_ln2, magic), magic);
-        __m256d r = _mm256_fnmadd_pd(kd, ln2_hi, z);
-        r = _mm256_fnmadd_pd(kd, ln2_lo, r);
-        __m256d q = _mm256_set1_pd(expm1_c[0]);
-        for (int j = 1; j < 12; j++) q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(expm1_c[j]));
-        __m256d p = _mm256_fmadd_pd(_mm256_mul_pd(r, r), q, r);    /* expm1(r) */
-        __m256i kb = _mm256_castpd_si256(_mm256_add_pd(kd, magic));
-        __m256i eb = _mm256_slli_epi64(_mm256_add_epi64(kb, _mm256_set1_epi64x(1023)), 52);
-        __m256d sc = _mm256_castsi256_pd(eb);
+        __m256d kd, sc;
+        __m256d p = expm1_avx2(z, &kd, &sc);
         _mm256_storeu_pd(y + k, _mm256_fmadd_pd(sc, p, sc));
     }
     for (; k < n; k++) y[k] = exp(x[k]);
