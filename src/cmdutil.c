@@ -39,13 +39,6 @@ int cmd_forward(Tape *t, Diag *d)
     return E_OK;
 }
 
-/* Evaluate expression e now into *out (which it owns).
- *
- * Only the value is wanted, so formulas whose last value is still current
- * (no change since: s->world) are constants here, and every formula
- * computed on the way keeps its value for next time.  That is what makes a
- * spreadsheet-like session linear: x1 = x0 + 1, x1, x2 = x1 + 1, x2, ...
- * never recomputes the whole chain. */
 int cmd_wrt(Session *s, const Stmt *st, const Tape *t, CmdWrt **out, int *n, Diag *d)
 {
     int cap = 0, rc = E_OK;
@@ -78,6 +71,13 @@ double *cmd_tape_copy(const Tape *t, const Loc *loc, Diag *d)
     return buf;
 }
 
+/* Evaluate expression e now into *out (which it owns).
+ *
+ * Only the value is wanted, so formulas whose last value is still current
+ * (no change since: s->world) are constants here, and every formula
+ * computed on the way keeps its value for next time.  That is what makes a
+ * spreadsheet-like session linear: x1 = x0 + 1, x1, x2 = x1 + 1, x2, ...
+ * never recomputes the whole chain. */
 int eval_now(Session *s, const Ast *e, Value *out, Diag *d)
 {
     /* a number (w = 0.5, w = -3): no graph needed */

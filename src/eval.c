@@ -53,24 +53,13 @@ static int all_finite(const double *y, long n)
     return s0 + s1 + s2 + s3 == 0;
 }
 
-/* Slots whose inputs are not plain value slots: E_OK, or E_DOMAIN with
- * *msg saying why. */
-static int special(Tape *t, int i, const char **msg)
+/* A leaf's value: the entry's current one, copied into val; in alias mode
+ * (tape.h) a tensor leaf is read where it lives instead. */
+static void leaf_forward(Tape *t, int i)
 {
-    double *y = tape_val(t, i);
-    long n = tape_size(t, i);
-    switch (t->op[i]) {
-    case OP_NUM:
-        break;
-    case OP_LEAF: {
-        /* alias mode (tape.h): a tensor leaf is read where it lives */
-        double *src = t->leafent[t->a[i]]->val.data;
-        if (t->alias && i < t->nalias && t->sid[i] != 0) { t->alias[i] = src; break; }
-        memcpy(t->val + t->off[i], src, (size_t)n * sizeof *y);
-        break;
-    }
-    }
-    return E_OK;
+    const double *src = t->leafent[t->a[i]]->val.data;
+    if (t->alias && i < t->nalias && t->sid[i] != 0) { t->alias[i] = (double *)src; return; }
+    memcpy(t->val + t->off[i], src, (size_t)tape_size(t, i) * sizeof *t->val);
 }
 
 /* Slot i's n entries at y hold a value that is not finite: E_DOMAIN with
@@ -98,7 +87,7 @@ static int slot_forward(Tape *t, int i, const char **msg)
     double *v = t->val, *y = v + off[i];
     const char *err = NULL;
     unsigned char op = t->op[i];
-    if (op == OP_LEAF) return special(t, i, msg);
+    if (op == OP_LEAF) { leaf_forward(t, i); return E_OK; }
     const OpInfo *o = &op_info[op];
     if (t->sid[i] == 0 && (o->flags & OPF_ELEM)) {
         /* a scalar element-wise operation: its inputs are scalars */
