@@ -162,7 +162,7 @@ static void emit(ParseCtx *c, Stmt *s)
          * the lexer runs the statement when it reads a separator (and
          * drops it on any other token: an error follows). */
         if (!s->terminated) c->pending = s;
-        else if (c->each(c->each_arg, s)) c->stopped = 1;
+        else if (lex_each(c, s)) c->stopped = 1;
         return;
     }
     *c->tail = s;

@@ -10,7 +10,7 @@ Source *src_take(const char *name, char *text, size_t len, int first_line)
     Source *s = xcalloc(1, sizeof *s);
     s->name = xstrdup(name);
     s->text = text;
-    s->text[len] = '\0';
+    s->text[len] = s->text[len + 1] = '\0';
     s->len = len;
     s->first_line = first_line;
     s->arena = arena_new();
@@ -19,7 +19,7 @@ Source *src_take(const char *name, char *text, size_t len, int first_line)
 
 Source *src_new(const char *name, const char *text, size_t len, int first_line)
 {
-    char *copy = xmalloc(len + 1);
+    char *copy = xmalloc(len + 2);
     memcpy(copy, text, len);
     return src_take(name, copy, len, first_line);
 }

@@ -114,7 +114,8 @@ typedef struct Stmt {
  * its inputs continuously). */
 struct Source {
     char *name;          /* file name, "-e" or "<stdin>" */
-    char *text;          /* NUL-terminated copy of the text */
+    char *text;          /* a copy of the text, then two NULs (the scanner
+                            reads it in place: src/parse.c) */
     size_t len;
     int first_line;
     struct Arena *arena; /* owns the nodes, statements and strings */
@@ -124,8 +125,9 @@ struct Source {
 };
 
 Source *src_new(const char *name, const char *text, size_t len, int first_line);
-/* As src_new, but the source takes text itself (malloc'd, len + 1 bytes):
- * a script read from a file is not copied again. */
+/* As src_new, but the source takes text itself (malloc'd, len + 2 bytes:
+ * the two NULs go after the text): a script read from a file is not
+ * copied again. */
 Source *src_take(const char *name, char *text, size_t len, int first_line);
 void src_free(Source *s);
 /* The text of line `line` (as numbered by Loc.line), without its newline. */

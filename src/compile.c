@@ -88,6 +88,13 @@ typedef struct Compiler {
     Session *s;
     Tape *t;
     Diag *d;
+    /* Which entries this compile has met, and their slots.  The outermost
+     * compile keeps them in the entries' own scratch (memo_slot, valid when
+     * memo_epoch is its epoch; dep_epoch: added to t->deps): no hash table
+     * the size of the graph (a 10^5-name script: 6 MB less at its peak),
+     * no hashing.  A compile inside it (const_eval's) must not disturb
+     * them, and uses the maps. */
+    unsigned epoch;      /* the outermost compile's, else 0 (the maps) */
     PtrMap memo;         /* Entry* -> slot + 1 (IN_PROGRESS while its body is compiled) */
     PtrMap deps;         /* Entry* -> 1 */
     int ndeps_cap, named_cap, leaves_cap;
@@ -235,11 +242,27 @@ static int emit_op(Compiler *c, int op, int a, int b, const Ast *src, Entry *own
     return emit_num(c, y, src, owner);
 }
 
+/* e's memo: slot + 1, IN_PROGRESS, or 0 (not met yet) to be set. */
+static int *memo_of(Compiler *c, Entry *e)
+{
+    if (!c->epoch) return map_slot(&c->memo, e, 1);
+    if (e->memo_epoch != c->epoch) {
+        e->memo_epoch = c->epoch;
+        e->memo_slot = 0;
+    }
+    return &e->memo_slot;
+}
+
 static void add_dep(Compiler *c, Entry *e, unsigned long stamp)
 {
-    int *p = map_slot(&c->deps, e, 1);
-    if (*p) return;
-    *p = 1;
+    if (c->epoch) {
+        if (e->dep_epoch == c->epoch) return;
+        e->dep_epoch = c->epoch;
+    } else {
+        int *p = map_slot(&c->deps, e, 1);
+        if (*p) return;
+        *p = 1;
+    }
     Tape *t = c->t;
     int cap = c->ndeps_cap;
     xgrow((void **)&t->deps, &cap, t->ndeps + 1, sizeof *t->deps);
@@ -616,6 +639,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
                           Diag *d, int *restart)
 {
     Compiler c = { .s = s, .d = d };
+    if (s->compiling == 1) c.epoch = session_new_epoch(s);   /* the outermost */
     if (opt) c.opt = *opt;
     c.t = tape_new();
     Frame *fr = NULL;
@@ -655,7 +679,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
                 e = session_intern_node(s, a);   /* so that shadowing it later is seen */
             if (e) add_dep(&c, e, e->stamp);
             if (e && (e->kind == ENT_PARAM || e->kind == ENT_CONST)) {
-                int *m = map_slot(&c.memo, e, 1);
+                int *m = memo_of(&c, e);
                 if (!*m) {
                     int slot = emit(&c, OP_LEAF, c.t->nleaves, -1, a, f->owner, &e->val.shape);
                     if (slot < 0) { ok = 0; continue; }
@@ -675,7 +699,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
             if (e && e->kind == ENT_FORMULA && c.opt.use_values && entry_value_current(e, s->world) &&
                 f->formula != e) {
                 /* only the value is wanted, and it is current: a constant */
-                int *m = map_slot(&c.memo, e, 1);
+                int *m = memo_of(&c, e);
                 if (!*m) {
                     const Value *cv = &e->cache->vcache;
                     int slot = emit(&c, OP_NUM, -1, -1, a, f->owner, &cv->shape);
@@ -689,7 +713,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
                 break;
             }
             if (e && e->kind == ENT_FORMULA) {
-                int *m = map_slot(&c.memo, e, 1);
+                int *m = memo_of(&c, e);
                 if (*m == IN_PROGRESS) {
                     char msg[300];
                     snprintf(msg, sizeof msg, "%s depends on itself", e->name);
@@ -883,7 +907,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
             if (result < 0) { ok = 0; nf--; continue; }
         }
         if (f->formula) {
-            *map_slot(&c.memo, f->formula, 1) = result + 1;
+            *memo_of(&c, f->formula) = result + 1;
             add_named(&c, f->formula, result);
         }
         nf--;
@@ -915,12 +939,14 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
 Tape *compile_expr(Session *s, const Ast *root, Entry *owner, const CompileOpts *opt, Diag *d)
 {
     int restart = 0;
+    s->compiling++;
     Tape *t = compile_once(s, root, owner, opt, d, &restart);
     if (!t && restart) {
         CompileOpts whole = *opt;
         whole.use_values = 0;
         t = compile_once(s, root, owner, &whole, d, &restart);
     }
+    s->compiling--;
     return t;
 }
 

@@ -13,8 +13,15 @@ static int parse_run(Source *src, Stmt **out, int (*each)(void *, Stmt *), void 
     yyscan_t scanner;
     if (yylex_init_extra(&ctx, &scanner) != 0)
         return diag_set(d, E_LIMIT, NULL, "cannot start the scanner");
-    YY_BUFFER_STATE buf = yy_scan_bytes(src->text, (int)src->len, scanner);
+    ctx.scanner = scanner;
+    /* the text itself, not a copy (it ends in two NULs: src_take) */
+    YY_BUFFER_STATE buf = yy_scan_buffer(src->text, src->len + 2, scanner);
+    if (!buf) {
+        yylex_destroy(scanner);
+        return diag_set(d, E_LIMIT, NULL, "cannot start the scanner");
+    }
     int rc = yyparse(scanner, &ctx);
+    lex_text_whole(&ctx);
     yy_delete_buffer(buf, scanner);
     yylex_destroy(scanner);
     if (rc != 0) {

@@ -202,7 +202,7 @@ int run_file(Session *s, const char *given, const Loc *from)
         report_error(s, &d);
         return d.kind;
     }
-    char *buf = xmalloc((size_t)sb.st_size + 1);
+    char *buf = xmalloc((size_t)sb.st_size + 2);   /* src_take's two NULs */
     size_t len = fread(buf, 1, (size_t)sb.st_size, f);
     int err = ferror(f);
     fclose(f);

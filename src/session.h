@@ -50,6 +50,8 @@ typedef struct Entry {
      * matching epoch equals the session's */
     int memo_slot;
     unsigned memo_epoch, mark_epoch;
+    unsigned dep_epoch;      /* (compile.c: memo_slot is its memo, dep_epoch says
+                                it is in the tape's deps; in the padding) */
     struct Entry *prev, *next;  /* definition order, for vars and save */
     struct Entry *parent;
 } Entry;
@@ -128,6 +130,8 @@ typedef struct Session {
     OptState *opt;           /* the optimizer's state, one per parameter it moved */
     int nopt, optcap;
     Trail trail;             /* the last descent's path (plot.c) */
+    int compiling;           /* compiles under way (compile.c: the outermost
+                                keeps its memo in the entries) */
     const void *zero_noted;  /* the argmax or comparison node last noted as
                                 derivative 0 by grad(...) (compile.c): said
                                 once, not at every recompile or order */

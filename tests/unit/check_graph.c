@@ -173,6 +173,37 @@ START_TEST(test_tape_cache)
 }
 END_TEST
 
+/* One slot per name (tape.h), with a compile inside the compile: zeros(n)
+ * compiles n apart to read its value (compile.c const_eval) after the
+ * outer compile has given n its slot, and must not make it forget that
+ * slot (the outermost compile keeps its memo in the entries).  Every name
+ * is once in named and once in deps; the value and the gradient are the
+ * ones worked by hand: f = n w + sum over 3 entries of w n n = 6 + 54 =
+ * 60, df/dw = n + 3 n^2 = 30. */
+START_TEST(test_compile_one_slot_per_name)
+{
+    Tu *t = tu_new();
+    tu_ok(t, "n = 3; w = 2; h = w * n; f = n * w + sum(zeros(n) + h * n)");
+    Diag d = { 0 };
+    Tape *tp = compile_entry(t->s, tu_entry(t, "f"), &d);
+    ck_assert_ptr_nonnull(tp);
+    const char *names[] = { "n", "w", "h", "f" };
+    for (int k = 0; k < 4; k++) {
+        Entry *e = tu_entry(t, names[k]);
+        int slots = 0, named = 0, deps = 0;
+        for (int i = 0; i < tp->n; i++) slots += tape_name(tp, i) == e;
+        for (int i = 0; i < tp->nnamed; i++) named += tp->named[i] == e;
+        for (int i = 0; i < tp->ndeps; i++) deps += tp->deps[i] == e;
+        ck_assert_msg(slots == 1 && named == 1 && deps == 1,
+                      "%s: %d slots, %d times in named, %d in deps", names[k], slots, named, deps);
+    }
+    ck_assert_int_eq(tp->nleaves, 2);    /* n and w */
+    ck_assert(tu_num(t, "f") == 60);
+    ck_assert(tu_num(t, "grad(f, w)") == 30);
+    tu_free(t);
+}
+END_TEST
+
 /* ---- cycles ------------------------------------------------------------ */
 
 START_TEST(test_cycle_self)
@@ -509,6 +540,7 @@ static Suite *graph_suite(void)
     tcase_add_test(tc, test_live_formulas);
     tcase_add_test(tc, test_redefinition_after_use);
     tcase_add_test(tc, test_tape_cache);
+    tcase_add_test(tc, test_compile_one_slot_per_name);
     tcase_add_test(tc, test_undefined_then_defined);
     tcase_add_test(tc, test_pi_e_and_ans);
     suite_add_tcase(s, tc);

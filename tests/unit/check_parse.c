@@ -207,6 +207,55 @@ START_TEST(test_parse_each)
 }
 END_TEST
 
+/* What text_each saw: the source and its text as given, and how many
+ * callbacks found the text changed (the scanner reads it in place). */
+typedef struct Whole { const Source *src; const char *orig; size_t len; int n, bad, stop_at; } Whole;
+
+static int text_each(void *arg, Stmt *st)
+{
+    (void)st;
+    Whole *w = arg;
+    w->n++;
+    if (w->src->len != w->len || memcmp(w->src->text, w->orig, w->len) != 0 ||
+        w->src->text[w->len] != '\0')
+        w->bad++;
+    return w->n == w->stop_at;
+}
+
+/* The scanner reads a source's text in place (no copy) and keeps a NUL
+ * after its last token there: every statement runs with the text whole
+ * (an error message quotes its line: `log(-1); z = 3` shows all of it),
+ * and the text is whole after the parse, however it ends: at the end, at
+ * a syntax error, stopped by a statement, and with a NUL byte inside
+ * (which stays). */
+START_TEST(test_parse_text_whole)
+{
+#define T(s) s, sizeof s - 1   /* a text and its length (a NUL may be inside) */
+    static const struct { const char *text; size_t len; int stop_at, rc, runs; } cases[] = {
+        { T("x = 1; log(-x); z = 3\nshow z; y = 2\nprint y\n"), 0, 0, 6 },
+        { T("a = 1; b = 2 ; c = a +* 3\nd = 4\n"), 0, 1, 2 },
+        { T("a = 1; b = 2; c = 3; d = 4"), 2, 0, 2 },
+        { T("show a\nb = 1"), 0, 0, 2 },
+        { T("a = 1; \"x\0y\"\nb = 2\n"), 0, 1, 1 },
+    };
+#undef T
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        size_t len = cases[k].len;
+        Source *src = src_new("t", cases[k].text, len, 1);
+        Whole w = { src, cases[k].text, len, 0, 0, cases[k].stop_at };
+        Diag d = { 0 };
+        int rc = parse_each(src, text_each, &w, &d);
+        ck_assert_msg((rc != 0) == cases[k].rc, "case %zu: parse_each returned %d", k, rc);
+        ck_assert_msg(w.n == cases[k].runs, "case %zu: %d statements ran, expected %d", k, w.n,
+                      cases[k].runs);
+        ck_assert_msg(w.bad == 0, "case %zu: %d statements ran with the text changed", k, w.bad);
+        ck_assert_msg(memcmp(src->text, cases[k].text, len) == 0 && src->text[len] == '\0',
+                      "case %zu: the text is not whole after the parse", k);
+        src_free(src);
+    }
+}
+END_TEST
+
 /* A number literal is the double strtod (correctly rounded) makes of it,
  * on the lexer's fast path (at most 15 digits) and off it. */
 START_TEST(test_number_literals)
@@ -1068,6 +1117,7 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_arena_each_block);
     tcase_add_test(tc, test_name_node_entry);
     tcase_add_test(tc, test_parse_each);
+    tcase_add_test(tc, test_parse_text_whole);
     tcase_add_test(tc, test_number_literals);
     suite_add_tcase(s, tc);
 
