@@ -38,8 +38,12 @@ int tape_reserve_values(Tape *t, long size)
     double *v = try_realloc(t->val, (size_t)nc * sizeof *t->val);
     if (!v) return -1;
     t->val = v;
-    double *g = try_realloc(t->grad, (size_t)nc * sizeof *t->grad);
+    /* not realloc: until the first backward pass (tape_zero_grad) the
+     * gradients mean nothing, and a copy would make every page of them
+     * resident for a tape that is only ever evaluated */
+    double *g = malloc((size_t)nc * sizeof *t->grad);
     if (!g) return -1;
+    free(t->grad);
     t->grad = g;
     t->valcap = nc;
     free(t->im);            /* scratch of valcap entries, made again when next needed */
