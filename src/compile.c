@@ -253,7 +253,9 @@ static int *memo_of(Compiler *c, Entry *e)
     return &e->memo_slot;
 }
 
-static void add_dep(Compiler *c, Entry *e, unsigned long stamp)
+/* The tape depends on e's definition: e goes into t->deps, unless it
+ * has a slot (the caller knows; leafent and named hold those). */
+static void add_dep(Compiler *c, Entry *e)
 {
     if (c->epoch) {
         if (e->dep_epoch == c->epoch) return;
@@ -264,14 +266,8 @@ static void add_dep(Compiler *c, Entry *e, unsigned long stamp)
         *p = 1;
     }
     Tape *t = c->t;
-    int cap = c->ndeps_cap;
-    xgrow((void **)&t->deps, &cap, t->ndeps + 1, sizeof *t->deps);
-    cap = c->ndeps_cap;
-    xgrow((void **)&t->dep_stamps, &cap, t->ndeps + 1, sizeof *t->dep_stamps);
-    c->ndeps_cap = cap;
-    t->deps[t->ndeps] = e;
-    t->dep_stamps[t->ndeps] = stamp;
-    t->ndeps++;
+    xgrow((void **)&t->deps, &c->ndeps_cap, t->ndeps + 1, sizeof *t->deps);
+    t->deps[t->ndeps++] = e;
 }
 
 static void add_named(Compiler *c, Entry *e, int slot)
@@ -326,8 +322,11 @@ static int const_eval(Compiler *c, const Frame *f, const Ast *e, double *out)
     } else {
         *out = tape_val(sub, sub->root)[0];
         Tape *t = c->t;
-        for (int i = 0; i < sub->ndeps; i++)
-            add_dep(c, sub->deps[i], sub->dep_stamps[i]);
+        /* every name the value came from: the sub-tape's slotted names
+         * have no slot here, or another one */
+        for (int i = 0; i < sub->ndeps; i++) add_dep(c, sub->deps[i]);
+        for (int i = 0; i < sub->nleaves; i++) add_dep(c, sub->leafent[i]);
+        for (int i = 0; i < sub->nnamed; i++) add_dep(c, sub->named[i]);
         for (int i = 0; i < sub->nleaves; i++) {
             Entry *le = sub->leafent[i];
             xgrow((void **)&t->valdeps, &t->valdepscap, t->nvaldeps + 1, sizeof *t->valdeps);
@@ -642,6 +641,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
     if (s->compiling == 1) c.epoch = session_new_epoch(s);   /* the outermost */
     if (opt) c.opt = *opt;
     c.t = tape_new();
+    c.t->clock = s->clock;
     Frame *fr = NULL;
     int nf = 0, fcap = 0, *vs = NULL, nv = 0, vcap = 0;
     int ok = 1;
@@ -677,7 +677,10 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
             Entry *e = session_find_node(s, a);
             if (!e && (strcmp(a->name, "pi") == 0 || strcmp(a->name, "e") == 0))
                 e = session_intern_node(s, a);   /* so that shadowing it later is seen */
-            if (e) add_dep(&c, e, e->stamp);
+            /* a parameter, a const or a formula gets a slot here, and
+             * is in leafent or named (or the compile fails) */
+            if (e && e->kind != ENT_PARAM && e->kind != ENT_CONST && e->kind != ENT_FORMULA)
+                add_dep(&c, e);
             if (e && (e->kind == ENT_PARAM || e->kind == ENT_CONST)) {
                 int *m = memo_of(&c, e);
                 if (!*m) {
@@ -797,7 +800,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
                 }
                 if (f->fn < 0) {
                     Entry *e = session_find_node(s, a);
-                    if (e) add_dep(&c, e, e->stamp);
+                    if (e) add_dep(&c, e);
                     if (!e || e->kind != ENT_FUNC) {
                         char msg[300];
                         if (e && e->kind != ENT_UNDEF)

@@ -65,7 +65,7 @@ void tape_free(Tape *t)
     free(t->val); free(t->grad); free(t->im); free(t->args); free(t->index); free(t->valdeps);
     free(t->src); free(t->calls); free(t->sid); free(t->shapes); free(t->run_start); free(t->run_owner);
     free(t->slot_name); free(t->leaves); free(t->leafent);
-    free(t->deps); free(t->dep_stamps);
+    free(t->deps);
     free(t->named); free(t->named_slot); free(t->need); free(t->assign);
     free(t->prog); free(t->pcode); free(t->bcode); free(t->pslot); free(t->plit); free(t->zruns);
     free(t->pool);
@@ -75,7 +75,13 @@ void tape_free(Tape *t)
 int tape_stale(const Tape *t)
 {
     for (int i = 0; i < t->ndeps; i++)
-        if (t->deps[i]->stamp != t->dep_stamps[i])
+        if (t->deps[i]->stamp > t->clock)
+            return 1;
+    for (int i = 0; i < t->nleaves; i++)
+        if (t->leafent[i]->stamp > t->clock)
+            return 1;
+    for (int i = 0; i < t->nnamed; i++)
+        if (t->named[i]->stamp > t->clock)
             return 1;
     /* a parameter may have been given another shape (W := zeros(3, 3)) */
     for (int i = 0; i < t->nleaves; i++) {

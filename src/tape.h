@@ -6,7 +6,7 @@
  * One slot per distinct node: a name used twice is one slot, so its
  * gradient collects both uses.  Leaves read the session's current values at
  * each forward pass, so a tape stays valid when parameters change; it is
- * stale only when a definition it read changed (deps/dep_stamps). */
+ * stale only when a definition it read changed (tape_stale). */
 #ifndef BP_TAPE_H
 #define BP_TAPE_H
 
@@ -125,8 +125,12 @@ struct Tape {
     int *leaves;             /* leaf slots in order of first appearance */
     Entry **leafent;         /* ... and the names they read */
     int nleaves;
-    Entry **deps;            /* every name looked up, with its stamp then */
-    unsigned long *dep_stamps;
+    Entry **deps;            /* the names looked up that have no slot here (functions,
+                                pi and e, a dimension's names); those with one are
+                                in leafent and named */
+    unsigned long clock;     /* the session's clock when compiled: stamps come from
+                                it, so a name in deps, leafent or named with a later
+                                stamp was defined again since (tape_stale) */
     int ndeps;
 };
 

@@ -177,9 +177,9 @@ END_TEST
  * compiles n apart to read its value (compile.c const_eval) after the
  * outer compile has given n its slot, and must not make it forget that
  * slot (the outermost compile keeps its memo in the entries).  Every name
- * is once in named and once in deps; the value and the gradient are the
- * ones worked by hand: f = n w + sum over 3 entries of w n n = 6 + 54 =
- * 60, df/dw = n + 3 n^2 = 30. */
+ * is once in named and, having a slot, not in deps; the value and the
+ * gradient are the ones worked by hand: f = n w + sum over 3 entries of
+ * w n n = 6 + 54 = 60, df/dw = n + 3 n^2 = 30. */
 START_TEST(test_compile_one_slot_per_name)
 {
     Tu *t = tu_new();
@@ -194,13 +194,39 @@ START_TEST(test_compile_one_slot_per_name)
         for (int i = 0; i < tp->n; i++) slots += tape_name(tp, i) == e;
         for (int i = 0; i < tp->nnamed; i++) named += tp->named[i] == e;
         for (int i = 0; i < tp->ndeps; i++) deps += tp->deps[i] == e;
-        ck_assert_msg(slots == 1 && named == 1 && deps == 1,
+        ck_assert_msg(slots == 1 && named == 1 && deps <= 1,
                       "%s: %d slots, %d times in named, %d in deps", names[k], slots, named, deps);
     }
     ck_assert_int_eq(tp->nleaves, 2);    /* n and w */
     ck_assert(tu_num(t, "f") == 60);
     ck_assert(tu_num(t, "grad(f, w)") == 30);
     tu_free(t);
+}
+END_TEST
+
+/* A tape is stale once any name it read is defined again, even to the
+ * same body (the stamp changes): a parameter made a formula, a formula,
+ * a function, a formula read only for a dimension (k in zeros(k): no slot
+ * here, and its value is unchanged), and pi once a user defines it; not
+ * when an unrelated name is, nor when a parameter's value changes
+ * (ARCHITECTURE invariant 3). */
+START_TEST(test_tape_stale_on_redefinition)
+{
+    static const char *again[] = { "w = m + 1", "h = w * 3", "sq(x) = x * x", "k = m * 1", "pi = 3" };
+    for (size_t j = 0; j < sizeof again / sizeof again[0]; j++) {
+        Tu *t = tu_new();
+        tu_ok(t, "w = 2; m = 2; k = m * 1; h = w * 3; sq(x) = x * x; other = 1");
+        tu_ok(t, "f = sq(h) + sum(zeros(k)) + pi");
+        Diag d = { 0 };
+        Tape *tp = compile_entry(t->s, tu_entry(t, "f"), &d);
+        ck_assert_ptr_nonnull(tp);
+        ck_assert(!tape_stale(tp));
+        tu_ok(t, "other = 2; w = 5");
+        ck_assert_msg(!tape_stale(tp), "stale after an unrelated definition or a new value");
+        tu_ok(t, again[j]);
+        ck_assert_msg(tape_stale(tp), "`%s`: the tape is not stale", again[j]);
+        tu_free(t);
+    }
 }
 END_TEST
 
@@ -541,6 +567,7 @@ static Suite *graph_suite(void)
     tcase_add_test(tc, test_redefinition_after_use);
     tcase_add_test(tc, test_tape_cache);
     tcase_add_test(tc, test_compile_one_slot_per_name);
+    tcase_add_test(tc, test_tape_stale_on_redefinition);
     tcase_add_test(tc, test_undefined_then_defined);
     tcase_add_test(tc, test_pi_e_and_ans);
     suite_add_tcase(s, tc);
