@@ -254,7 +254,7 @@ static int *memo_of(Compiler *c, Entry *e)
 }
 
 /* The tape depends on e's definition: e goes into t->deps, unless it
- * has a slot (the caller knows; leafent and named hold those). */
+ * has a slot (the caller knows; named holds those). */
 static void add_dep(Compiler *c, Entry *e)
 {
     if (c->epoch) {
@@ -322,10 +322,9 @@ static int const_eval(Compiler *c, const Frame *f, const Ast *e, double *out)
     } else {
         *out = tape_val(sub, sub->root)[0];
         Tape *t = c->t;
-        /* every name the value came from: the sub-tape's slotted names
-         * have no slot here, or another one */
+        /* every name the value came from: the sub-tape's named ones
+         * (its leaves too) have no slot here, or another one */
         for (int i = 0; i < sub->ndeps; i++) add_dep(c, sub->deps[i]);
-        for (int i = 0; i < sub->nleaves; i++) add_dep(c, sub->leafent[i]);
         for (int i = 0; i < sub->nnamed; i++) add_dep(c, sub->named[i]);
         for (int i = 0; i < sub->nleaves; i++) {
             Entry *le = sub->leafent[i];
@@ -678,7 +677,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
             if (!e && (strcmp(a->name, "pi") == 0 || strcmp(a->name, "e") == 0))
                 e = session_intern_node(s, a);   /* so that shadowing it later is seen */
             /* a parameter, a const or a formula gets a slot here, and
-             * is in leafent or named (or the compile fails) */
+             * is in named (or the compile fails) */
             if (e && e->kind != ENT_PARAM && e->kind != ENT_CONST && e->kind != ENT_FORMULA)
                 add_dep(&c, e);
             if (e && (e->kind == ENT_PARAM || e->kind == ENT_CONST)) {

@@ -77,10 +77,7 @@ int tape_stale(const Tape *t)
     for (int i = 0; i < t->ndeps; i++)
         if (t->deps[i]->stamp > t->clock)
             return 1;
-    for (int i = 0; i < t->nleaves; i++)
-        if (t->leafent[i]->stamp > t->clock)
-            return 1;
-    for (int i = 0; i < t->nnamed; i++)
+    for (int i = 0; i < t->nnamed; i++)   /* the leaves among them */
         if (t->named[i]->stamp > t->clock)
             return 1;
     /* a parameter may have been given another shape (W := zeros(3, 3)) */

@@ -126,11 +126,11 @@ struct Tape {
     Entry **leafent;         /* ... and the names they read */
     int nleaves;
     Entry **deps;            /* the names looked up that have no slot here (functions,
-                                pi and e, a dimension's names); those with one are
-                                in leafent and named */
+                                pi and e, a dimension's names); those with one,
+                                leaves too, are in named */
     unsigned long clock;     /* the session's clock when compiled: stamps come from
-                                it, so a name in deps, leafent or named with a later
-                                stamp was defined again since (tape_stale) */
+                                it, so a name in deps or named with a later stamp
+                                was defined again since (tape_stale) */
     int ndeps;
 };
 
