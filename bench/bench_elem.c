@@ -8,14 +8,14 @@
  *   0  f = sum(tanh(w*x))
  *   1  f = sum(sigmoid(w*x + b))       (b a parameter too)
  *   2  f = mean(exp(-(w*x)^2))
- * and `unfused` turns the backward fusion off (kernels.h k_fuse_use), for
+ * and `unfused` turns the backward fusion off (fuse.h fuse_use), for
  * the comparison.
  *   bench_elem N SECS [CASE [unfused]]
  * prints RESULT us_per_pass=... f=... g0=... g1=... */
 #include <math.h>
 #include <string.h>
 #include "bench_util.h"
-#include "kernels.h"
+#include "fuse.h"
 
 static void fill(Session *s, const char *name, double scale, double freq, int cosine)
 {
@@ -37,7 +37,7 @@ int main(int argc, char **argv)
     double secs = atof(argv[2]);
     int which = argc > 3 ? atoi(argv[3]) : 0;
     if (which < 0 || which > 2) { fprintf(stderr, "bench_elem: CASE is 0, 1 or 2\n"); return 2; }
-    if (argc > 4 && strcmp(argv[4], "unfused") == 0) k_fuse_use(0);
+    if (argc > 4 && strcmp(argv[4], "unfused") == 0) fuse_use(0);
     Session *s = bench_session();
     Buf b = { 0 };
     buf_printf(&b, "w = zeros(%ld)\nb = zeros(%ld)\nconst x = zeros(%ld)\nf = %s\n", n, n, n, chain[which]);

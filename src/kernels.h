@@ -16,17 +16,9 @@ const char *k_elem_fwd(struct Tape *t, int i, const OpInfo *o);
 void k_elem_bwd(struct Tape *t, int i, const OpInfo *o);
 const char *k_elem_shape(struct Tape *t, int i, const OpInfo *o);
 
-/* Backward fusion for the pruned pass (backprop_params): mark with bit
- * 32 of t->assign the element-wise slots under a sum or mean (unnamed
- * tensors of its input's size, each the only input use of its user) whose
- * rules that sum's rule runs, block by block, with the same bits
- * (kernels.c fused_tree).  uses[j]: how many inputs of the tape's slots
- * are slot j.  Needs t->need and t->assign (bits 1, 2) built. */
-void k_fuse_plan(struct Tape *t, const int *uses);
-/* Fusion on (1, the default) or off (0: k_fuse_plan marks nothing), for
- * tests and benchmarks; a tape planned before keeps its plan.  Returns the
- * setting before. */
-int k_fuse_use(int on);
+/* Has the processor AVX2 (and the build the vector loops)?  Asked once
+ * (a benign race); for fuse.c's loops. */
+int k_have_avx2(void);
 
 /* Which loop computes tanh of a tensor of 1024 entries or more (smaller
  * ones always take libm's): K_TANH_AUTO, the default, the fastest the
