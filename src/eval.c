@@ -39,20 +39,6 @@ static int inputs_finite(const Tape *t, int i)
     return 1;
 }
 
-/* Are all n entries of y finite?  y*0 is 0 for a finite y and NaN for an
- * infinity or a NaN; four sums keep the loop free of branches. */
-static int all_finite(const double *y, long n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    long j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += y[j] * 0.0; s1 += y[j + 1] * 0.0;
-        s2 += y[j + 2] * 0.0; s3 += y[j + 3] * 0.0;
-    }
-    for (; j < n; j++) s0 += y[j] * 0.0;
-    return s0 + s1 + s2 + s3 == 0;
-}
-
 /* A leaf's value: the entry's current one, copied into val; in alias mode
  * (tape.h) a tensor leaf is read where it lives instead. */
 static void leaf_forward(Tape *t, int i)
@@ -78,6 +64,34 @@ static int not_finite(const Tape *t, int i, const double *y, long n, const char 
     return E_OK;
 }
 
+/* Inputs finite, output not: the node where it began is named.  These
+ * ops give a finite result for every finite input (and the result of an
+ * input that was not is not reported): no scan. */
+static int no_scan(int op)
+{
+    return op == OP_TANH || op == OP_SIN || op == OP_COS || op == OP_RELU || op == OP_NEG;
+}
+
+/* Element-wise tensor slot i (kernels.h k_elem_blocks), EVAL_BLK entries
+ * at a time, each block checked for finiteness while it is still in L1
+ * (no second pass over the output); only when one is not does not_finite
+ * search the slot, so the messages are the whole slot's.  As slot_forward. */
+#define EVAL_BLK 256
+static int blocks_forward(Tape *t, int i, const char **msg)
+{
+    const OpInfo *o = &op_info[t->op[i]];
+    double *y = tape_val(t, i);
+    long n = tape_size(t, i);
+    int scan = !no_scan(t->op[i]), finite = 1;
+    for (long k0 = 0; k0 < n; k0 += EVAL_BLK) {
+        long m = n - k0 < EVAL_BLK ? n - k0 : EVAL_BLK;
+        const char *err = k_elem_block(t, i, o, k0, m);
+        if (err) { *msg = err; return E_DOMAIN; }
+        if (scan) finite &= k_finite(y + k0, m);
+    }
+    return finite ? E_OK : not_finite(t, i, y, n, msg);
+}
+
 /* Slot i's value, by its general path.  Returns E_OK, or E_DOMAIN with
  * *msg naming the error. */
 static int slot_forward(Tape *t, int i, const char **msg)
@@ -99,6 +113,8 @@ static int slot_forward(Tape *t, int i, const char **msg)
         case OP_NEG: *y = -x; break;
         default: err = o->fwd(x, o->arity == 2 ? v[off[b[i]]] : 0, y);
         }
+    } else if (k_elem_blocks(t, i)) {
+        return blocks_forward(t, i, msg);
     } else {
         err = o->kfwd ? o->kfwd(t, i) : k_elem_fwd(t, i, o);
     }
@@ -106,15 +122,9 @@ static int slot_forward(Tape *t, int i, const char **msg)
         *msg = err;
         return E_DOMAIN;
     }
-    /* Inputs finite, output not: name the node where it began.  These
-     * give a finite result for every finite input (and the result of
-     * an input that was not is not reported): no scan. */
-    switch (op) {
-    case OP_TANH: case OP_SIN: case OP_COS: case OP_RELU: case OP_NEG:
-        return E_OK;
-    }
+    if (no_scan(op)) return E_OK;
     long n = t->sid[i] == 0 ? 1 : tape_size(t, i);
-    if (n > 1 && all_finite(y, n)) return E_OK;
+    if (n > 1 && k_finite(y, n)) return E_OK;
     return not_finite(t, i, y, n, msg);
 }
 

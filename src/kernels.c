@@ -253,35 +253,38 @@ int k_tanh_use(int path)
     return path;
 }
 
-/* tanh of n entries: libm's below 1024 entries, so small tensors round
- * as they always have (like gemm.c's SMALL: golden outputs print
- * differences of forward passes, where a last bit shows), the vector
- * loop from there on where the processor has it. */
-static void tanh_all(const double *x, double *y, long n)
+/* tanh of m entries of a slot of n: libm's when n is below 1024, so small
+ * tensors round as they always have (like gemm.c's SMALL: golden outputs
+ * print differences of forward passes, where a last bit shows), the
+ * vector loop from there on where the processor has it.  The choice is
+ * the slot's (n), not the block's (m), so a block's bits are the whole
+ * slot's: the vector loops go four (eight) entries a step from the
+ * block's start, and blocks start at multiples of 8. */
+static void tanh_all(const double *x, double *y, long m, long n)
 {
 #ifdef TANH_AVX2
     if (n >= 1024) {
         int path = tanh_path == K_TANH_AUTO ? tanh_best() : tanh_path;
-        if (path == K_TANH_AVX512) { tanh_avx512(x, y, n); return; }
-        if (path == K_TANH_AVX2) { tanh_avx2(x, y, n); return; }
+        if (path == K_TANH_AVX512) { tanh_avx512(x, y, m); return; }
+        if (path == K_TANH_AVX2) { tanh_avx2(x, y, m); return; }
     }
 #endif
-    for (long k = 0; k < n; k++) y[k] = tanh(x[k]);
+    for (long k = 0; k < m; k++) y[k] = tanh(x[k]);
 }
 
-/* exp of n entries: libm's below 1024 entries (as tanh_all, so no small
- * tensor's last bit moves), exp_avx2 from there where the processor has
- * AVX2 and FMA (k_tanh_use's choice of path applies: K_TANH_LIBM forces
- * libm here too). */
-static void exp_all(const double *x, double *y, long n)
+/* exp of m entries of a slot of n: libm's when n is below 1024 (as
+ * tanh_all, so no small tensor's last bit moves), exp_avx2 from there
+ * where the processor has AVX2 and FMA (k_tanh_use's choice of path
+ * applies: K_TANH_LIBM forces libm here too). */
+static void exp_all(const double *x, double *y, long m, long n)
 {
 #ifdef TANH_AVX2
     if (n >= 1024) {
         int path = tanh_path == K_TANH_AUTO ? tanh_best() : tanh_path;
-        if (path != K_TANH_LIBM) { exp_avx2(x, y, n); return; }
+        if (path != K_TANH_LIBM) { exp_avx2(x, y, m); return; }
     }
 #endif
-    for (long k = 0; k < n; k++) y[k] = exp(x[k]);
+    for (long k = 0; k < m; k++) y[k] = exp(x[k]);
 }
 
 /* The hottest of those loops four entries a step, where the processor has
@@ -368,27 +371,29 @@ static int wide(int what, long n, double *y, const double *p, const double *q, d
 /* The commonest element-wise ops with the switch outside the entry loop
  * (no call per entry; gcc vectorises the simple ones): an input of the
  * output's size or a scalar (stride 0).  Only ops that cannot fail.
- * Returns 1 when it did slot i. */
-static int elem_fast_fwd(Tape *t, int i, long n)
+ * Entries [k0, k0 + m) of slot i's n (the choices of loop are by n, so
+ * every block gets the whole slot's bits).  Returns 1 when it did them. */
+static int elem_fast_fwd(Tape *t, int i, long n, long k0, long m)
 {
-    double *y = X(t, i);
+    double *y = X(t, i) + k0;
     const double *x = X(t, t->a[i]);
     if (op_info[t->op[i]].arity == 1) {
+        x += k0;
         switch (t->op[i]) {
-        case OP_NEG: for (long k = 0; k < n; k++) y[k] = -x[k]; return 1;
-        case OP_TANH: tanh_all(x, y, n); return 1;
-        case OP_RELU: for (long k = 0; k < n; k++) y[k] = x[k] > 0 ? x[k] : 0; return 1;
-        case OP_EXP: exp_all(x, y, n); return 1;
+        case OP_NEG: for (long k = 0; k < m; k++) y[k] = -x[k]; return 1;
+        case OP_TANH: tanh_all(x, y, m, n); return 1;
+        case OP_RELU: for (long k = 0; k < m; k++) y[k] = x[k] > 0 ? x[k] : 0; return 1;
+        case OP_EXP: exp_all(x, y, m, n); return 1;
         case OP_SIGMOID:
             if (n < 1024) return 0;         /* ops.c's sigmoid_f, entry by entry */
             /* ops.c's formula (exp never overflows) with exp_all's exp:
              * e = exp(-|x|), then 1/(1 + e) for x >= 0, e/(1 + e) below */
-            for (long k = 0; k < n; k++) y[k] = -fabs(x[k]);
-            exp_all(y, y, n);
-            for (long k = 0; k < n; k++) y[k] = x[k] >= 0 ? 1 / (1 + y[k]) : y[k] / (1 + y[k]);
+            for (long k = 0; k < m; k++) y[k] = -fabs(x[k]);
+            exp_all(y, y, m, n);
+            for (long k = 0; k < m; k++) y[k] = x[k] >= 0 ? 1 / (1 + y[k]) : y[k] / (1 + y[k]);
             return 1;
-        case OP_SIN: for (long k = 0; k < n; k++) y[k] = sin(x[k]); return 1;
-        case OP_COS: for (long k = 0; k < n; k++) y[k] = cos(x[k]); return 1;
+        case OP_SIN: for (long k = 0; k < m; k++) y[k] = sin(x[k]); return 1;
+        case OP_COS: for (long k = 0; k < m; k++) y[k] = cos(x[k]); return 1;
         }
         return 0;
     }
@@ -397,33 +402,37 @@ static int elem_fast_fwd(Tape *t, int i, long n)
     const double *z = X(t, t->b[i]);
     if (na == n && nb == n) {
         int w = t->op[i] == OP_ADD ? W_ADD : t->op[i] == OP_SUB ? W_SUB : t->op[i] == OP_MUL ? W_MUL : -1;
-        if (w >= 0 && wide(w, n, y, x, z, 0)) return 1;
+        x += k0;
+        z += k0;
+        if (w >= 0 && wide(w, m, y, x, z, 0)) return 1;
         switch (t->op[i]) {
-        case OP_ADD: VLOOP(n, V(y) = V(x) + V(z), y[k] = x[k] + z[k]); return 1;
-        case OP_SUB: VLOOP(n, V(y) = V(x) - V(z), y[k] = x[k] - z[k]); return 1;
-        case OP_MUL: VLOOP(n, V(y) = V(x) * V(z), y[k] = x[k] * z[k]); return 1;
+        case OP_ADD: VLOOP(m, V(y) = V(x) + V(z), y[k] = x[k] + z[k]); return 1;
+        case OP_SUB: VLOOP(m, V(y) = V(x) - V(z), y[k] = x[k] - z[k]); return 1;
+        case OP_MUL: VLOOP(m, V(y) = V(x) * V(z), y[k] = x[k] * z[k]); return 1;
         }
     } else if (nb == 1) {
         double c = z[0];
+        x += k0;
         /* x^2 as x*x (correctly rounded; libm's pow is within 0.52 ulp and
          * a call per entry, two thirds of mean(exp(-(w*x)^2))'s forward),
          * for 1024 entries or more, as tanh_all and exp_all: no small
          * tensor's last bit moves */
         if (t->op[i] == OP_POW && c == 2 && n >= 1024) {
-            VLOOP(n, V(y) = V(x) * V(x), y[k] = x[k] * x[k]);
+            VLOOP(m, V(y) = V(x) * V(x), y[k] = x[k] * x[k]);
             return 1;
         }
         switch (t->op[i]) {
-        case OP_ADD: for (long k = 0; k < n; k++) y[k] = x[k] + c; return 1;
-        case OP_SUB: for (long k = 0; k < n; k++) y[k] = x[k] - c; return 1;
-        case OP_MUL: for (long k = 0; k < n; k++) y[k] = x[k] * c; return 1;
+        case OP_ADD: for (long k = 0; k < m; k++) y[k] = x[k] + c; return 1;
+        case OP_SUB: for (long k = 0; k < m; k++) y[k] = x[k] - c; return 1;
+        case OP_MUL: for (long k = 0; k < m; k++) y[k] = x[k] * c; return 1;
         }
     } else {
         double c = x[0];
+        z += k0;
         switch (t->op[i]) {
-        case OP_ADD: for (long k = 0; k < n; k++) y[k] = c + z[k]; return 1;
-        case OP_SUB: for (long k = 0; k < n; k++) y[k] = c - z[k]; return 1;
-        case OP_MUL: for (long k = 0; k < n; k++) y[k] = c * z[k]; return 1;
+        case OP_ADD: for (long k = 0; k < m; k++) y[k] = c + z[k]; return 1;
+        case OP_SUB: for (long k = 0; k < m; k++) y[k] = c - z[k]; return 1;
+        case OP_MUL: for (long k = 0; k < m; k++) y[k] = c * z[k]; return 1;
         }
     }
     return 0;
@@ -495,19 +504,47 @@ static int elem_fast_bwd(Tape *t, int i, long n)
     return 0;
 }
 
+int k_elem_blocks(const Tape *t, int i)
+{
+    const OpInfo *o = &op_info[t->op[i]];
+    if (!(o->flags & OPF_ELEM) || o->kfwd || o->arity < 1 || o->arity > 2) return 0;
+    long n = tape_size(t, i), na = tape_size(t, t->a[i]);
+    if (o->arity == 1) return na == n;
+    long nb = tape_size(t, t->b[i]);
+    return (na == n || na == 1) && (nb == n || nb == 1);
+}
+
+const char *k_elem_block(Tape *t, int i, const OpInfo *o, long k0, long m)
+{
+    long n = tape_size(t, i);
+    if (elem_fast_fwd(t, i, n, k0, m)) return NULL;
+    double *y = X(t, i) + k0;
+    const double *x = X(t, t->a[i]);
+    if (o->arity == 1) {
+        x += k0;
+        for (long k = 0; k < m; k++) {
+            const char *err = o->fwd(x[k], 0, &y[k]);
+            if (err) return entry_err(t, err, k0 + k, n);
+        }
+        return NULL;
+    }
+    /* an operand of the slot's size steps with the entry, a scalar not */
+    const double *z = X(t, t->b[i]);
+    long sa = tape_size(t, t->a[i]) == n, sb = tape_size(t, t->b[i]) == n;
+    x += sa * k0;
+    z += sb * k0;
+    for (long k = 0; k < m; k++) {
+        const char *err = o->fwd(x[sa * k], z[sb * k], &y[k]);
+        if (err) return entry_err(t, err, k0 + k, n);
+    }
+    return NULL;
+}
+
 const char *k_elem_fwd(Tape *t, int i, const OpInfo *o)
 {
     double *y = X(t, i);
     long n = tape_size(t, i);
-    if (elem_fast_fwd(t, i, n)) return NULL;
-    if (o->arity == 1) {
-        const double *x = X(t, t->a[i]);
-        for (long k = 0; k < n; k++) {
-            const char *err = o->fwd(x[k], 0, &y[k]);
-            if (err) return entry_err(t, err, k, n);
-        }
-        return NULL;
-    }
+    if (k_elem_blocks(t, i)) return k_elem_block(t, i, o, 0, n);
     const double *x = X(t, t->a[i]), *z = X(t, t->b[i]);
     Bcast B = bcast(t, i, 1);
     for (long r = 0, k = 0; r < B.R; r++)
@@ -516,6 +553,18 @@ const char *k_elem_fwd(Tape *t, int i, const OpInfo *o)
             if (err) return entry_err(t, err, k, n);
         }
     return NULL;
+}
+
+int k_finite(const double *y, long n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    long j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += y[j] * 0.0; s1 += y[j + 1] * 0.0;
+        s2 += y[j + 2] * 0.0; s3 += y[j + 3] * 0.0;
+    }
+    for (; j < n; j++) s0 += y[j] * 0.0;
+    return s0 + s1 + s2 + s3 == 0;
 }
 
 /* A stretched input receives the sum over the axis it was stretched along:

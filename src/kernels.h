@@ -13,6 +13,18 @@ struct Tape;
 /* Entry-by-entry forward/backward of slot i, a unary or binary operation
  * with broadcasting, by the scalar rules of o (the slot's op). */
 const char *k_elem_fwd(struct Tape *t, int i, const OpInfo *o);
+/* Can slot i be computed a block of entries at a time (k_elem_block)?
+ * A slot of an element-wise op with the scalar rules (no kernel of
+ * its own) whose operands are of its size or scalars. */
+int k_elem_blocks(const struct Tape *t, int i);
+/* Entries [k0, k0 + m) of such a slot, by o's rules (o: its op), with
+ * the bits the whole slot's k_elem_fwd gives them, as long as k0 is a
+ * multiple of 8 (the vector loops' step).  NULL, or the first failing
+ * entry's message (its index in the slot, as k_elem_fwd says it). */
+const char *k_elem_block(struct Tape *t, int i, const OpInfo *o, long k0, long m);
+/* Are all n entries of y finite?  y*0 is 0 for a finite y and NaN for an
+ * infinity or a NaN; four sums keep the loop free of branches. */
+int k_finite(const double *y, long n);
 void k_elem_bwd(struct Tape *t, int i, const OpInfo *o);
 const char *k_elem_shape(struct Tape *t, int i, const OpInfo *o);
 
