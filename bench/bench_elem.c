@@ -8,7 +8,7 @@
  *   0  f = sum(tanh(w*x))
  *   1  f = sum(sigmoid(w*x + b))       (b a parameter too)
  *   2  f = mean(exp(-(w*x)^2))
- * and `unfused` turns the backward fusion off (fuse.h fuse_use), for
+ * and `unfused` turns fusion off, forward and backward (fuse.h fuse_use), for
  * the comparison.
  *   bench_elem N SECS [CASE [unfused]]
  * prints RESULT us_per_pass=... f=... g0=... g1=... */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "tape.h"
 #include "ops.h"
+#include "fuse.h"
 #include "kernels.h"
 #include "xalloc.h"
 
@@ -236,6 +237,7 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
         if (ps[mid] < from) lo = mid + 1;
         else hi = mid;
     }
+    int plain = lo;                     /* instructions below: no fused run */
     for (int k = lo, n = t->nprog; k < n; k++) {
         const TapeIns *in = &prog[k];
         double r;
@@ -249,6 +251,13 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
         case PC_MUL: r = v[in->x] * v[in->u]; break;
         case PC_NEG: v[in->y] = -v[in->x]; continue;   /* finite for a finite input */
         default:
+            if (k >= plain) {
+                /* a run of element-wise slots, fused; one that failed is
+                 * done again slot by slot, for the message */
+                int r = fuse_forward(t, k, leaf_forward);
+                if (r > 1) { k += r - 1; continue; }
+                if (r < 0) plain = k - r;
+            }
             if (slot_forward(t, ps[k], msg)) { *bad = ps[k]; return E_DOMAIN; }
             continue;
         }

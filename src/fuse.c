@@ -1,9 +1,18 @@
 /* fuse.c: element-wise chains run fused, block by block, so that each
  * intermediate is read back from L1 rather than from memory.
  *
- * Above kernels.c (its vector helpers through kernels.h and kvec.h); the
- * backward pass (backprop.c) asks fuse_bwd before a sum's or mean's own
- * rule. */
+ * Forward (fuse_forward): a run of element-wise slots of one size, next
+ * to each other in the program, goes a block at a time through every slot
+ * of the run; every slot's values are still stored whole (the backward,
+ * trace, graph and show read them), but each block an op reads from the
+ * op before it is still in L1.
+ *
+ * Backward (fuse_plan, fuse_bwd): trees of element-wise slots under a sum
+ * or mean, in the pruned pass; see below.
+ *
+ * Above kernels.c (its kernels and vector helpers through kernels.h and
+ * kvec.h); eval.c's forward loop asks fuse_forward, the backward pass
+ * (backprop.c) fuse_bwd before a sum's or mean's own rule. */
 #include <string.h>
 #include "fuse.h"
 #include "kernels.h"
@@ -12,6 +21,60 @@
 
 #define X(t, s) tape_val(t, s)
 #define G(t, s) tape_grad(t, s)
+
+#define FBLK 256            /* entries per block: FMAX scratch blocks are 32 KiB;
+                               a multiple of 8, as k_elem_block needs */
+
+static int fuse_on = 1;
+
+int fuse_use(int on)
+{
+    int was = fuse_on;
+    fuse_on = on != 0;
+    return was;
+}
+
+/* ---- element-wise runs: their forward, fused -------------------------- */
+
+#define FRUN 16             /* slots in a run at most */
+
+int fuse_forward(Tape *t, int k, void (*leaf)(Tape *, int))
+{
+    int s[FRUN], scan[FRUN], r = 0, end = k;
+    const OpInfo *o[FRUN];
+    if (!fuse_on || t->pcode[k] != PC_FALL) return 0;
+    long n = tape_size(t, t->pslot[k]);
+    /* the run: instructions from k on, each an element-wise tensor slot
+     * of n entries whose operands are of its size or scalars, or a leaf
+     * (read from its entry, nothing in the tape before it: done first);
+     * an operand of its size is in the run (done up to the block) or
+     * before it */
+    for (int j = k; j < t->nprog && r < FRUN && t->pcode[j] == PC_FALL; j++) {
+        int i = t->pslot[j];
+        if (t->op[i] == OP_LEAF) continue;
+        if (t->sid[i] == 0 || tape_size(t, i) != n || !k_elem_blocks(t, i)) break;
+        s[r] = i;
+        o[r] = &op_info[t->op[i]];
+        /* ops whose result is finite for every finite input: no check
+         * (as eval.c's unfused path) */
+        scan[r++] = !(t->op[i] == OP_TANH || t->op[i] == OP_SIN || t->op[i] == OP_COS
+                      || t->op[i] == OP_RELU || t->op[i] == OP_NEG);
+        end = j + 1;
+    }
+    if (r < 2) return 0;
+    for (int j = k; j < end; j++)
+        if (t->op[t->pslot[j]] == OP_LEAF) leaf(t, t->pslot[j]);
+    for (long k0 = 0; k0 < n; k0 += FBLK) {
+        long m = n - k0 < FBLK ? n - k0 : FBLK;
+        for (int q = 0; q < r; q++) {
+            /* a failure, or a value not finite: the caller redoes the run
+             * unfused, which names the slot and entry as it always has */
+            if (k_elem_block(t, s[q], o[q], k0, m)) return k - end;
+            if (scan[q] && !k_finite(X(t, s[q]) + k0, m)) return k - end;
+        }
+    }
+    return end - k;
+}
 
 /* ---- element-wise chains under a sum: their backward, fused -------------
  * In the pruned pass a sum's (or mean's) input, when no name reads it, it
@@ -34,7 +97,6 @@
  * nothing: bit 16 says so for this pass, cleared as the rule runs.  Only
  * unnamed slots are fused, so every gradient the pruned pass promises
  * (tape.h) is still written. */
-#define FBLK 256            /* entries per block: FMAX scratch blocks are 32 KiB */
 #define FMAX 16             /* slots in a tree at most (the rest stay unfused) */
 
 /* Slot j is a tensor slot of the pruned pass that no name reads (a
@@ -61,14 +123,6 @@ static int fuse_joins(const Tape *t, int j, long n, const int *uses)
     return (na == n && nb == 1 && !t->need[t->b[j]]) || (nb == n && na == 1 && !t->need[t->a[j]]);
 }
 
-static int fuse_on = 1;
-
-int fuse_use(int on)
-{
-    int was = fuse_on;
-    fuse_on = on != 0;
-    return was;
-}
 
 void fuse_plan(Tape *t, const int *uses)
 {

@@ -19,9 +19,23 @@ void fuse_plan(struct Tape *t, const int *uses);
  * it did slot i's rule, 0 (nothing done) when that is the kernel's. */
 int fuse_bwd(struct Tape *t, int i);
 
-/* Fusion on (1, the default) or off (0: fuse_plan marks nothing), for
- * tests and benchmarks; a tape planned before keeps its plan.  Returns the
- * setting before. */
+/* The forward of the run of element-wise slots that starts at
+ * instruction k of t's program (eval.c; built): the following PC_FALL
+ * instructions of element-wise tensor slots of one size whose operands
+ * are of their size or scalars (kernels.h k_elem_blocks), 16 at most, and
+ * the leaves among them (done first, by `leaf`: eval.c's), a block of
+ * entries at a time through all the slots, with the bits of the
+ * slot-by-slot pass.  Returns r >= 2: instructions k .. k + r - 1 are
+ * done, no error and every value finite (or not checked, as eval.c does
+ * not for tanh, sin, cos, relu, neg); 0: no run of two slots, nothing
+ * done; -r: something in the run of r instructions failed or was not
+ * finite, values partly written: the caller does those one by one, which
+ * names the node and gives the message. */
+int fuse_forward(struct Tape *t, int k, void (*leaf)(struct Tape *, int));
+
+/* Fusion on (1, the default) or off (0: fuse_plan marks nothing and
+ * fuse_forward finds no run), for tests and benchmarks; a tape planned
+ * before keeps its backward plan.  Returns the setting before. */
 int fuse_use(int on);
 
 #endif
