@@ -225,6 +225,35 @@ static void exp_avx2(const double *x, double *y, long n)
     for (; k < n; k++) y[k] = exp(x[k]);
 }
 
+/* y[k] = exp(x[k]), eight at a time: exp_avx2's operations lane by lane
+ * in 512 bits (the same FMAs, so the same bits); a block of eight with an
+ * entry outside [-708, 709] goes to exp_avx2, which decides by fours as
+ * it always has, so the bits are exp_avx2's everywhere. */
+__attribute__((target("avx512f,avx2,fma")))
+static void exp_avx512(const double *x, double *y, long n)
+{
+    const __m512d lo = _mm512_set1_pd(-708.0), hi = _mm512_set1_pd(709.0);
+    const __m512d inv_ln2 = _mm512_set1_pd(1.4426950408889634), magic = _mm512_set1_pd(0x1.8p52);
+    const __m512d ln2_hi = _mm512_set1_pd(6.93147180369123816490e-01);
+    const __m512d ln2_lo = _mm512_set1_pd(1.90821492927058770002e-10);
+    long k = 0;
+    for (; k + 8 <= n; k += 8) {
+        __m512d z = _mm512_loadu_pd(x + k);
+        __mmask8 in = _mm512_cmp_pd_mask(z, lo, _CMP_GE_OQ) & _mm512_cmp_pd_mask(z, hi, _CMP_LE_OQ);
+        if (in != 0xff) { exp_avx2(x + k, y + k, 8); continue; }
+        __m512d kd = _mm512_sub_pd(_mm512_fmadd_pd(z, inv_ln2, magic), magic);
+        __m512d r = _mm512_fnmadd_pd(kd, ln2_hi, z);
+        r = _mm512_fnmadd_pd(kd, ln2_lo, r);
+        __m512d q = _mm512_set1_pd(expm1_c[0]);
+        for (int j = 1; j < 12; j++) q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(expm1_c[j]));
+        __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);    /* expm1(r) */
+        __m512i kb = _mm512_castpd_si512(_mm512_add_pd(kd, magic));
+        __m512d sc = _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(kb, _mm512_set1_epi64(1023)), 52));
+        _mm512_storeu_pd(y + k, _mm512_fmadd_pd(sc, p, sc));
+    }
+    exp_avx2(x + k, y + k, n - k);
+}
+
 /* The best vector tanh this processor has (K_TANH_AVX512 needs AVX-512F,
  * K_TANH_AVX2 AVX2 + FMA), asked once (a benign race). */
 static int tanh_best(void)
@@ -274,14 +303,16 @@ static void tanh_all(const double *x, double *y, long m, long n)
 
 /* exp of m entries of a slot of n: libm's when n is below 1024 (as
  * tanh_all, so no small tensor's last bit moves), exp_avx2 from there
- * where the processor has AVX2 and FMA (k_tanh_use's choice of path
- * applies: K_TANH_LIBM forces libm here too). */
+ * where the processor has AVX2 and FMA, exp_avx512 (the same bits) where
+ * it has AVX-512F (k_tanh_use's choice of path applies: K_TANH_LIBM
+ * forces libm here too). */
 static void exp_all(const double *x, double *y, long m, long n)
 {
 #ifdef TANH_AVX2
     if (n >= 1024) {
         int path = tanh_path == K_TANH_AUTO ? tanh_best() : tanh_path;
-        if (path != K_TANH_LIBM) { exp_avx2(x, y, m); return; }
+        if (path == K_TANH_AVX512) { exp_avx512(x, y, m); return; }
+        if (path == K_TANH_AVX2) { exp_avx2(x, y, m); return; }
     }
 #endif
     for (long k = 0; k < m; k++) y[k] = exp(x[k]);
@@ -298,6 +329,10 @@ enum {
     W_MUL_B, W_MUL_B0,                  /* y += p q; y = 0 + p q */
     W_ADD_B, W_ADD_B0, W_SUB_B, W_SUB_B0,   /* y += p; y = 0 + p; y -= p; y = 0 - p */
     W_FILL_B, W_FILL_B0,                /* y += c; y = 0 + c */
+    W_ADDC, W_SUBC, W_MULC,             /* y = p op c */
+    W_CADD, W_CSUB, W_CMUL,             /* y = c op p */
+    W_NEG, W_NABS, W_SQR,               /* y = -p; y = -|p|; y = p p */
+    W_SIGQ,                             /* y = (p >= 0 ? 1 : y) / (1 + y) */
 };
 
 #ifdef TANH_AVX2
@@ -325,6 +360,27 @@ static void wide_avx2(int what, long n, double *y, const double *p, const double
     case W_SUB_B0: WLOOP(V4(y) = 0.0 - V4(p), y[k] = 0.0 - p[k]); break;
     case W_FILL_B: WLOOP(V4(y) += c, y[k] += c); break;
     case W_FILL_B0: { v4u cc = { c, c, c, c }; WLOOP(V4(y) = 0.0 + cc, y[k] = 0.0 + c); break; }
+    case W_ADDC: WLOOP(V4(y) = V4(p) + c, y[k] = p[k] + c); break;
+    case W_SUBC: WLOOP(V4(y) = V4(p) - c, y[k] = p[k] - c); break;
+    case W_MULC: WLOOP(V4(y) = V4(p) * c, y[k] = p[k] * c); break;
+    case W_CADD: WLOOP(V4(y) = c + V4(p), y[k] = c + p[k]); break;
+    case W_CSUB: WLOOP(V4(y) = c - V4(p), y[k] = c - p[k]); break;
+    case W_CMUL: WLOOP(V4(y) = c * V4(p), y[k] = c * p[k]); break;
+    case W_NEG: WLOOP(V4(y) = -V4(p), y[k] = -p[k]); break;
+    case W_SQR: WLOOP(V4(y) = V4(p) * V4(p), y[k] = p[k] * p[k]); break;
+    case W_NABS: {      /* -|p|: p with its sign bit set, as -fabs gives */
+        const __m256d sign = _mm256_set1_pd(-0.0);
+        WLOOP(_mm256_storeu_pd(y + k, _mm256_or_pd(_mm256_loadu_pd(p + k), sign)), y[k] = -fabs(p[k]));
+        break;
+    }
+    case W_SIGQ: {      /* the numerator chosen, then the one division */
+        const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+        WLOOP(__m256d e = _mm256_loadu_pd(y + k);
+              __m256d ge = _mm256_cmp_pd(_mm256_loadu_pd(p + k), zero, _CMP_GE_OQ);
+              _mm256_storeu_pd(y + k, _mm256_div_pd(_mm256_blendv_pd(e, one, ge), _mm256_add_pd(one, e))),
+              y[k] = p[k] >= 0 ? 1 / (1 + y[k]) : y[k] / (1 + y[k]));
+        break;
+    }
     }
 }
 
@@ -380,7 +436,9 @@ static int elem_fast_fwd(Tape *t, int i, long n, long k0, long m)
     if (op_info[t->op[i]].arity == 1) {
         x += k0;
         switch (t->op[i]) {
-        case OP_NEG: for (long k = 0; k < m; k++) y[k] = -x[k]; return 1;
+        case OP_NEG:
+            if (!wide(W_NEG, m, y, x, NULL, 0)) for (long k = 0; k < m; k++) y[k] = -x[k];
+            return 1;
         case OP_TANH: tanh_all(x, y, m, n); return 1;
         case OP_RELU: for (long k = 0; k < m; k++) y[k] = x[k] > 0 ? x[k] : 0; return 1;
         case OP_EXP: exp_all(x, y, m, n); return 1;
@@ -388,9 +446,10 @@ static int elem_fast_fwd(Tape *t, int i, long n, long k0, long m)
             if (n < 1024) return 0;         /* ops.c's sigmoid_f, entry by entry */
             /* ops.c's formula (exp never overflows) with exp_all's exp:
              * e = exp(-|x|), then 1/(1 + e) for x >= 0, e/(1 + e) below */
-            for (long k = 0; k < m; k++) y[k] = -fabs(x[k]);
+            if (!wide(W_NABS, m, y, x, NULL, 0)) for (long k = 0; k < m; k++) y[k] = -fabs(x[k]);
             exp_all(y, y, m, n);
-            for (long k = 0; k < m; k++) y[k] = x[k] >= 0 ? 1 / (1 + y[k]) : y[k] / (1 + y[k]);
+            if (!wide(W_SIGQ, m, y, x, NULL, 0))
+                for (long k = 0; k < m; k++) y[k] = x[k] >= 0 ? 1 / (1 + y[k]) : y[k] / (1 + y[k]);
             return 1;
         case OP_SIN: for (long k = 0; k < m; k++) y[k] = sin(x[k]); return 1;
         case OP_COS: for (long k = 0; k < m; k++) y[k] = cos(x[k]); return 1;
@@ -418,9 +477,11 @@ static int elem_fast_fwd(Tape *t, int i, long n, long k0, long m)
          * for 1024 entries or more, as tanh_all and exp_all: no small
          * tensor's last bit moves */
         if (t->op[i] == OP_POW && c == 2 && n >= 1024) {
-            VLOOP(m, V(y) = V(x) * V(x), y[k] = x[k] * x[k]);
+            if (!wide(W_SQR, m, y, x, NULL, 0)) VLOOP(m, V(y) = V(x) * V(x), y[k] = x[k] * x[k]);
             return 1;
         }
+        int w = t->op[i] == OP_ADD ? W_ADDC : t->op[i] == OP_SUB ? W_SUBC : t->op[i] == OP_MUL ? W_MULC : -1;
+        if (w >= 0 && wide(w, m, y, x, NULL, c)) return 1;
         switch (t->op[i]) {
         case OP_ADD: for (long k = 0; k < m; k++) y[k] = x[k] + c; return 1;
         case OP_SUB: for (long k = 0; k < m; k++) y[k] = x[k] - c; return 1;
@@ -429,6 +490,8 @@ static int elem_fast_fwd(Tape *t, int i, long n, long k0, long m)
     } else {
         double c = x[0];
         z += k0;
+        int w = t->op[i] == OP_ADD ? W_CADD : t->op[i] == OP_SUB ? W_CSUB : t->op[i] == OP_MUL ? W_CMUL : -1;
+        if (w >= 0 && wide(w, m, y, z, NULL, c)) return 1;
         switch (t->op[i]) {
         case OP_ADD: for (long k = 0; k < m; k++) y[k] = c + z[k]; return 1;
         case OP_SUB: for (long k = 0; k < m; k++) y[k] = c - z[k]; return 1;
@@ -555,8 +618,33 @@ const char *k_elem_fwd(Tape *t, int i, const OpInfo *o)
     return NULL;
 }
 
+#ifdef TANH_AVX2
+/* k_finite's sums sixteen entries a step in four registers (one add's
+ * latency per step, not per four entries; their order does not matter:
+ * any NaN makes the total NaN, and finite entries add zeros). */
+__attribute__((target("avx2")))
+static int finite_avx2(const double *y, long n)
+{
+    v4u a0 = { 0, 0, 0, 0 }, a1 = a0, a2 = a0, a3 = a0;
+    double s = 0;
+    long k = 0;
+    for (; k + 16 <= n; k += 16) {
+        a0 += V4(y) * 0.0;
+        a1 += V4(y + 4) * 0.0;
+        a2 += V4(y + 8) * 0.0;
+        a3 += V4(y + 12) * 0.0;
+    }
+    for (; k < n; k++) s += y[k] * 0.0;
+    a0 += (a1 + a2) + a3;
+    return (a0[0] + a0[1]) + (a0[2] + a0[3]) + s == 0;
+}
+#endif
+
 int k_finite(const double *y, long n)
 {
+#ifdef TANH_AVX2
+    if (k_have_avx2()) return finite_avx2(y, n);
+#endif
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     long j = 0;
     for (; j + 4 <= n; j += 4) {

@@ -261,6 +261,49 @@ START_TEST(test_gradients)
 }
 END_TEST
 
+/* exp of 1024 entries or more by the AVX-512 path (kernels.c exp_avx512)
+ * and the AVX2 path: the same bits, blocks of eight with an entry out of
+ * exp_avx2's range (a NaN, -800, 710) and tails included; where the
+ * processor lacks AVX-512, k_tanh_use falls back and the test compares
+ * the path with itself. */
+START_TEST(test_exp_paths)
+{
+    Tape *tp;
+    Tu *t = chain_tu(4099, 3, "L = sum(exp(w))", &tp);
+    Entry *w = tu_entry(t, "w");
+    w->val.data[17] = NAN;                  /* given so: not reported */
+    w->val.data[1000] = -800;               /* exp underflows to 0 */
+    w->val.data[2001] = 709.5;              /* past exp_avx2's range, finite */
+    w->val.data[4097] = 709.5;              /* in the tail */
+    for (long k = 41; k < 4000; k += 37) w->val.data[k] = -709.5;   /* many blocks of eight */
+    session_changed(t->s, w);
+    Diag d = { 0 };
+    tp = compile_entry(t->s, tu_entry(t, "L"), &d);
+    ck_assert_ptr_nonnull(tp);
+    double *y[2];
+    int es = -1;
+    for (int i = 0; i <= tp->root; i++)
+        if (tp->op[i] == OP_EXP) es = i;
+    ck_assert_int_ge(es, 0);
+    for (int p = 0; p < 2; p++) {
+        const char *msg;
+        int bad;
+        k_tanh_use(p ? K_TANH_AVX2 : K_TANH_AVX512);
+        ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
+        y[p] = malloc(4099 * sizeof *y[p]);
+        memcpy(y[p], tape_val(tp, es), 4099 * sizeof *y[p]);
+    }
+    k_tanh_use(K_TANH_AUTO);
+    ck_assert(isnan(y[0][17]) && y[0][1000] == 0 && y[0][2001] == exp(709.5));
+    for (long k = 0; k < 4099; k++)
+        ck_assert_msg(memcmp(&y[0][k], &y[1][k], sizeof y[0][k]) == 0, "exp entry %ld: %.17g and %.17g",
+                      k, y[0][k], y[1][k]);
+    free(y[0]);
+    free(y[1]);
+    tu_free(t);
+}
+END_TEST
+
 static Suite *fuse_suite(void)
 {
     Suite *s = suite_create("fuse");
@@ -270,6 +313,7 @@ static Suite *fuse_suite(void)
     tcase_add_test(tc, test_from_inside);
     tcase_add_test(tc, test_errors_inside);
     tcase_add_test(tc, test_gradients);
+    tcase_add_test(tc, test_exp_paths);
     suite_add_tcase(s, tc);
     return s;
 }
