@@ -146,6 +146,25 @@ static void tanh_avx2(const double *x, double *y, long n)
     for (; k < n; k++) y[k] = tanh(x[k]);
 }
 
+/* expm1_avx2 eight at a time (the same operations lane by lane, so the
+ * same bits); for tanh_avx512 and exp_avx512. */
+__attribute__((target("avx512f")))
+static inline __m512d expm1_avx512(__m512d z, __m512d *kd, __m512d *s)
+{
+    const __m512d inv_ln2 = _mm512_set1_pd(1.4426950408889634), magic = _mm512_set1_pd(0x1.8p52);
+    const __m512d ln2_hi = _mm512_set1_pd(6.93147180369123816490e-01);
+    const __m512d ln2_lo = _mm512_set1_pd(1.90821492927058770002e-10);
+    __m512d k = _mm512_sub_pd(_mm512_fmadd_pd(z, inv_ln2, magic), magic);
+    __m512d r = _mm512_fnmadd_pd(k, ln2_hi, z);
+    r = _mm512_fnmadd_pd(k, ln2_lo, r);
+    __m512d q = _mm512_set1_pd(expm1_c[0]);
+    for (int j = 1; j < 12; j++) q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(expm1_c[j]));
+    __m512i kb = _mm512_castpd_si512(_mm512_add_pd(k, magic));
+    *s = _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(kb, _mm512_set1_epi64(1023)), 52));
+    *kd = k;
+    return _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
+}
+
 /* y[k] = tanh(x[k]), eight at a time: tanh_avx2's formula with its
  * division replaced.  The division's throughput (one per 2 cycles per
  * entry at 256 and at 512 bits) bounded tanh_avx2, so the quotient
@@ -159,9 +178,6 @@ __attribute__((target("avx512f")))
 static void tanh_avx512(const double *x, double *y, long n)
 {
     const __m512d big = _mm512_set1_pd(22.0), inf = _mm512_set1_pd(INFINITY);
-    const __m512d inv_ln2 = _mm512_set1_pd(1.4426950408889634), magic = _mm512_set1_pd(0x1.8p52);
-    const __m512d ln2_hi = _mm512_set1_pd(6.93147180369123816490e-01);
-    const __m512d ln2_lo = _mm512_set1_pd(1.90821492927058770002e-10);
     const __m512d one = _mm512_set1_pd(1.0), two = _mm512_set1_pd(2.0);
     const __m512i sign = _mm512_set1_epi64((long long)0x8000000000000000ULL);
     long k = 0;
@@ -173,16 +189,8 @@ static void tanh_avx512(const double *x, double *y, long n)
             continue;
         }
         __m512d a = _mm512_min_pd(ax, big);
-        __m512d z = _mm512_mul_pd(a, _mm512_set1_pd(-2.0));
-        __m512d kd = _mm512_sub_pd(_mm512_fmadd_pd(z, inv_ln2, magic), magic);
-        __m512d r = _mm512_fnmadd_pd(kd, ln2_hi, z);
-        r = _mm512_fnmadd_pd(kd, ln2_lo, r);
-        __m512d q = _mm512_set1_pd(expm1_c[0]);
-        for (int j = 1; j < 12; j++) q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(expm1_c[j]));
-        __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);    /* expm1(r) */
-        __m512i kb = _mm512_castpd_si512(_mm512_add_pd(kd, magic));
-        __m512i eb = _mm512_slli_epi64(_mm512_add_epi64(kb, _mm512_set1_epi64(1023)), 52);
-        __m512d s = _mm512_castsi512_pd(eb);
+        __m512d kd, s;
+        __m512d p = expm1_avx512(_mm512_mul_pd(a, _mm512_set1_pd(-2.0)), &kd, &s);
         __m512d e = _mm512_fmadd_pd(s, p, _mm512_sub_pd(s, one));
         __mmask8 far = _mm512_cmp_pd_mask(kd, _mm512_set1_pd(-4.0), _CMP_LE_OQ);
         __m512d u = _mm512_fmadd_pd(s, p, s);
@@ -233,22 +241,13 @@ __attribute__((target("avx512f,avx2,fma")))
 static void exp_avx512(const double *x, double *y, long n)
 {
     const __m512d lo = _mm512_set1_pd(-708.0), hi = _mm512_set1_pd(709.0);
-    const __m512d inv_ln2 = _mm512_set1_pd(1.4426950408889634), magic = _mm512_set1_pd(0x1.8p52);
-    const __m512d ln2_hi = _mm512_set1_pd(6.93147180369123816490e-01);
-    const __m512d ln2_lo = _mm512_set1_pd(1.90821492927058770002e-10);
     long k = 0;
     for (; k + 8 <= n; k += 8) {
         __m512d z = _mm512_loadu_pd(x + k);
         __mmask8 in = _mm512_cmp_pd_mask(z, lo, _CMP_GE_OQ) & _mm512_cmp_pd_mask(z, hi, _CMP_LE_OQ);
         if (in != 0xff) { exp_avx2(x + k, y + k, 8); continue; }
-        __m512d kd = _mm512_sub_pd(_mm512_fmadd_pd(z, inv_ln2, magic), magic);
-        __m512d r = _mm512_fnmadd_pd(kd, ln2_hi, z);
-        r = _mm512_fnmadd_pd(kd, ln2_lo, r);
-        __m512d q = _mm512_set1_pd(expm1_c[0]);
-        for (int j = 1; j < 12; j++) q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(expm1_c[j]));
-        __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);    /* expm1(r) */
-        __m512i kb = _mm512_castpd_si512(_mm512_add_pd(kd, magic));
-        __m512d sc = _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(kb, _mm512_set1_epi64(1023)), 52));
+        __m512d kd, sc;
+        __m512d p = expm1_avx512(z, &kd, &sc);
         _mm512_storeu_pd(y + k, _mm512_fmadd_pd(sc, p, sc));
     }
     exp_avx2(x + k, y + k, n - k);
