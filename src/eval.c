@@ -251,12 +251,13 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
         case PC_MUL: r = v[in->x] * v[in->u]; break;
         case PC_NEG: v[in->y] = -v[in->x]; continue;   /* finite for a finite input */
         default:
-            if (k >= plain) {
-                /* a run of element-wise slots, fused; one that failed is
-                 * done again slot by slot, for the message */
-                int r = fuse_forward(t, k, leaf_forward);
-                if (r > 1) { k += r - 1; continue; }
-                if (r < 0) plain = k - r;
+            if (k >= plain && t->sid[ps[k]] != 0) {
+                /* a run of element-wise tensor slots, fused (a scalar
+                 * slot heads none: no call); one that failed is done
+                 * again slot by slot, for the message */
+                int run = fuse_forward(t, k, leaf_forward);
+                if (run > 1) { k += run - 1; continue; }
+                if (run < 0) plain = k - run;
             }
             if (slot_forward(t, ps[k], msg)) { *bad = ps[k]; return E_DOMAIN; }
             continue;
