@@ -17,6 +17,7 @@
 #include <string.h>
 #include "tape.h"
 #include "ops.h"
+#include "fuse.h"
 #include "kernels.h"
 #include "xalloc.h"
 
@@ -59,7 +60,7 @@ static inline __attribute__((always_inline)) void rule(Tape *t, int i, int prune
                 o->bwd(ga, NULL, gi, v[off[a[i]]], 0, v[off[i]]);
         }
     } else if (o->kbwd) {
-        o->kbwd(t, i);
+        if (!pruned || !fuse_bwd(t, i)) o->kbwd(t, i);
     } else if (o->arity > 0) {
         k_elem_bwd(t, i, o);
     }
@@ -133,7 +134,7 @@ void backprop_seed(Tape *t, const double *seed)
  * on an input whose only user is a scalar instruction of the program that
  * writes 0 + its share (bcode's PC_ASA, PC_ASB).
  *
- * Bit 32 (kernels.c k_fuse_plan): a slot whose rule its sum's runs fused;
+ * Bit 32 (fuse.c fuse_plan): a slot whose rule its sum's runs fused;
  * its gradient is neither zeroed nor written.
  *
  * Also built here: t->bcode, the program's codes for the pruned pass
@@ -183,7 +184,7 @@ static void build_assign(Tape *t)
             if ((t->assign[i] & 1) && t->need[t->a[i]]) t->assign[t->a[i]] |= 4;
             if ((t->assign[i] & 2) && t->need[t->b[i]]) t->assign[t->b[i]] |= 4;
         }
-    if (t->need) k_fuse_plan(t, uses);    /* bit 32: fused, never zeroed */
+    if (t->need) fuse_plan(t, uses);      /* bit 32: fused, never zeroed */
     free(t->bcode);
     t->bcode = xmalloc((size_t)(t->nprog ? t->nprog : 1));
     for (int k = 0; k < t->nprog; k++) {

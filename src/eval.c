@@ -13,6 +13,7 @@
 #include <string.h>
 #include "tape.h"
 #include "ops.h"
+#include "fuse.h"
 #include "kernels.h"
 #include "xalloc.h"
 
@@ -37,20 +38,6 @@ static int inputs_finite(const Tape *t, int i)
                 if (!isfinite(x[j])) return 0;
         }
     return 1;
-}
-
-/* Are all n entries of y finite?  y*0 is 0 for a finite y and NaN for an
- * infinity or a NaN; four sums keep the loop free of branches. */
-static int all_finite(const double *y, long n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    long j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += y[j] * 0.0; s1 += y[j + 1] * 0.0;
-        s2 += y[j + 2] * 0.0; s3 += y[j + 3] * 0.0;
-    }
-    for (; j < n; j++) s0 += y[j] * 0.0;
-    return s0 + s1 + s2 + s3 == 0;
 }
 
 /* A leaf's value: the entry's current one, copied into val; in alias mode
@@ -78,6 +65,34 @@ static int not_finite(const Tape *t, int i, const double *y, long n, const char 
     return E_OK;
 }
 
+/* Inputs finite, output not: the node where it began is named.  These
+ * ops give a finite result for every finite input (and the result of an
+ * input that was not is not reported): no scan. */
+static int no_scan(int op)
+{
+    return op == OP_TANH || op == OP_SIN || op == OP_COS || op == OP_RELU || op == OP_NEG;
+}
+
+/* Element-wise tensor slot i (kernels.h k_elem_blocks), EVAL_BLK entries
+ * at a time, each block checked for finiteness while it is still in L1
+ * (no second pass over the output); only when one is not does not_finite
+ * search the slot, so the messages are the whole slot's.  As slot_forward. */
+#define EVAL_BLK 256
+static int blocks_forward(Tape *t, int i, const char **msg)
+{
+    const OpInfo *o = &op_info[t->op[i]];
+    double *y = tape_val(t, i);
+    long n = tape_size(t, i);
+    int scan = !no_scan(t->op[i]), finite = 1;
+    for (long k0 = 0; k0 < n; k0 += EVAL_BLK) {
+        long m = n - k0 < EVAL_BLK ? n - k0 : EVAL_BLK;
+        const char *err = k_elem_block(t, i, o, k0, m);
+        if (err) { *msg = err; return E_DOMAIN; }
+        if (scan) finite &= k_finite(y + k0, m);
+    }
+    return finite ? E_OK : not_finite(t, i, y, n, msg);
+}
+
 /* Slot i's value, by its general path.  Returns E_OK, or E_DOMAIN with
  * *msg naming the error. */
 static int slot_forward(Tape *t, int i, const char **msg)
@@ -99,6 +114,8 @@ static int slot_forward(Tape *t, int i, const char **msg)
         case OP_NEG: *y = -x; break;
         default: err = o->fwd(x, o->arity == 2 ? v[off[b[i]]] : 0, y);
         }
+    } else if (k_elem_blocks(t, i)) {
+        return blocks_forward(t, i, msg);
     } else {
         err = o->kfwd ? o->kfwd(t, i) : k_elem_fwd(t, i, o);
     }
@@ -106,15 +123,9 @@ static int slot_forward(Tape *t, int i, const char **msg)
         *msg = err;
         return E_DOMAIN;
     }
-    /* Inputs finite, output not: name the node where it began.  These
-     * give a finite result for every finite input (and the result of
-     * an input that was not is not reported): no scan. */
-    switch (op) {
-    case OP_TANH: case OP_SIN: case OP_COS: case OP_RELU: case OP_NEG:
-        return E_OK;
-    }
+    if (no_scan(op)) return E_OK;
     long n = t->sid[i] == 0 ? 1 : tape_size(t, i);
-    if (n > 1 && all_finite(y, n)) return E_OK;
+    if (n > 1 && k_finite(y, n)) return E_OK;
     return not_finite(t, i, y, n, msg);
 }
 
@@ -226,6 +237,7 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
         if (ps[mid] < from) lo = mid + 1;
         else hi = mid;
     }
+    int plain = lo;                     /* instructions below: no fused run */
     for (int k = lo, n = t->nprog; k < n; k++) {
         const TapeIns *in = &prog[k];
         double r;
@@ -239,6 +251,14 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
         case PC_MUL: r = v[in->x] * v[in->u]; break;
         case PC_NEG: v[in->y] = -v[in->x]; continue;   /* finite for a finite input */
         default:
+            if (k >= plain && t->sid[ps[k]] != 0) {
+                /* a run of element-wise tensor slots, fused (a scalar
+                 * slot heads none: no call); one that failed is done
+                 * again slot by slot, for the message */
+                int run = fuse_forward(t, k, leaf_forward);
+                if (run > 1) { k += run - 1; continue; }
+                if (run < 0) plain = k - run;
+            }
             if (slot_forward(t, ps[k], msg)) { *bad = ps[k]; return E_DOMAIN; }
             continue;
         }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "gemm.h"
 #include "kernels.h"
+#include "kvec.h"
 #include "tape.h"
 
 #define X(t, s) tape_val(t, s)
@@ -73,9 +74,8 @@ static const char *entry_err(Tape *t, const char *err, long k, long n)
     return t->errbuf;
 }
 
-#if defined(__GNUC__) && defined(__x86_64__)
+#ifdef TANH_AVX2
 #include <immintrin.h>
-#define TANH_AVX2 1
 
 /* expm1(r) = r + r^2 (1/2 + r/6 + ... + r^11/13!): the bracket's
  * coefficients, from r^11's down (Horner's order). */
@@ -146,6 +146,25 @@ static void tanh_avx2(const double *x, double *y, long n)
     for (; k < n; k++) y[k] = tanh(x[k]);
 }
 
+/* expm1_avx2 eight at a time (the same operations lane by lane, so the
+ * same bits); for tanh_avx512 and exp_avx512. */
+__attribute__((target("avx512f")))
+static inline __m512d expm1_avx512(__m512d z, __m512d *kd, __m512d *s)
+{
+    const __m512d inv_ln2 = _mm512_set1_pd(1.4426950408889634), magic = _mm512_set1_pd(0x1.8p52);
+    const __m512d ln2_hi = _mm512_set1_pd(6.93147180369123816490e-01);
+    const __m512d ln2_lo = _mm512_set1_pd(1.90821492927058770002e-10);
+    __m512d k = _mm512_sub_pd(_mm512_fmadd_pd(z, inv_ln2, magic), magic);
+    __m512d r = _mm512_fnmadd_pd(k, ln2_hi, z);
+    r = _mm512_fnmadd_pd(k, ln2_lo, r);
+    __m512d q = _mm512_set1_pd(expm1_c[0]);
+    for (int j = 1; j < 12; j++) q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(expm1_c[j]));
+    __m512i kb = _mm512_castpd_si512(_mm512_add_pd(k, magic));
+    *s = _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(kb, _mm512_set1_epi64(1023)), 52));
+    *kd = k;
+    return _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
+}
+
 /* y[k] = tanh(x[k]), eight at a time: tanh_avx2's formula with its
  * division replaced.  The division's throughput (one per 2 cycles per
  * entry at 256 and at 512 bits) bounded tanh_avx2, so the quotient
@@ -159,9 +178,6 @@ __attribute__((target("avx512f")))
 static void tanh_avx512(const double *x, double *y, long n)
 {
     const __m512d big = _mm512_set1_pd(22.0), inf = _mm512_set1_pd(INFINITY);
-    const __m512d inv_ln2 = _mm512_set1_pd(1.4426950408889634), magic = _mm512_set1_pd(0x1.8p52);
-    const __m512d ln2_hi = _mm512_set1_pd(6.93147180369123816490e-01);
-    const __m512d ln2_lo = _mm512_set1_pd(1.90821492927058770002e-10);
     const __m512d one = _mm512_set1_pd(1.0), two = _mm512_set1_pd(2.0);
     const __m512i sign = _mm512_set1_epi64((long long)0x8000000000000000ULL);
     long k = 0;
@@ -173,16 +189,8 @@ static void tanh_avx512(const double *x, double *y, long n)
             continue;
         }
         __m512d a = _mm512_min_pd(ax, big);
-        __m512d z = _mm512_mul_pd(a, _mm512_set1_pd(-2.0));
-        __m512d kd = _mm512_sub_pd(_mm512_fmadd_pd(z, inv_ln2, magic), magic);
-        __m512d r = _mm512_fnmadd_pd(kd, ln2_hi, z);
-        r = _mm512_fnmadd_pd(kd, ln2_lo, r);
-        __m512d q = _mm512_set1_pd(expm1_c[0]);
-        for (int j = 1; j < 12; j++) q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(expm1_c[j]));
-        __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);    /* expm1(r) */
-        __m512i kb = _mm512_castpd_si512(_mm512_add_pd(kd, magic));
-        __m512i eb = _mm512_slli_epi64(_mm512_add_epi64(kb, _mm512_set1_epi64(1023)), 52);
-        __m512d s = _mm512_castsi512_pd(eb);
+        __m512d kd, s;
+        __m512d p = expm1_avx512(_mm512_mul_pd(a, _mm512_set1_pd(-2.0)), &kd, &s);
         __m512d e = _mm512_fmadd_pd(s, p, _mm512_sub_pd(s, one));
         __mmask8 far = _mm512_cmp_pd_mask(kd, _mm512_set1_pd(-4.0), _CMP_LE_OQ);
         __m512d u = _mm512_fmadd_pd(s, p, s);
@@ -225,6 +233,26 @@ static void exp_avx2(const double *x, double *y, long n)
     for (; k < n; k++) y[k] = exp(x[k]);
 }
 
+/* y[k] = exp(x[k]), eight at a time: exp_avx2's operations lane by lane
+ * in 512 bits (the same FMAs, so the same bits); a block of eight with an
+ * entry outside [-708, 709] goes to exp_avx2, which decides by fours as
+ * it always has, so the bits are exp_avx2's everywhere. */
+__attribute__((target("avx512f,avx2,fma")))
+static void exp_avx512(const double *x, double *y, long n)
+{
+    const __m512d lo = _mm512_set1_pd(-708.0), hi = _mm512_set1_pd(709.0);
+    long k = 0;
+    for (; k + 8 <= n; k += 8) {
+        __m512d z = _mm512_loadu_pd(x + k);
+        __mmask8 in = _mm512_cmp_pd_mask(z, lo, _CMP_GE_OQ) & _mm512_cmp_pd_mask(z, hi, _CMP_LE_OQ);
+        if (in != 0xff) { exp_avx2(x + k, y + k, 8); continue; }
+        __m512d kd, sc;
+        __m512d p = expm1_avx512(z, &kd, &sc);
+        _mm512_storeu_pd(y + k, _mm512_fmadd_pd(sc, p, sc));
+    }
+    exp_avx2(x + k, y + k, n - k);
+}
+
 /* The best vector tanh this processor has (K_TANH_AVX512 needs AVX-512F,
  * K_TANH_AVX2 AVX2 + FMA), asked once (a benign race). */
 static int tanh_best(void)
@@ -253,49 +281,41 @@ int k_tanh_use(int path)
     return path;
 }
 
-/* tanh of n entries: libm's below 1024 entries, so small tensors round
- * as they always have (like gemm.c's SMALL: golden outputs print
- * differences of forward passes, where a last bit shows), the vector
- * loop from there on where the processor has it. */
-static void tanh_all(const double *x, double *y, long n)
+/* tanh of m entries of a slot of n: libm's when n is below 1024, so small
+ * tensors round as they always have (like gemm.c's SMALL: golden outputs
+ * print differences of forward passes, where a last bit shows), the
+ * vector loop from there on where the processor has it.  The choice is
+ * the slot's (n), not the block's (m), so a block's bits are the whole
+ * slot's: the vector loops go four (eight) entries a step from the
+ * block's start, and blocks start at multiples of 8. */
+static void tanh_all(const double *x, double *y, long m, long n)
 {
 #ifdef TANH_AVX2
     if (n >= 1024) {
         int path = tanh_path == K_TANH_AUTO ? tanh_best() : tanh_path;
-        if (path == K_TANH_AVX512) { tanh_avx512(x, y, n); return; }
-        if (path == K_TANH_AVX2) { tanh_avx2(x, y, n); return; }
+        if (path == K_TANH_AVX512) { tanh_avx512(x, y, m); return; }
+        if (path == K_TANH_AVX2) { tanh_avx2(x, y, m); return; }
     }
 #endif
-    for (long k = 0; k < n; k++) y[k] = tanh(x[k]);
+    for (long k = 0; k < m; k++) y[k] = tanh(x[k]);
 }
 
-/* exp of n entries: libm's below 1024 entries (as tanh_all, so no small
- * tensor's last bit moves), exp_avx2 from there where the processor has
- * AVX2 and FMA (k_tanh_use's choice of path applies: K_TANH_LIBM forces
- * libm here too). */
-static void exp_all(const double *x, double *y, long n)
+/* exp of m entries of a slot of n: libm's when n is below 1024 (as
+ * tanh_all, so no small tensor's last bit moves), exp_avx2 from there
+ * where the processor has AVX2 and FMA, exp_avx512 (the same bits) where
+ * it has AVX-512F (k_tanh_use's choice of path applies: K_TANH_LIBM
+ * forces libm here too). */
+static void exp_all(const double *x, double *y, long m, long n)
 {
 #ifdef TANH_AVX2
     if (n >= 1024) {
         int path = tanh_path == K_TANH_AUTO ? tanh_best() : tanh_path;
-        if (path != K_TANH_LIBM) { exp_avx2(x, y, n); return; }
+        if (path == K_TANH_AVX512) { exp_avx512(x, y, m); return; }
+        if (path == K_TANH_AVX2) { exp_avx2(x, y, m); return; }
     }
 #endif
-    for (long k = 0; k < n; k++) y[k] = exp(x[k]);
+    for (long k = 0; k < m; k++) y[k] = exp(x[k]);
 }
-
-/* Entry loops two at a time, in GCC's vector extension (SSE2's width, in
- * every x86-64 build): gcc -O2 leaves the plain loops scalar (its cheap
- * cost model vectorises no loop that needs a remainder).  Each entry gets
- * the same operations in the same order as the scalar loop: the same bits. */
-typedef double v2u __attribute__((vector_size(16), aligned(8)));
-#define V(p) (*(v2u *)((p) + k))
-#define VLOOP(n, vec, scalar)                                                  \
-    do {                                                                       \
-        long k = 0;                                                            \
-        for (; k + 2 <= (n); k += 2) { vec; }                                  \
-        for (; k < (n); k++) { scalar; }                                       \
-    } while (0)
 
 /* The hottest of those loops four entries a step, where the processor has
  * AVX2 (half the instructions of the SSE2 loops; a tenth of a pass of
@@ -308,11 +328,13 @@ enum {
     W_MUL_B, W_MUL_B0,                  /* y += p q; y = 0 + p q */
     W_ADD_B, W_ADD_B0, W_SUB_B, W_SUB_B0,   /* y += p; y = 0 + p; y -= p; y = 0 - p */
     W_FILL_B, W_FILL_B0,                /* y += c; y = 0 + c */
+    W_ADDC, W_SUBC, W_MULC,             /* y = p op c */
+    W_CADD, W_CSUB, W_CMUL,             /* y = c op p */
+    W_NEG, W_NABS, W_SQR,               /* y = -p; y = -|p|; y = p p */
+    W_SIGQ,                             /* y = (p >= 0 ? 1 : y) / (1 + y) */
 };
 
 #ifdef TANH_AVX2
-typedef double v4u __attribute__((vector_size(32), aligned(8)));
-#define V4(p) (*(v4u *)((p) + k))
 #define WLOOP(vec, scalar)                                                     \
     do {                                                                       \
         for (; k + 4 <= n; k += 4) { vec; }                                    \
@@ -337,6 +359,27 @@ static void wide_avx2(int what, long n, double *y, const double *p, const double
     case W_SUB_B0: WLOOP(V4(y) = 0.0 - V4(p), y[k] = 0.0 - p[k]); break;
     case W_FILL_B: WLOOP(V4(y) += c, y[k] += c); break;
     case W_FILL_B0: { v4u cc = { c, c, c, c }; WLOOP(V4(y) = 0.0 + cc, y[k] = 0.0 + c); break; }
+    case W_ADDC: WLOOP(V4(y) = V4(p) + c, y[k] = p[k] + c); break;
+    case W_SUBC: WLOOP(V4(y) = V4(p) - c, y[k] = p[k] - c); break;
+    case W_MULC: WLOOP(V4(y) = V4(p) * c, y[k] = p[k] * c); break;
+    case W_CADD: WLOOP(V4(y) = c + V4(p), y[k] = c + p[k]); break;
+    case W_CSUB: WLOOP(V4(y) = c - V4(p), y[k] = c - p[k]); break;
+    case W_CMUL: WLOOP(V4(y) = c * V4(p), y[k] = c * p[k]); break;
+    case W_NEG: WLOOP(V4(y) = -V4(p), y[k] = -p[k]); break;
+    case W_SQR: WLOOP(V4(y) = V4(p) * V4(p), y[k] = p[k] * p[k]); break;
+    case W_NABS: {      /* -|p|: p with its sign bit set, as -fabs gives */
+        const __m256d sign = _mm256_set1_pd(-0.0);
+        WLOOP(_mm256_storeu_pd(y + k, _mm256_or_pd(_mm256_loadu_pd(p + k), sign)), y[k] = -fabs(p[k]));
+        break;
+    }
+    case W_SIGQ: {      /* the numerator chosen, then the one division */
+        const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+        WLOOP(__m256d e = _mm256_loadu_pd(y + k);
+              __m256d ge = _mm256_cmp_pd(_mm256_loadu_pd(p + k), zero, _CMP_GE_OQ);
+              _mm256_storeu_pd(y + k, _mm256_div_pd(_mm256_blendv_pd(e, one, ge), _mm256_add_pd(one, e))),
+              y[k] = p[k] >= 0 ? 1 / (1 + y[k]) : y[k] / (1 + y[k]));
+        break;
+    }
     }
 }
 
@@ -353,24 +396,28 @@ static double sum_avx2(const double *x, long n)
     return ((acc[0] + acc[2]) + (acc[1] + acc[3])) + s;
 }
 
-/* Has the processor AVX2?  Asked once (a benign race). */
-static int have_avx2(void)
+#endif
+
+int k_have_avx2(void)
 {
+#ifdef TANH_AVX2
     static int yes = -1;
     if (yes < 0) {
         __builtin_cpu_init();
         yes = __builtin_cpu_supports("avx2") != 0;
     }
     return yes;
-}
+#else
+    return 0;
 #endif
+}
 
 /* Loop `what` over n entries four wide: 1, or 0 when the processor cannot
  * (the caller's own loop then runs). */
 static int wide(int what, long n, double *y, const double *p, const double *q, double c)
 {
 #ifdef TANH_AVX2
-    if (have_avx2()) { wide_avx2(what, n, y, p, q, c); return 1; }
+    if (k_have_avx2()) { wide_avx2(what, n, y, p, q, c); return 1; }
 #endif
     (void)what; (void)n; (void)y; (void)p; (void)q; (void)c;
     return 0;
@@ -379,27 +426,32 @@ static int wide(int what, long n, double *y, const double *p, const double *q, d
 /* The commonest element-wise ops with the switch outside the entry loop
  * (no call per entry; gcc vectorises the simple ones): an input of the
  * output's size or a scalar (stride 0).  Only ops that cannot fail.
- * Returns 1 when it did slot i. */
-static int elem_fast_fwd(Tape *t, int i, long n)
+ * Entries [k0, k0 + m) of slot i's n (the choices of loop are by n, so
+ * every block gets the whole slot's bits).  Returns 1 when it did them. */
+static int elem_fast_fwd(Tape *t, int i, long n, long k0, long m)
 {
-    double *y = X(t, i);
+    double *y = X(t, i) + k0;
     const double *x = X(t, t->a[i]);
     if (op_info[t->op[i]].arity == 1) {
+        x += k0;
         switch (t->op[i]) {
-        case OP_NEG: for (long k = 0; k < n; k++) y[k] = -x[k]; return 1;
-        case OP_TANH: tanh_all(x, y, n); return 1;
-        case OP_RELU: for (long k = 0; k < n; k++) y[k] = x[k] > 0 ? x[k] : 0; return 1;
-        case OP_EXP: exp_all(x, y, n); return 1;
+        case OP_NEG:
+            if (!wide(W_NEG, m, y, x, NULL, 0)) for (long k = 0; k < m; k++) y[k] = -x[k];
+            return 1;
+        case OP_TANH: tanh_all(x, y, m, n); return 1;
+        case OP_RELU: for (long k = 0; k < m; k++) y[k] = x[k] > 0 ? x[k] : 0; return 1;
+        case OP_EXP: exp_all(x, y, m, n); return 1;
         case OP_SIGMOID:
             if (n < 1024) return 0;         /* ops.c's sigmoid_f, entry by entry */
             /* ops.c's formula (exp never overflows) with exp_all's exp:
              * e = exp(-|x|), then 1/(1 + e) for x >= 0, e/(1 + e) below */
-            for (long k = 0; k < n; k++) y[k] = -fabs(x[k]);
-            exp_all(y, y, n);
-            for (long k = 0; k < n; k++) y[k] = x[k] >= 0 ? 1 / (1 + y[k]) : y[k] / (1 + y[k]);
+            if (!wide(W_NABS, m, y, x, NULL, 0)) for (long k = 0; k < m; k++) y[k] = -fabs(x[k]);
+            exp_all(y, y, m, n);
+            if (!wide(W_SIGQ, m, y, x, NULL, 0))
+                for (long k = 0; k < m; k++) y[k] = x[k] >= 0 ? 1 / (1 + y[k]) : y[k] / (1 + y[k]);
             return 1;
-        case OP_SIN: for (long k = 0; k < n; k++) y[k] = sin(x[k]); return 1;
-        case OP_COS: for (long k = 0; k < n; k++) y[k] = cos(x[k]); return 1;
+        case OP_SIN: for (long k = 0; k < m; k++) y[k] = sin(x[k]); return 1;
+        case OP_COS: for (long k = 0; k < m; k++) y[k] = cos(x[k]); return 1;
         }
         return 0;
     }
@@ -408,33 +460,41 @@ static int elem_fast_fwd(Tape *t, int i, long n)
     const double *z = X(t, t->b[i]);
     if (na == n && nb == n) {
         int w = t->op[i] == OP_ADD ? W_ADD : t->op[i] == OP_SUB ? W_SUB : t->op[i] == OP_MUL ? W_MUL : -1;
-        if (w >= 0 && wide(w, n, y, x, z, 0)) return 1;
+        x += k0;
+        z += k0;
+        if (w >= 0 && wide(w, m, y, x, z, 0)) return 1;
         switch (t->op[i]) {
-        case OP_ADD: VLOOP(n, V(y) = V(x) + V(z), y[k] = x[k] + z[k]); return 1;
-        case OP_SUB: VLOOP(n, V(y) = V(x) - V(z), y[k] = x[k] - z[k]); return 1;
-        case OP_MUL: VLOOP(n, V(y) = V(x) * V(z), y[k] = x[k] * z[k]); return 1;
+        case OP_ADD: VLOOP(m, V(y) = V(x) + V(z), y[k] = x[k] + z[k]); return 1;
+        case OP_SUB: VLOOP(m, V(y) = V(x) - V(z), y[k] = x[k] - z[k]); return 1;
+        case OP_MUL: VLOOP(m, V(y) = V(x) * V(z), y[k] = x[k] * z[k]); return 1;
         }
     } else if (nb == 1) {
         double c = z[0];
+        x += k0;
         /* x^2 as x*x (correctly rounded; libm's pow is within 0.52 ulp and
          * a call per entry, two thirds of mean(exp(-(w*x)^2))'s forward),
          * for 1024 entries or more, as tanh_all and exp_all: no small
          * tensor's last bit moves */
         if (t->op[i] == OP_POW && c == 2 && n >= 1024) {
-            VLOOP(n, V(y) = V(x) * V(x), y[k] = x[k] * x[k]);
+            if (!wide(W_SQR, m, y, x, NULL, 0)) VLOOP(m, V(y) = V(x) * V(x), y[k] = x[k] * x[k]);
             return 1;
         }
+        int w = t->op[i] == OP_ADD ? W_ADDC : t->op[i] == OP_SUB ? W_SUBC : t->op[i] == OP_MUL ? W_MULC : -1;
+        if (w >= 0 && wide(w, m, y, x, NULL, c)) return 1;
         switch (t->op[i]) {
-        case OP_ADD: for (long k = 0; k < n; k++) y[k] = x[k] + c; return 1;
-        case OP_SUB: for (long k = 0; k < n; k++) y[k] = x[k] - c; return 1;
-        case OP_MUL: for (long k = 0; k < n; k++) y[k] = x[k] * c; return 1;
+        case OP_ADD: for (long k = 0; k < m; k++) y[k] = x[k] + c; return 1;
+        case OP_SUB: for (long k = 0; k < m; k++) y[k] = x[k] - c; return 1;
+        case OP_MUL: for (long k = 0; k < m; k++) y[k] = x[k] * c; return 1;
         }
     } else {
         double c = x[0];
+        z += k0;
+        int w = t->op[i] == OP_ADD ? W_CADD : t->op[i] == OP_SUB ? W_CSUB : t->op[i] == OP_MUL ? W_CMUL : -1;
+        if (w >= 0 && wide(w, m, y, z, NULL, c)) return 1;
         switch (t->op[i]) {
-        case OP_ADD: for (long k = 0; k < n; k++) y[k] = c + z[k]; return 1;
-        case OP_SUB: for (long k = 0; k < n; k++) y[k] = c - z[k]; return 1;
-        case OP_MUL: for (long k = 0; k < n; k++) y[k] = c * z[k]; return 1;
+        case OP_ADD: for (long k = 0; k < m; k++) y[k] = c + z[k]; return 1;
+        case OP_SUB: for (long k = 0; k < m; k++) y[k] = c - z[k]; return 1;
+        case OP_MUL: for (long k = 0; k < m; k++) y[k] = c * z[k]; return 1;
         }
     }
     return 0;
@@ -506,19 +566,47 @@ static int elem_fast_bwd(Tape *t, int i, long n)
     return 0;
 }
 
+int k_elem_blocks(const Tape *t, int i)
+{
+    const OpInfo *o = &op_info[t->op[i]];
+    if (!(o->flags & OPF_ELEM) || o->kfwd || o->arity < 1 || o->arity > 2) return 0;
+    long n = tape_size(t, i), na = tape_size(t, t->a[i]);
+    if (o->arity == 1) return na == n;
+    long nb = tape_size(t, t->b[i]);
+    return (na == n || na == 1) && (nb == n || nb == 1);
+}
+
+const char *k_elem_block(Tape *t, int i, const OpInfo *o, long k0, long m)
+{
+    long n = tape_size(t, i);
+    if (elem_fast_fwd(t, i, n, k0, m)) return NULL;
+    double *y = X(t, i) + k0;
+    const double *x = X(t, t->a[i]);
+    if (o->arity == 1) {
+        x += k0;
+        for (long k = 0; k < m; k++) {
+            const char *err = o->fwd(x[k], 0, &y[k]);
+            if (err) return entry_err(t, err, k0 + k, n);
+        }
+        return NULL;
+    }
+    /* an operand of the slot's size steps with the entry, a scalar not */
+    const double *z = X(t, t->b[i]);
+    long sa = tape_size(t, t->a[i]) == n, sb = tape_size(t, t->b[i]) == n;
+    x += sa * k0;
+    z += sb * k0;
+    for (long k = 0; k < m; k++) {
+        const char *err = o->fwd(x[sa * k], z[sb * k], &y[k]);
+        if (err) return entry_err(t, err, k0 + k, n);
+    }
+    return NULL;
+}
+
 const char *k_elem_fwd(Tape *t, int i, const OpInfo *o)
 {
     double *y = X(t, i);
     long n = tape_size(t, i);
-    if (elem_fast_fwd(t, i, n)) return NULL;
-    if (o->arity == 1) {
-        const double *x = X(t, t->a[i]);
-        for (long k = 0; k < n; k++) {
-            const char *err = o->fwd(x[k], 0, &y[k]);
-            if (err) return entry_err(t, err, k, n);
-        }
-        return NULL;
-    }
+    if (k_elem_blocks(t, i)) return k_elem_block(t, i, o, 0, n);
     const double *x = X(t, t->a[i]), *z = X(t, t->b[i]);
     Bcast B = bcast(t, i, 1);
     for (long r = 0, k = 0; r < B.R; r++)
@@ -529,11 +617,48 @@ const char *k_elem_fwd(Tape *t, int i, const OpInfo *o)
     return NULL;
 }
 
+#ifdef TANH_AVX2
+/* k_finite's sums sixteen entries a step in four registers (one add's
+ * latency per step, not per four entries; their order does not matter:
+ * any NaN makes the total NaN, and finite entries add zeros). */
+__attribute__((target("avx2")))
+static int finite_avx2(const double *y, long n)
+{
+    v4u a0 = { 0, 0, 0, 0 }, a1 = a0, a2 = a0, a3 = a0;
+    double s = 0;
+    long k = 0;
+    for (; k + 16 <= n; k += 16) {
+        a0 += V4(y) * 0.0;
+        a1 += V4(y + 4) * 0.0;
+        a2 += V4(y + 8) * 0.0;
+        a3 += V4(y + 12) * 0.0;
+    }
+    for (; k < n; k++) s += y[k] * 0.0;
+    a0 += (a1 + a2) + a3;
+    return (a0[0] + a0[1]) + (a0[2] + a0[3]) + s == 0;
+}
+#endif
+
+int k_finite(const double *y, long n)
+{
+#ifdef TANH_AVX2
+    if (k_have_avx2()) return finite_avx2(y, n);
+#endif
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    long j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += y[j] * 0.0; s1 += y[j + 1] * 0.0;
+        s2 += y[j + 2] * 0.0; s3 += y[j + 3] * 0.0;
+    }
+    for (; j < n; j++) s0 += y[j] * 0.0;
+    return s0 + s1 + s2 + s3 == 0;
+}
+
 /* A stretched input receives the sum over the axis it was stretched along:
  * the accumulation does that by itself. */
 void k_elem_bwd(Tape *t, int i, const OpInfo *o)
 {
-    if (t->pruned && (t->assign[i] & 16)) {   /* done by its sum's rule: fused_tree */
+    if (t->pruned && (t->assign[i] & 16)) {   /* done by its sum's rule: fuse.c */
         t->assign[i] &= (unsigned char)~16;
         return;
     }
@@ -646,7 +771,7 @@ const char *k_sum_fwd(Tape *t, int i)
     /* four running sums (one add's latency each, not one chain of n):
      * the rounding of a pairwise-like order, as NumPy's sum */
 #ifdef TANH_AVX2
-    if (have_avx2()) { X(t, i)[0] = sum_avx2(x, n); return NULL; }
+    if (k_have_avx2()) { X(t, i)[0] = sum_avx2(x, n); return NULL; }
 #endif
     v2u s0 = { 0, 0 }, s1 = { 0, 0 };
     long k = 0;
@@ -656,353 +781,12 @@ const char *k_sum_fwd(Tape *t, int i)
     return NULL;
 }
 
-/* ---- element-wise chains under a sum: their backward, fused -------------
- * In the pruned pass a sum's (or mean's) input, when no name reads it, it
- * is a tensor and the sum its only user, and the element-wise slots below
- * it that are so too (unnamed, used once, by such a slot, of the same
- * size), form a tree (k_fuse_plan marks it once, bit 32 of t->assign).
- * The sum's rule then runs the tree's rules itself, FBLK entries at a
- * time: for each block every rule in the pass's order (slots downwards),
- * each intermediate gradient's block in a scratch array that stays in L1,
- * so those gradients are never zeroed, stored whole or read again (the
- * memory traffic of a chain is its values and its parameters' gradients).
- * Each entry gets the same operations in the same order as the unfused
- * rules give it, so the bits are the same: the rules inside the tree are
- * entry by entry (same-size operands, or a scalar whose gradient no
- * parameter needs, so the pruned pass skips it); a gradient outside the
- * tree gets each entry's shares in the order of the slots that send them
- * (slots downwards, a before b), as unfused; no other rule of the pass
- * runs between the tree's slots (k_fuse_plan refuses the tree otherwise),
- * so nothing else adds in between.  A tree slot's own rule then does
- * nothing: bit 16 says so for this pass, cleared as the rule runs.  Only
- * unnamed slots are fused, so every gradient the pruned pass promises
- * (tape.h) is still written. */
-#define FBLK 256            /* entries per block: FMAX scratch blocks are 32 KiB */
-#define FMAX 16             /* slots in a tree at most (the rest stay unfused) */
-
-/* Slot j is a tensor slot of the pruned pass that no name reads (a
- * look through the names, not tape_name's table, built once). */
-static int fusable(const Tape *t, int j)
-{
-    if (t->sid[j] == 0 || !t->need[j]) return 0;
-    for (int k = 0; k < t->nnamed; k++)
-        if (t->named_slot[k] == j) return 0;
-    return 1;
-}
-
-/* May slot j (uses[j] users) join a tree of n entries? */
-static int fuse_joins(const Tape *t, int j, long n, const int *uses)
-{
-    if (j < 0 || uses[j] != 1 || !fusable(t, j) || tape_size(t, j) != n) return 0;
-    const OpInfo *o = &op_info[t->op[j]];
-    if (!(o->flags & OPF_ELEM) || (o->flags & OPF_CMP) || o->kbwd || !o->bwd) return 0;
-    if (o->arity == 1) return 1;
-    if (o->arity != 2) return 0;
-    long na = tape_size(t, t->a[j]), nb = tape_size(t, t->b[j]);
-    if (na == n && nb == n) return 1;
-    /* a scalar operand whose gradient (a sum over the entries) the pass skips */
-    return (na == n && nb == 1 && !t->need[t->b[j]]) || (nb == n && na == 1 && !t->need[t->a[j]]);
-}
-
-static int fuse_on = 1;
-
-int k_fuse_use(int on)
-{
-    int was = fuse_on;
-    fuse_on = on != 0;
-    return was;
-}
-
-void k_fuse_plan(Tape *t, const int *uses)
-{
-    int node[FMAX];
-    if (!fuse_on) return;
-    for (int i = 0; i <= t->root && i < t->n; i++) {
-        if ((t->op[i] != OP_SUM && t->op[i] != OP_MEAN) || !t->need[i]) continue;
-        int u = t->a[i], nn = 0, lo = u;
-        long n = tape_size(t, u);
-        if (!fuse_joins(t, u, n, uses)) continue;
-        node[nn++] = u;
-        for (int q = 0; q < nn; q++) {          /* breadth first, FMAX slots at most */
-            int j = node[q];
-            for (int s = 0; s < op_info[t->op[j]].arity; s++) {
-                int p = s ? t->b[j] : t->a[j];
-                if (nn < FMAX && fuse_joins(t, p, n, uses)) {
-                    node[nn++] = p;
-                    if (p < lo) lo = p;
-                }
-            }
-        }
-        /* between the tree's slots, none that the pruned pass runs but its own */
-        int ok = 1;
-        for (int s = lo + 1; s < i && ok; s++) {
-            if (!t->need[s] || t->op[s] == OP_LEAF || t->op[s] == OP_NUM) continue;
-            ok = 0;
-            for (int q = 0; q < nn; q++) ok |= node[q] == s;
-        }
-        if (ok)
-            for (int q = 0; q < nn; q++) t->assign[node[q]] |= 32;
-    }
-}
-
-/* A tree slot's rule over a block, by kind: its shares written out (the
- * same expressions as elem_fast_bwd's and ops.c's rules), or the op's
- * scalar rule entry by entry (FK_GEN*). */
-enum {
-    FK_NEG, FK_TANH, FK_EXP, FK_SIGMOID, FK_RELU,
-    FK_ADD, FK_SUB, FK_MUL, FK_DIV,             /* same-size operands */
-    FK_G, FK_NG, FK_GC, FK_GDC, FK_G2X, FK_NONE,  /* one tensor operand x, scalar c:
-                                 share g, -g, g c, g / c, g 2 x (x^2), none (x^0) */
-    FK_GEN1, FK_GEN2, FK_GENC,                  /* the scalar rule: unary, same size,
-                                 a scalar operand (c) */
-};
-
-typedef struct FNode {
-    int slot, kind, xa;       /* xa (FK_GENC): the tensor operand is input a */
-    const OpInfo *o;
-    const double *y, *x, *z;  /* its values, its inputs' (FK_G..FK_NONE, FK_GENC: x
-                                 the tensor operand's) */
-    double c;                 /* the scalar operand */
-    double *g;                /* its gradient's block (scratch) */
-    double *ga, *gb;          /* where input a's (b's) share goes: a scratch block,
-                                 a gradient (entry 0), NULL: skipped; the one
-                                 tensor operand's: ga */
-    int sa, sb;               /* ga (gb) is a scratch block (no block offset) */
-    int wa, wb;               /* written (0 + share), else added to */
-} FNode;
-
-#define L1(p) ((p)[k])
-/* Share expression S (a macro of the lane accessor) into d, W lanes a
- * step, then the tail one by one. */
-#define FL(LV, W, d, w, S)                                                     \
-    do {                                                                       \
-        long k = 0;                                                            \
-        if (w) {                                                               \
-            for (; k + W <= m; k += W) LV(d) = 0.0 + S(LV);                    \
-            for (; k < m; k++) L1(d) = 0.0 + S(L1);                            \
-        } else {                                                               \
-            for (; k + W <= m; k += W) LV(d) += S(LV);                         \
-            for (; k < m; k++) L1(d) += S(L1);                                 \
-        }                                                                      \
-    } while (0)
-#define S_G(L) L(g)
-#define S_NG(L) (-L(g))
-#define S_TANH(L) (L(g) * (1 - L(y) * L(y)))
-#define S_EXP(L) (L(g) * L(y))
-#define S_SIG(L) (L(g) * L(y) * (1 - L(y)))
-#define S_GZ(L) (L(g) * L(z))
-#define S_GX(L) (L(g) * L(x))
-#define S_GDZ(L) (L(g) / L(z))
-#define S_DIVB(L) (-L(g) * L(y) / L(z))
-#define S_GC(L) (L(g) * c)
-#define S_GDC(L) (L(g) / c)
-#define S_G2X(L) (L(g) * 2 * L(x))
-
-/* The explicit kinds over entries [k0, k0 + m), W lanes a step. */
-#define FNODE_RUN(LV, W)                                                       \
-    {                                                                          \
-        const double *g = f->g, *y = f->y + k0, *x = f->x + k0;                \
-        const double *z = f->z ? f->z + k0 : NULL;                             \
-        double *ga = f->ga ? f->ga + (f->sa ? 0 : k0) : NULL;                  \
-        double *gb = f->gb ? f->gb + (f->sb ? 0 : k0) : NULL;                  \
-        double c = f->c;                                                       \
-        int wa = f->wa, wb = f->wb;                                            \
-        (void)z; (void)c; (void)y;                                             \
-        switch (f->kind) {                                                     \
-        case FK_NEG: if (ga) FL(LV, W, ga, wa, S_NG); break;                   \
-        case FK_TANH: if (ga) FL(LV, W, ga, wa, S_TANH); break;                \
-        case FK_EXP: if (ga) FL(LV, W, ga, wa, S_EXP); break;                  \
-        case FK_SIGMOID: if (ga) FL(LV, W, ga, wa, S_SIG); break;              \
-        case FK_ADD:                                                           \
-            if (ga) FL(LV, W, ga, wa, S_G);                                    \
-            if (gb) FL(LV, W, gb, wb, S_G);                                    \
-            break;                                                             \
-        case FK_SUB:                                                           \
-            if (ga) FL(LV, W, ga, wa, S_G);                                    \
-            if (gb) FL(LV, W, gb, wb, S_NG);                                   \
-            break;                                                             \
-        case FK_MUL:                                                           \
-            if (ga) FL(LV, W, ga, wa, S_GZ);                                   \
-            if (gb) FL(LV, W, gb, wb, S_GX);                                   \
-            break;                                                             \
-        case FK_DIV:                                                           \
-            if (ga) FL(LV, W, ga, wa, S_GDZ);                                  \
-            if (gb) FL(LV, W, gb, wb, S_DIVB);                                 \
-            break;                                                             \
-        case FK_G: if (ga) FL(LV, W, ga, wa, S_G); break;                      \
-        case FK_NG: if (ga) FL(LV, W, ga, wa, S_NG); break;                    \
-        case FK_GC: if (ga) FL(LV, W, ga, wa, S_GC); break;                    \
-        case FK_GDC: if (ga) FL(LV, W, ga, wa, S_GDC); break;                  \
-        case FK_G2X: if (ga) FL(LV, W, ga, wa, S_G2X); break;                  \
-        }                                                                      \
-    }
-
-static void fnode_c(const FNode *f, long k0, long m) FNODE_RUN(V, 2)
-
-#ifdef TANH_AVX2
-__attribute__((target("avx2")))      /* no FMA: see wide_avx2 */
-static void fnode_avx2(const FNode *f, long k0, long m) FNODE_RUN(V4, 4)
-#endif
-
-/* Add into a share's destination: a written one (w) starts from 0, as
- * the zeroed gradient of the unfused pass (0 + s, the same bits). */
-static double *fdest(double *d, int w, long m)
-{
-    if (d && w) memset(d, 0, (size_t)m * sizeof *d);
-    return d;
-}
-
-/* Tree slot f's rule over entries [k0, k0 + m). */
-static void fnode_block(const FNode *f, long k0, long m)
-{
-    double sink;            /* a skipped share */
-    const double *g = f->g, *y = f->y + k0, *x = f->x + k0;
-    double *ga = f->ga ? f->ga + (f->sa ? 0 : k0) : NULL;
-    double *gb = f->gb ? f->gb + (f->sb ? 0 : k0) : NULL;
-    switch (f->kind) {
-    case FK_NONE: fdest(ga, f->wa, m); return;
-    case FK_RELU:
-        if (ga)
-            for (long k = 0; k < m; k++) {
-                if (x[k] > 0) ga[k] = (f->wa ? 0.0 : ga[k]) + g[k];
-                else if (f->wa) ga[k] = 0.0;
-            }
-        return;
-    case FK_GEN1:
-        if (fdest(ga, f->wa, m))
-            for (long k = 0; k < m; k++) f->o->bwd(&ga[k], NULL, g[k], x[k], 0, y[k]);
-        return;
-    case FK_GEN2: {
-        const double *z = f->z + k0;
-        fdest(ga, f->wa, m);
-        fdest(gb, f->wb, m);
-        for (long k = 0; k < m; k++)
-            f->o->bwd(ga ? &ga[k] : &sink, gb ? &gb[k] : &sink, g[k], x[k], z[k], y[k]);
-        return;
-    }
-    case FK_GENC:
-        if (fdest(ga, f->wa, m))
-            for (long k = 0; k < m; k++) {
-                if (f->xa) f->o->bwd(&ga[k], &sink, g[k], x[k], f->c, y[k]);
-                else f->o->bwd(&sink, &ga[k], g[k], f->c, x[k], y[k]);
-            }
-        return;
-    }
-#ifdef TANH_AVX2
-    if (have_avx2()) { fnode_avx2(f, k0, m); return; }
-#endif
-    fnode_c(f, k0, m);
-}
-
-/* Tree slot j's kind and operands (fields but the destinations). */
-static void fnode_kind(const Tape *t, FNode *f, int j, long n)
-{
-    f->slot = j;
-    f->o = &op_info[t->op[j]];
-    f->y = X(t, j);
-    f->z = NULL;
-    int a = t->a[j], b = f->o->arity == 2 ? t->b[j] : -1;
-    if (b < 0) {
-        f->x = X(t, a);
-        switch (t->op[j]) {
-        case OP_NEG: f->kind = FK_NEG; return;
-        case OP_TANH: f->kind = FK_TANH; return;
-        case OP_EXP: f->kind = FK_EXP; return;
-        case OP_SIGMOID: f->kind = FK_SIGMOID; return;
-        case OP_RELU: f->kind = FK_RELU; return;
-        }
-        f->kind = FK_GEN1;
-        return;
-    }
-    if (tape_size(t, a) == n && tape_size(t, b) == n) {
-        f->x = X(t, a);
-        f->z = X(t, b);
-        f->kind = t->op[j] == OP_ADD ? FK_ADD : t->op[j] == OP_SUB ? FK_SUB
-                : t->op[j] == OP_MUL ? FK_MUL : t->op[j] == OP_DIV ? FK_DIV : FK_GEN2;
-        return;
-    }
-    f->xa = tape_size(t, a) == n;           /* the other operand: a scalar */
-    f->x = X(t, f->xa ? a : b);
-    f->c = X(t, f->xa ? b : a)[0];
-    switch (t->op[j]) {
-    case OP_ADD: f->kind = FK_G; return;
-    case OP_SUB: f->kind = f->xa ? FK_G : FK_NG; return;
-    case OP_MUL: f->kind = FK_GC; return;
-    case OP_DIV: f->kind = f->xa ? FK_GDC : FK_GENC; return;
-    case OP_POW:     /* ops.c pow_b's cases, for the exponent c */
-        f->kind = !f->xa ? FK_GENC : f->c == 0 ? FK_NONE : f->c == 1 ? FK_G
-                : f->c == 2 ? FK_G2X : FK_GENC;
-        return;
-    }
-    f->kind = FK_GENC;
-}
-
-/* Where a share for input p goes: the block of a tree slot (written), p's
- * gradient (written when `written`, else added to), or nowhere (no
- * parameter needs it). */
-static void fdest_of(const Tape *t, const FNode *f, int nn, double (*buf)[FBLK], int p,
-                     int written, double **d, int *scratch, int *w)
-{
-    int r = 0;
-    while (r < nn && f[r].slot != p) r++;
-    *d = NULL;
-    *scratch = *w = 0;
-    if (r < nn) { *d = buf[r]; *scratch = *w = 1; }
-    else if (t->need[p]) { *d = G(t, p); *w = written != 0; }
-}
-
-/* Sum or mean slot i, whose input heads a tree (bit 32): its share c
- * (0 + g, the bits of adding g to a zeroed gradient) and the tree's rules,
- * block by block. */
-static void fused_tree(Tape *t, int i, double c)
-{
-    FNode f[FMAX];
-    memset(f, 0, sizeof f);
-    double buf[FMAX][FBLK];
-    int nn = 0;
-    long n = tape_size(t, t->a[i]);
-    f[nn++].slot = t->a[i];
-    for (int q = 0; q < nn; q++) {          /* the tree: its slots, from the head */
-        int j = f[q].slot;
-        for (int s = 0; s < op_info[t->op[j]].arity; s++) {
-            int p = s ? t->b[j] : t->a[j];
-            if ((t->assign[p] & 32) && nn < FMAX) f[nn++].slot = p;
-        }
-    }
-    for (int q = 1; q < nn; q++)            /* slots downwards: the pass's order */
-        for (int r = q; r > 0 && f[r].slot > f[r - 1].slot; r--) {
-            int s = f[r].slot;
-            f[r].slot = f[r - 1].slot;
-            f[r - 1].slot = s;
-        }
-    for (int q = 0; q < nn; q++) {
-        FNode *e = &f[q];
-        int j = e->slot, a = t->a[j], b;
-        fnode_kind(t, e, j, n);
-        e->g = buf[q];
-        b = e->o->arity == 2 ? t->b[j] : -1;
-        if ((e->kind >= FK_G && e->kind <= FK_NONE) || e->kind == FK_GENC) {
-            /* one tensor operand; the scalar's share is skipped */
-            fdest_of(t, f, nn, buf, e->xa ? a : b, t->assign[j] & (e->xa ? 1 : 2), &e->ga, &e->sa, &e->wa);
-        } else {
-            fdest_of(t, f, nn, buf, a, t->assign[j] & 1, &e->ga, &e->sa, &e->wa);
-            if (b >= 0) fdest_of(t, f, nn, buf, b, t->assign[j] & 2, &e->gb, &e->sb, &e->wb);
-        }
-        t->assign[j] |= 16;
-    }
-    for (long k = 0; k < FBLK && k < n; k++) buf[0][k] = c;   /* the head's block, every block */
-    for (long k0 = 0; k0 < n; k0 += FBLK) {
-        long m = n - k0 < FBLK ? n - k0 : FBLK;
-        for (int q = 0; q < nn; q++) fnode_block(&f[q], k0, m);
-    }
-}
 
 void k_sum_bwd(Tape *t, int i)
 {
     double g = G(t, i)[0], *gx = G(t, t->a[i]);
     long n = tape_size(t, t->a[i]);
     v2u gg = { g, g };
-    if (t->pruned && (t->assign[t->a[i]] & 32)) { fused_tree(t, i, 0.0 + g); return; }
     if (wide(t->pruned && (t->assign[i] & 1) ? W_FILL_B0 : W_FILL_B, n, gx, NULL, NULL, g)) return;
     if (t->pruned && (t->assign[i] & 1))    /* the only user: see elem_fast_bwd */
         VLOOP(n, V(gx) = 0.0 + gg, gx[k] = 0.0 + g);
@@ -1021,7 +805,6 @@ void k_mean_bwd(Tape *t, int i)
 {
     long n = tape_size(t, t->a[i]);
     double g = G(t, i)[0] / (double)n, *gx = G(t, t->a[i]);
-    if (t->pruned && (t->assign[t->a[i]] & 32)) { fused_tree(t, i, 0.0 + g); return; }
     for (long k = 0; k < n; k++) gx[k] += g;
 }
 

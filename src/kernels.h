@@ -13,20 +13,24 @@ struct Tape;
 /* Entry-by-entry forward/backward of slot i, a unary or binary operation
  * with broadcasting, by the scalar rules of o (the slot's op). */
 const char *k_elem_fwd(struct Tape *t, int i, const OpInfo *o);
+/* Can slot i be computed a block of entries at a time (k_elem_block)?
+ * A slot of an element-wise op with the scalar rules (no kernel of
+ * its own) whose operands are of its size or scalars. */
+int k_elem_blocks(const struct Tape *t, int i);
+/* Entries [k0, k0 + m) of such a slot, by o's rules (o: its op), with
+ * the bits the whole slot's k_elem_fwd gives them, as long as k0 is a
+ * multiple of 8 (the vector loops' step).  NULL, or the first failing
+ * entry's message (its index in the slot, as k_elem_fwd says it). */
+const char *k_elem_block(struct Tape *t, int i, const OpInfo *o, long k0, long m);
+/* Are all n entries of y finite?  y*0 is 0 for a finite y and NaN for an
+ * infinity or a NaN; four sums keep the loop free of branches. */
+int k_finite(const double *y, long n);
 void k_elem_bwd(struct Tape *t, int i, const OpInfo *o);
 const char *k_elem_shape(struct Tape *t, int i, const OpInfo *o);
 
-/* Backward fusion for the pruned pass (backprop_params): mark with bit
- * 32 of t->assign the element-wise slots under a sum or mean (unnamed
- * tensors of its input's size, each the only input use of its user) whose
- * rules that sum's rule runs, block by block, with the same bits
- * (kernels.c fused_tree).  uses[j]: how many inputs of the tape's slots
- * are slot j.  Needs t->need and t->assign (bits 1, 2) built. */
-void k_fuse_plan(struct Tape *t, const int *uses);
-/* Fusion on (1, the default) or off (0: k_fuse_plan marks nothing), for
- * tests and benchmarks; a tape planned before keeps its plan.  Returns the
- * setting before. */
-int k_fuse_use(int on);
+/* Has the processor AVX2 (and the build the vector loops)?  Asked once
+ * (a benign race); for fuse.c's loops. */
+int k_have_avx2(void);
 
 /* Which loop computes tanh of a tensor of 1024 entries or more (smaller
  * ones always take libm's): K_TANH_AUTO, the default, the fastest the

@@ -80,9 +80,9 @@ struct Tape {
                                 nassign_of slots.  Bit 4 (8): slot i's gradient is
                                 so written by its tensor (scalar instruction) user
                                 (backprop.c build_assign).  Bit 32: slot i is in
-                                a fused tree under a sum or mean (kernels.c
-                                k_fuse_plan), never zeroed; bit 16: in this pruned
-                                pass its rule was done by that sum's (fused_tree);
+                                a fused tree under a sum or mean (fuse.c
+                                fuse_plan), never zeroed; bit 16: in this pruned
+                                pass its rule was done by that sum's (fuse_bwd);
                                 its rule clears the bit and does nothing */
     int nassign_of;
     /* The hot passes' program (eval_program): one instruction per slot
@@ -265,8 +265,8 @@ void backprop(Tape *t);
  * slots with need[i] = 1 (parameters, formulas over them): slots with
  * need 0 are skipped and their gradients neither zeroed nor meaningful
  * afterwards, and so are those of unnamed tensor slots whose rules a
- * fused loop did (element-wise chains under a sum or mean: kernels.c
- * fused_tree); the matrix
+ * fused loop did (element-wise chains under a sum or mean: fuse.c
+ * fuse_bwd); the matrix
  * product skips dX for such an input.  The
  * parameters' gradients are those backprop computes.  A tape without
  * marks gets the full pass. */

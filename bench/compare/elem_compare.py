@@ -8,7 +8,7 @@ cheapest a NumPy user gets):
   0  f = sum(tanh(w*x))          df/dw = (1 - t^2) x
   1  f = sum(sigmoid(w*x + b))   df/dw = s (1 - s) x, df/db = s (1 - s)
   2  f = mean(exp(-(w*x)^2))     df/dw = -2/N e (w x) x
-bp runs twice, with its backward fusion (the default) and without
+bp runs twice, with its fusion, forward and backward (the default), and without
 (bench_elem's `unfused`), so the rows give fused/NumPy, unfused/NumPy and
 fused/unfused.  Interleaved: each round runs, per chain and size, bp fused,
 bp unfused, then NumPy; best of ROUNDS rounds.  Same values on both sides

@@ -440,7 +440,7 @@ START_TEST(test_pruned_assign)
 END_TEST
 
 /* sum(tanh(a * b))'s backward fused into one loop in the pruned pass
- * (kernels.c fused_tree): with every gradient NaN beforehand, the
+ * (fuse.c fuse_bwd): with every gradient NaN beforehand, the
  * parameters' gradients bit for bit those of the full pass (and again on a
  * second pass), 1501 entries (the wide loops and their tails).  That the
  * loop was fused shows in the tanh's and the product's gradients, never
@@ -522,7 +522,7 @@ START_TEST(test_pruned_fused)
 }
 END_TEST
 
-/* General backward fusion (kernels.c fused_tree): an element-wise tree
+/* General backward fusion (fuse.c fuse_bwd): an element-wise tree
  * under a sum or mean, run block by block by the sum's rule.  With every
  * gradient NaN beforehand, the parameters' (w, v) gradients, and a named
  * formula's, bit for bit the full pass's, twice over, at 1501 entries (six

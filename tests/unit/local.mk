@@ -14,7 +14,8 @@ UNIT_TESTS = \
 	tests/unit/check_reduce \
 	tests/unit/check_dual \
 	tests/unit/check_derive \
-	tests/unit/check_prog
+	tests/unit/check_prog \
+	tests/unit/check_fuse
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -75,3 +76,7 @@ tests_unit_check_dual_LDADD = $(UNIT_LDADD)
 tests_unit_check_derive_SOURCES = tests/unit/check_derive.c $(UNIT_COMMON)
 tests_unit_check_derive_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_derive_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_fuse_SOURCES = tests/unit/check_fuse.c $(UNIT_COMMON)
+tests_unit_check_fuse_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_fuse_LDADD = $(UNIT_LDADD)
