@@ -197,16 +197,24 @@ static int instruction(Tape *t, Pool *p, int i, TapeIns *in, uint32_t *lit)
 int eval_program(Tape *t)
 {
     if (t->nrun_of == t->n) return 0;
-    size_t n = (size_t)(t->n ? t->n : 1);
+    /* Sized by what they will hold: an instruction per slot but the
+     * constants, a pool entry and two hash places per scalar literal at
+     * most (sized by the slot count, the hash alone was 4 MB at the
+     * 10^5-line script's peak). */
+    size_t nnum = 0, nlit = 0;
+    for (int i = 0; i < t->n; i++)
+        if (t->op[i] == OP_NUM) { nnum++; nlit += t->sid[i] == 0; }
+    size_t n = (size_t)t->n - nnum;
+    if (n == 0) n = 1;
     free(t->prog); free(t->pcode); free(t->pslot); free(t->plit); free(t->pool);
     t->prog = xmalloc(n * sizeof *t->prog);
     t->pcode = xmalloc(n);
     t->pslot = xmalloc(n * sizeof *t->pslot);
     t->plit = xmalloc(n * sizeof *t->plit);
-    t->pool = xmalloc(n * sizeof *t->pool);
+    t->pool = xmalloc((nlit ? nlit : 1) * sizeof *t->pool);
     t->npool = 0;
     Pool p;
-    for (p.mask = 15; p.mask < 2 * n; p.mask = 2 * p.mask + 1) {}
+    for (p.mask = 15; p.mask < 2 * nlit; p.mask = 2 * p.mask + 1) {}
     p.slot = xmalloc((p.mask + 1) * sizeof *p.slot);
     memset(p.slot, -1, (p.mask + 1) * sizeof *p.slot);
     int k = 0;
@@ -216,7 +224,6 @@ int eval_program(Tape *t)
         t->pslot[k++] = i;
     }
     free(p.slot);
-    t->pool = xrealloc(t->pool, (size_t)(t->npool ? t->npool : 1) * sizeof *t->pool);
     t->nprog = k;
     t->nrun_of = t->n;
     return 1;
