@@ -8,6 +8,7 @@
  * removes that error from the estimate. */
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "numdiff.h"
 #include "dual.h"
@@ -471,6 +472,41 @@ void numdiff_sample(long n, long m, unsigned long long seed, long *pick)
         if ((double)(n - i) * u < (double)(m - chosen))
             pick[chosen++] = i;
     }
+}
+
+long numdiff_sample_parts(int np, const long *sizes, long m, unsigned long long seed, long **pick)
+{
+    /* The floor: min(size, 4) entries of every part while the budget
+     * allows it, and at least one of each always, so a small vector beside
+     * a big matrix is never left with none checked. */
+    long total = 0, base = 0, floor = np > 0 ? m / np : 0;
+    if (floor > 4) floor = 4;
+    if (floor < 1) floor = 1;
+    for (int i = 0; i < np; i++) {
+        total += sizes[i];
+        base += sizes[i] < floor ? sizes[i] : floor;
+    }
+    long pool = total - base, extra = m - base;
+    if (extra < 0) extra = 0;
+    if (extra > pool) extra = pool;
+    /* the rest of the budget, uniformly over the entries past the floors */
+    long *more = xmalloc((size_t)(extra ? extra : 1) * sizeof *more);
+    numdiff_sample(pool, extra, seed, more);
+    *pick = xmalloc((size_t)(base + extra ? base + extra : 1) * sizeof **pick);
+    long n = 0, off = 0, poff = 0, q = 0;
+    for (int i = 0; i < np; i++) {
+        long b = sizes[i] < floor ? sizes[i] : floor, rest = sizes[i] - b, want = b;
+        while (q < extra && more[q] < poff + rest) { q++; want++; }
+        /* which entries of this part: its own seeded draw, in order */
+        numdiff_sample(sizes[i], want, seed ^ (0x9e3779b97f4a7c15ULL * (unsigned long long)i),
+                       *pick + n);
+        for (long k = 0; k < want; k++) (*pick)[n + k] += off;
+        n += want;
+        off += sizes[i];
+        poff += rest;
+    }
+    free(more);
+    return n;
 }
 
 int numdiff_sweep_point(Tape *t, int slot, long k, double eps, double *scratch,

@@ -793,14 +793,13 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
     set.tol = tol;
     FdCost cost = { 0 };
     /* past maxcheck entries over all parameters: the sample grad takes */
-    long total = 0, n = 0, bad = 0, gi = 0;
+    long total = 0, n = 0, bad = 0, gi = 0, *sizes = xmalloc((size_t)(t->nleaves + 1) * sizeof *sizes);
+    int np = 0;
     for (int l = 0; l < t->nleaves; l++)
-        if (tape_name(t, t->leaves[l])->kind == ENT_PARAM) total += tape_size(t, t->leaves[l]);
-    long want = total > s->set.maxcheck ? s->set.maxcheck : total;
-    if (want < total) {
-        pick = xmalloc((size_t)want * sizeof *pick);
-        numdiff_sample(total, want, s->set.seed, pick);
-    }
+        if (tape_name(t, t->leaves[l])->kind == ENT_PARAM) total += sizes[np++] = tape_size(t, t->leaves[l]);
+    long want = total;
+    if (total > s->set.maxcheck) want = numdiff_sample_parts(np, sizes, s->set.maxcheck, s->set.seed, &pick);
+    free(sizes);
     double worst = -1, wbp = 0, wc = 0, maxerr = 0;
     char worstname[96] = "", worstwhy[200] = "";
     for (int l = 0; l < t->nleaves; l++) {
