@@ -271,7 +271,9 @@ static const Topic topics[] = {
 { "load", "load \"file.bp\": run a script in this session.\n" },
 { "save",
 "save \"file.bp\": write every definition as a script that load restores\n"
-"exactly, numbers in the shortest form that reads back.  save \"w.csv\" W:\n"
+"exactly, numbers in the shortest form that reads back; a formula's kept\n"
+"randn(...) is written as the values it drew, so load gives them back.\n"
+"save \"w.csv\" W:\n"
 "one tensor (or scalar) as CSV, no header (a vector one entry a line), which\n"
 "load_csv reads back bit for bit.  A name in a script is found as load finds\n"
 "it.  The file is written beside the old one, then renamed over it, keeping\n"

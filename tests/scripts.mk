@@ -80,6 +80,7 @@ SCRIPT_TESTS = \
 	tests/scripts/plot_regions.bp \
 	tests/scripts/plot_train_axis.bp \
 	tests/scripts/randn_formula.bp \
+	tests/scripts/save_randn_kept.bp \
 	tests/scripts/screen_grad_all_bad.bp \
 	tests/scripts/screen_json_all.bp \
 	tests/scripts/screen_summary.bp \
@@ -198,6 +199,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_regions.out \
 	tests/scripts/plot_train_axis.out \
 	tests/scripts/randn_formula.out \
+	tests/scripts/save_randn_kept.out \
 	tests/scripts/screen_grad_all_bad.out \
 	tests/scripts/screen_json_all.out \
 	tests/scripts/screen_summary.out \
@@ -251,6 +253,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_word.err \
 	tests/scripts/plot_fn.err \
 	tests/scripts/randn_formula.err \
+	tests/scripts/save_randn_kept.err \
 	tests/scripts/screen_grad_all_bad.err \
 	tests/scripts/script_arena.err \
 	tests/scripts/second_ops.err \
