@@ -633,8 +633,10 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
         char a[32], b[32];
         snprintf(a, sizeof a, "%.2e", ef[i]);
         snprintf(b, sizeof b, "%.2e", ec[i]);
-        report_text(s, "  %7.0e  %12.4e  %14s  %14s%s%s", eps[i], pp - p, a, b,
-                    i == bf ? "  <- best forward" : "", i == bc ? "  <- best central" : "");
+        /* both marks on one row would pass 80 columns */
+        report_text(s, "  %7.0e  %12.4e  %14s  %14s%s", eps[i], pp - p, a, b,
+                    i == bf && i == bc ? "  <- best of both" : i == bf ? "  <- best forward"
+                    : i == bc ? "  <- best central" : "");
     }
     report_text(s, "  large eps: truncation error (forward ~ eps, central ~ eps^2)");
     report_text(s, "  small eps: round-off (~ u/eps)");

@@ -93,6 +93,7 @@ SCRIPT_TESTS = \
 	tests/scripts/show_whole.bp \
 	tests/scripts/step_nonfinite.bp \
 	tests/scripts/suggest_names.bp \
+	tests/scripts/sweep_best_both.bp \
 	tests/scripts/trace_all_rules.bp \
 	tests/scripts/trace_forward.bp \
 	tests/scripts/train_batch.bp \
@@ -212,6 +213,7 @@ SCRIPT_FILES = \
 	tests/scripts/show_whole.out \
 	tests/scripts/step_nonfinite.out \
 	tests/scripts/suggest_names.out \
+	tests/scripts/sweep_best_both.out \
 	tests/scripts/trace_all_rules.out \
 	tests/scripts/trace_forward.out \
 	tests/scripts/train_batch.out \

@@ -52,6 +52,7 @@ grad g
 trace g
 check grad(g, another_long_name), grad(g, another_long_name) + 1e-12
 sweep g wrt another_long_name
+sweep another_long_name wrt another_long_name
 set fd central, forward, ridders, complex
 grad g
 set fd central, forward, ridders, complex, dual
