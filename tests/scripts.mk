@@ -74,6 +74,7 @@ SCRIPT_TESTS = \
 	tests/scripts/plot_err_tensor.bp \
 	tests/scripts/plot_err_unknown.bp \
 	tests/scripts/plot_err_word.bp \
+	tests/scripts/plot_flat.bp \
 	tests/scripts/plot_fn.bp \
 	tests/scripts/plot_fn_utf8.bp \
 	tests/scripts/plot_map.bp \
@@ -194,6 +195,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_tensor.out \
 	tests/scripts/plot_err_unknown.out \
 	tests/scripts/plot_err_word.out \
+	tests/scripts/plot_flat.out \
 	tests/scripts/plot_fn.out \
 	tests/scripts/plot_fn_utf8.out \
 	tests/scripts/plot_map.out \
@@ -253,6 +255,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_tensor.err \
 	tests/scripts/plot_err_unknown.err \
 	tests/scripts/plot_err_word.err \
+	tests/scripts/plot_flat.err \
 	tests/scripts/plot_fn.err \
 	tests/scripts/randn_formula.err \
 	tests/scripts/save_randn_kept.err \
@@ -329,6 +332,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_tensor.env \
 	tests/scripts/plot_err_unknown.env \
 	tests/scripts/plot_err_word.env \
+	tests/scripts/plot_flat.env \
 	tests/scripts/plot_fn.env \
 	tests/scripts/plot_fn_utf8.env \
 	tests/scripts/plot_map.env \
