@@ -175,10 +175,11 @@ static const Topic topics[] = {
 "A step that would make a parameter (or its optimizer state) inf or nan is\nrefused, naming it.\n" },
 { "check",
 "check a, b [tol [atol]]: PASS when every entry has |a - b| <= atol + tol*|b|\n"
-"(NumPy's allclose; defaults set tol 1e-6, set atol 1e-12); a NaN never\n"
-"passes, and a tensor's FAIL names its worst entry (W[1,1]).  check f: every\n"
-"partial derivative of f by backprop against central differences.  A script with a failed check runs\n"
-"to its end and exits with status 1 (for autograding).\n" },
+"(NumPy's allclose; defaults set tol 1e-6, set atol 1e-12; check a, b 0 0:\n"
+"equal bit for bit); a NaN never passes, and a tensor's FAIL names its worst\n"
+"entry (W[1,1]).  check f: every partial derivative of f by backprop against\n"
+"central differences.  A script with a failed check runs to its end and\n"
+"exits with status 1 (for autograding).\n" },
 { "tensors",
 "Vectors and matrices; rows are samples.  [1, 2, 3], [[1, 2], [3, 4]],\n"
 "zeros(n[, m]), ones(...), randn(...) (seeded by set seed), load_csv(\"f.csv\")\n"

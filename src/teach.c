@@ -734,6 +734,11 @@ static int check_values(Session *s, const Stmt *st, double tol, double atol, Dia
     snprintf(what, sizeof what, "%s, %s", ta, tb);
     report_fmt_value(x, sizeof x, ga, s->set.digits);
     report_fmt_value(y, sizeof y, gb, s->set.digits);
+    if (!pass && strcmp(x, y) == 0 && ga != gb && isfinite(ga) && isfinite(gb)) {
+        /* "0.3 vs 0.3" FAILs: the shortest forms that read back differ */
+        report_fmt_json(x, sizeof x, ga);
+        report_fmt_json(y, sizeof y, gb);
+    }
     if (a.shape.rank > 0) {
         /* W[1,1]; (W + 1)[1,1] for an operator's result */
         char pa[150], pb[150];
@@ -768,7 +773,12 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
         return diag_set(d, E_USAGE, &st->args[2].loc, "check takes at most two tolerances (tol, then atol)");
     if (st->nargs >= 1) {
         if (arg_number(s, &st->args[0], &tol, d)) return d->kind;
-        if (!(tol > 0)) return diag_set(d, E_USAGE, &st->args[0].loc, "the tolerance must be positive");
+        /* check a, b 0 0 asks for equality, as allclose(rtol=0, atol=0);
+         * check f's tolerance is the mark's, which needs one */
+        if (st->ne == 2 ? !(tol >= 0) || !isfinite(tol) : !(tol > 0))
+            return diag_set(d, E_USAGE, &st->args[0].loc, st->ne == 2
+                            ? "the tolerance must be zero or a positive number"
+                            : "the tolerance must be positive");
     }
     if (st->nargs == 2) {
         if (st->ne != 2)

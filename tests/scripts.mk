@@ -2,6 +2,7 @@
 SCRIPT_TESTS = \
 	tests/scripts/alias_cache.bp \
 	tests/scripts/alias_node.bp \
+	tests/scripts/check_exact.bp \
 	tests/scripts/cli_bad_option.bp \
 	tests/scripts/cli_eval_error.bp \
 	tests/scripts/cli_help.bp \
@@ -123,6 +124,7 @@ SCRIPT_TESTS = \
 SCRIPT_FILES = \
 	tests/scripts/alias_cache.out \
 	tests/scripts/alias_node.out \
+	tests/scripts/check_exact.out \
 	tests/scripts/cli_bad_option.out \
 	tests/scripts/cli_eval_error.out \
 	tests/scripts/cli_help.out \
@@ -266,6 +268,7 @@ SCRIPT_FILES = \
 	tests/scripts/suggest_names.err \
 	tests/scripts/train_negative_lr.err \
 	tests/scripts/train_wrt_negative.err \
+	tests/scripts/check_exact.code \
 	tests/scripts/cli_bad_option.code \
 	tests/scripts/cli_eval_error.code \
 	tests/scripts/cli_json.code \
