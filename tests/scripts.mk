@@ -31,6 +31,7 @@ SCRIPT_TESTS = \
 	tests/scripts/diff_json.bp \
 	tests/scripts/diff_latex.bp \
 	tests/scripts/dot_layout.bp \
+	tests/scripts/fd_edge_slow.bp \
 	tests/scripts/grad_sample_every_param.bp \
 	tests/scripts/hessian_basic.bp \
 	tests/scripts/hessian_err.bp \
@@ -153,6 +154,7 @@ SCRIPT_FILES = \
 	tests/scripts/diff_json.out \
 	tests/scripts/diff_latex.out \
 	tests/scripts/dot_layout.out \
+	tests/scripts/fd_edge_slow.out \
 	tests/scripts/grad_sample_every_param.out \
 	tests/scripts/hessian_basic.out \
 	tests/scripts/hessian_err.out \
