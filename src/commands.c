@@ -770,6 +770,7 @@ int cmd_clear(Session *s)
 int cmd_draw(Session *s, const Stmt *st, Diag *d)
 {
     int owned;
+    if (st->kind == ST_DOT && cmd_out_file(st->file, &st->loc, "dot", d)) return d->kind;
     Tape *t = tape_for(s, st->e[0], &owned, d);
     if (!t) return d->kind;
     int rc = cmd_forward(t, d);

@@ -118,7 +118,8 @@ static const Topic topics[] = {
 { "dot",
 "dot f [\"file\"]: the graph in Graphviz DOT, values and gradients in each node\n"
 "and the gradient flowing along each edge; to standard output, a .dot file,\n"
-"or (when Graphviz is installed) a picture: dot f \"f.svg\", dot f \"f.png\".\n"
+"or (when Graphviz is installed) a picture: dot f \"f.svg\", dot f \"f.png\"\n"
+"(a regular file: a device, FIFO or directory is refused, as by plot).\n"
 "Laid out top to bottom (inputs above, f at the bottom) to fit a projector;\n"
 "parameters filled blue, consts grey and dashed (no gradient), numbers written\n"
 "in the formula small and plain (no gradient); tensors of up to 4x4 entries\n"

@@ -420,6 +420,7 @@ static int plot_classes(Session *s, const Stmt *st, Diag *d)
 
 int cmd_plot(Session *s, const Stmt *st, Diag *d)
 {
+    if (cmd_out_file(st->file, &st->loc, "plot", d)) return d->kind;
     if (!st->has_wrt) return plot_classes(s, st, d);
     return st->nnames == 1 ? plot_fn(s, st, d) : plot_loss(s, st, d);
 }
