@@ -206,6 +206,7 @@ int entry_index(Session *s, const Ast *idx, Shape sh, long *first, long *count, 
 int cmd_out_file(const char *path, const Loc *loc, const char *cmd, Diag *d)
 {
     struct stat sb;
+    if (path && !*path) return diag_set(d, E_USAGE, loc, "%s: the file name is empty", cmd);
     if (!path || stat(path, &sb) != 0 || S_ISREG(sb.st_mode)) return E_OK;  /* new, or a file */
     return diag_set(d, E_IO, loc, "cannot write %s: %s; %s writes only regular files", path,
                     S_ISDIR(sb.st_mode) ? "it is a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO"

@@ -308,6 +308,7 @@ static int save_is_csv(const char *name)
 int cmd_save(Session *s, const Stmt *st, Diag *d)
 {
     char path[4096];
+    if (!st->file[0]) return diag_set(d, E_USAGE, &st->loc, "save: the file name is empty");
     /* the same lookup as load's, so that a script's save and load meet */
     session_resolve(&st->loc, st->file, path, sizeof path);
     int csv = st->ne == 1;
