@@ -846,8 +846,9 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
     if (n == 0)
         snprintf(detail, sizeof detail, "%s depends on no parameters", what);
     else if (bad == 0)
-        snprintf(detail, sizeof detail, "%ld partial%s agree with central differences\t"
-                 "(max |bp - central| = %.1e, tol %g%s)", n, n == 1 ? "" : "s", maxerr, tol, sample);
+        snprintf(detail, sizeof detail, "%ld partial%s with central differences\t"
+                 "(max |bp - central| = %.1e, tol %g%s)", n, n == 1 ? " agrees" : "s agree", maxerr,
+                 tol, sample);
     else if (worstwhy[0])
         snprintf(detail, sizeof detail, "%ld of %ld partials disagree with central differences\t"
                  "(worst: %s, %.200s%s)", bad, n, worstname, worstwhy, sample);
