@@ -149,7 +149,8 @@ static const Topic topics[] = {
 "beside central differences of the gradient, (df/dq(p+h) - df/dq(p-h))/2h,\n"
 "marked ok or MISMATCH (set tol); says whether it is symmetric; the cost\n"
 "line.  Up to 6 entries every pair and the matrix; past that a summary, and\n"
-"past maxcheck entries a sample of the columns is checked.\n" },
+"past maxcheck entries a seeded sample of the columns is checked, as grad\n"
+"samples entries (some columns of every parameter).\n" },
 { "diff",
 "diff f wrt x [latex|text]: df/dx written as a formula in bp's syntax, so it\n"
 "pastes back (df/dw = x*(1 - tanh(w*x + b)^2)), or in LaTeX for slides\n"

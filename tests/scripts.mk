@@ -38,6 +38,7 @@ SCRIPT_TESTS = \
 	tests/scripts/hessian_err_limit.bp \
 	tests/scripts/hessian_json.bp \
 	tests/scripts/hessian_reduce.bp \
+	tests/scripts/hessian_sample_every_param.bp \
 	tests/scripts/lang_basics.bp \
 	tests/scripts/lang_check.bp \
 	tests/scripts/lang_check_allclose.bp \
@@ -161,6 +162,7 @@ SCRIPT_FILES = \
 	tests/scripts/hessian_err_limit.out \
 	tests/scripts/hessian_json.out \
 	tests/scripts/hessian_reduce.out \
+	tests/scripts/hessian_sample_every_param.out \
 	tests/scripts/lang_basics.out \
 	tests/scripts/lang_check.out \
 	tests/scripts/lang_check_allclose.out \
@@ -318,6 +320,7 @@ SCRIPT_FILES = \
 	tests/scripts/cli_version.args \
 	tests/scripts/diff_json.args \
 	tests/scripts/hessian_json.args \
+	tests/scripts/hessian_sample_every_param.args \
 	tests/scripts/lang_check_json.args \
 	tests/scripts/lang_grad_not_ok_json.args \
 	tests/scripts/lang_json.args \
