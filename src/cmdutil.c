@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include "cmdutil.h"
 #include "xalloc.h"
 #include "report.h"
@@ -200,4 +201,15 @@ int entry_index(Session *s, const Ast *idx, Shape sh, long *first, long *count, 
     *first = sh.rank == 2 ? at[0] * sh.d[1] + at[1] : at[0];
     *count = n < sh.rank ? sh.d[1] : 1;
     return E_OK;
+}
+
+int cmd_out_file(const char *path, const Loc *loc, const char *cmd, Diag *d)
+{
+    struct stat sb;
+    if (path && !*path) return diag_set(d, E_USAGE, loc, "%s: the file name is empty", cmd);
+    if (!path || stat(path, &sb) != 0 || S_ISREG(sb.st_mode)) return E_OK;  /* new, or a file */
+    return diag_set(d, E_IO, loc, "cannot write %s: %s; %s writes only regular files", path,
+                    S_ISDIR(sb.st_mode) ? "it is a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO"
+                    : S_ISCHR(sb.st_mode) ? "a character device" : S_ISBLK(sb.st_mode) ? "a block device"
+                    : S_ISSOCK(sb.st_mode) ? "a socket" : "a special file", cmd);
 }

@@ -53,4 +53,9 @@ void entry_name(char *buf, size_t n, const char *name, Shape sh, long k);
  * (kid[0] the name).  *first is the first entry's offset. */
 int entry_index(Session *s, const Ast *idx, Shape sh, long *first, long *count, Diag *d);
 
+/* A file that dot or plot is about to write: an error at loc when it is
+ * "", or exists and is not a regular file (a device, FIFO, socket, directory), as
+ * save refuses them, so that `dot f "/dev/sda"` run as root writes no disk. */
+int cmd_out_file(const char *path, const Loc *loc, const char *cmd, Diag *d);
+
 #endif

@@ -468,16 +468,16 @@ int cmd_grad(Session *s, const Stmt *st, Diag *d)
 
     if (!(scratch = cmd_tape_copy(t, &st->loc, d))) { rc = d->kind; goto out; }
     /* Past maxcheck entries over all the parameters together (scalars and
-     * tensor entries alike): a reproducible random sample of them. */
-    long total = 0, pi = 0, gi = 0, *pick = NULL;
+     * tensor entries alike): a reproducible random sample of them, with
+     * some entries of every parameter. */
+    long total = 0, pi = 0, gi = 0, *pick = NULL, *sizes = xmalloc((size_t)(nw ? nw : 1) * sizeof *sizes);
+    int np = 0;
     for (int w = 0; w < nw; w++)
-        if (wrt[w].slot >= 0) total += wrt[w].only >= 0 ? 1 : tape_size(t, wrt[w].slot);
+        if (wrt[w].slot >= 0) total += sizes[np++] = wrt[w].only >= 0 ? 1 : tape_size(t, wrt[w].slot);
     g.entries = g.checked = total;
-    if (total > s->set.maxcheck) {
-        g.checked = s->set.maxcheck;
-        pick = xmalloc((size_t)g.checked * sizeof *pick);
-        numdiff_sample(total, g.checked, s->set.seed, pick);
-    }
+    if (total > s->set.maxcheck)
+        g.checked = numdiff_sample_parts(np, sizes, s->set.maxcheck, s->set.seed, &pick);
+    free(sizes);
     for (int w = 0; w < nw; w++) {
         Entry *e = wrt[w].e;
         int slot = wrt[w].slot;
@@ -770,6 +770,7 @@ int cmd_clear(Session *s)
 int cmd_draw(Session *s, const Stmt *st, Diag *d)
 {
     int owned;
+    if (st->kind == ST_DOT && cmd_out_file(st->file, &st->loc, "dot", d)) return d->kind;
     Tape *t = tape_for(s, st->e[0], &owned, d);
     if (!t) return d->kind;
     int rc = cmd_forward(t, d);

@@ -57,6 +57,10 @@ static int all_text(const char *p, const char *end)
 /* The whole of a regular file, NUL-terminated, or NULL with msg. */
 static char *slurp(const char *path, size_t *len, char *msg, size_t n)
 {
+    if (!*path) {   /* not "cannot open : No such file or directory" */
+        snprintf(msg, n, "the file name is empty");
+        return NULL;
+    }
     /* O_NONBLOCK: opening a FIFO with no writer must not wait */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {

@@ -165,6 +165,40 @@ static int save_opt_state(FILE *f, const Session *s)
     return 0;
 }
 
+/* Formula e's text (p, n bytes): each randn(...) call in it that has
+ * drawn written as the values it drew, so that load gives back the values
+ * the user saw instead of drawing again (SPEC 2: a formula's randn is its
+ * data, kept).  Returns how many it wrote so, or -1 when interrupted. */
+static int save_formula_text(FILE *f, const Entry *e, const char *p, int n)
+{
+    const EntryCache *c = e->kind == ENT_FORMULA ? e->cache : NULL;
+    int at = e->expr->loc.beg, end = at + n, kept = 0;
+    for (;;) {
+        /* the next draw inside the text (a randn in a user function's
+         * body is not: that function's text is saved as written) */
+        const Ast *next = NULL;
+        const Value *v = NULL;
+        for (int k = 0; c && k < c->ndrawn; k++) {
+            const Ast *a = c->drawn_at[k];
+            if (a->loc.src != e->expr->loc.src || a->loc.beg < at || a->loc.end > end ||
+                !c->drawn[k].data || (next && a->loc.beg >= next->loc.beg))
+                continue;
+            next = a;
+            v = &c->drawn[k];
+        }
+        int stop = next ? next->loc.beg : end;
+        fwrite(p + (at - e->expr->loc.beg), 1, (size_t)(stop - at), f);
+        if (!next) return kept;
+        kept++;
+        /* a negative scalar in parentheses, as x^(-0.5) must be */
+        int paren = v->shape.rank == 0 && v->data[0] < 0;
+        fputs(paren ? "(" : "", f);
+        if (save_value(f, v)) return -1;
+        fputs(paren ? ")" : "", f);
+        at = next->loc.end;
+    }
+}
+
 /* Every definition as a script; -1 when interrupted. */
 static int save_session(FILE *f, Session *s)
 {
@@ -192,7 +226,15 @@ static int save_session(FILE *f, Session *s)
                 } else {
                     fprintf(f, "%s = ", e->name);
                 }
-                fprintf(f, "%s%.*s%s\n", wrap ? "(" : "", n, p, wrap ? ")" : "");
+                fputs(wrap ? "(" : "", f);
+                int kept = save_formula_text(f, e, p, n);
+                if (kept < 0) return -1;
+                fprintf(f, "%s%s\n", wrap ? ")" : "", kept ? "   # randn: the values it drew" : "");
+                /* a draw in a user function's body: that text is shared
+                 * with every caller, so it stays randn, and says so */
+                if (e->kind == ENT_FORMULA && e->cache && kept < e->cache->ndrawn)
+                    fprintf(f, "# note: the randn of a function %s calls draws again when loaded\n",
+                            e->name);
             }
         }
     return save_opt_state(f, s);
@@ -266,6 +308,7 @@ static int save_is_csv(const char *name)
 int cmd_save(Session *s, const Stmt *st, Diag *d)
 {
     char path[4096];
+    if (!st->file[0]) return diag_set(d, E_USAGE, &st->loc, "save: the file name is empty");
     /* the same lookup as load's, so that a script's save and load meet */
     session_resolve(&st->loc, st->file, path, sizeof path);
     int csv = st->ne == 1;

@@ -68,7 +68,10 @@ static const Topic topics[] = {
 "  h = sqrt(u)*max(1,|p|), u = 2.2e-16 (or set eps H).  A row is marked\n"
 "  MISMATCH when |bp - c| > tol*max(|bp|,|c|) + 10*u*F/h + T (F: the size of\n"
 "  f(p+-h) or of the numbers f is computed from; T = |c(2h) - c(h)|/3, the\n"
-"  truncation error, computed only when the row would otherwise disagree).\n"
+"  truncation error, computed only when the row would otherwise disagree;\n"
+"  a one-sided difference at a domain's edge, which can converge slower than\n"
+"  h (w^1.5 at 0), also at 4h: backprop agrees when it is the limit the\n"
+"  estimates' own order extrapolates to).\n"
 "  A row is never ok when backprop or the estimate is not finite; it says\n"
 "  why: step lost, overflow, not differentiable here (the node and cause).\n"
 "  The cost line counts the passes each method ran: backprop 1 + 1, central\n"
@@ -115,7 +118,8 @@ static const Topic topics[] = {
 { "dot",
 "dot f [\"file\"]: the graph in Graphviz DOT, values and gradients in each node\n"
 "and the gradient flowing along each edge; to standard output, a .dot file,\n"
-"or (when Graphviz is installed) a picture: dot f \"f.svg\", dot f \"f.png\".\n"
+"or (when Graphviz is installed) a picture: dot f \"f.svg\", dot f \"f.png\"\n"
+"(a regular file: a device, FIFO or directory is refused, as by plot).\n"
 "Laid out top to bottom (inputs above, f at the bottom) to fit a projector;\n"
 "parameters filled blue, consts grey and dashed (no gradient), numbers written\n"
 "in the formula small and plain (no gradient); tensors of up to 4x4 entries\n"
@@ -145,7 +149,8 @@ static const Topic topics[] = {
 "beside central differences of the gradient, (df/dq(p+h) - df/dq(p-h))/2h,\n"
 "marked ok or MISMATCH (set tol); says whether it is symmetric; the cost\n"
 "line.  Up to 6 entries every pair and the matrix; past that a summary, and\n"
-"past maxcheck entries a sample of the columns is checked.\n" },
+"past maxcheck entries a seeded sample of the columns is checked, as grad\n"
+"samples entries (some columns of every parameter).\n" },
 { "diff",
 "diff f wrt x [latex|text]: df/dx written as a formula in bp's syntax, so it\n"
 "pastes back (df/dw = x*(1 - tanh(w*x + b)^2)), or in LaTeX for slides\n"
@@ -175,10 +180,11 @@ static const Topic topics[] = {
 "A step that would make a parameter (or its optimizer state) inf or nan is\nrefused, naming it.\n" },
 { "check",
 "check a, b [tol [atol]]: PASS when every entry has |a - b| <= atol + tol*|b|\n"
-"(NumPy's allclose; defaults set tol 1e-6, set atol 1e-12); a NaN never\n"
-"passes, and a tensor's FAIL names its worst entry (W[1,1]).  check f: every\n"
-"partial derivative of f by backprop against central differences.  A script with a failed check runs\n"
-"to its end and exits with status 1 (for autograding).\n" },
+"(NumPy's allclose; defaults set tol 1e-6, set atol 1e-12; check a, b 0 0:\n"
+"equal bit for bit); a NaN never passes, and a tensor's FAIL names its worst\n"
+"entry (W[1,1]).  check f: every partial derivative of f by backprop against\n"
+"central differences.  A script with a failed check runs to its end and\n"
+"exits with status 1 (for autograding).\n" },
 { "tensors",
 "Vectors and matrices; rows are samples.  [1, 2, 3], [[1, 2], [3, 4]],\n"
 "zeros(n[, m]), ones(...), randn(...) (seeded by set seed), load_csv(\"f.csv\")\n"
@@ -223,7 +229,9 @@ static const Topic topics[] = {
 "set lr R            learning rate for step/train (default 0.1)\n"
 "set seed N          seed of random numbers (default 42)\n"
 "set maxcheck N      entries checked by FD in one grad or check, over all\n"
-"                    parameters together (a seeded sample; default 200)\n"
+"                    parameters together (a seeded sample; default 200):\n"
+"                    min(size, 4) of each parameter while N allows, and at\n"
+"                    least one of each always (so more than N past N params)\n"
 "set maxnodes N      the most nodes one graph may have (default 10000000)\n"
 "set maxmem MIB      the most memory for the names' values, and for one\n"
 "                    graph's values and gradients (default 2048 MiB)\n"
@@ -269,7 +277,9 @@ static const Topic topics[] = {
 { "load", "load \"file.bp\": run a script in this session.\n" },
 { "save",
 "save \"file.bp\": write every definition as a script that load restores\n"
-"exactly, numbers in the shortest form that reads back.  save \"w.csv\" W:\n"
+"exactly, numbers in the shortest form that reads back; a formula's kept\n"
+"randn(...) is written as the values it drew, so load gives them back.\n"
+"save \"w.csv\" W:\n"
 "one tensor (or scalar) as CSV, no header (a vector one entry a line), which\n"
 "load_csv reads back bit for bit.  A name in a script is found as load finds\n"
 "it.  The file is written beside the old one, then renamed over it, keeping\n"

@@ -98,8 +98,12 @@ int cmd_jacobian(Session *s, const Stmt *st, Diag *d)
         goto done;
     }
     if (m * n > JAC_MAX) {
-        rc = diag_set(d, E_LIMIT, &target->loc, "the Jacobian of %s has %ld x %ld entries: more than %d",
-                      text, m, n, (int)JAC_MAX);
+        /* say what fits: that many of F's entries, against every column */
+        long fit = JAC_MAX / n > 0 ? JAC_MAX / n : 1;
+        rc = diag_set(d, E_LIMIT, &target->loc, "the Jacobian of %s has %ld x %ld entries, past "
+                      "jacobian's limit of %d: take some of its entries (%s[0:%ld]) or wrt fewer "
+                      "parameters", text, m, n, (int)JAC_MAX,
+                      target->kind == AST_NAME ? text : "F", fit);
         goto done;
     }
     rev = xcalloc((size_t)(m * n), sizeof *rev);

@@ -6,11 +6,13 @@
  * Its own errors go through a Diag like every other, so --json shows them. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cmdutil.h"
 #include "commands.h"
 #include "run.h"
 #include "repl.h"
@@ -113,6 +115,15 @@ static void cmdline_report(Session *s, int json, Diag *d)
     if (own) session_free(own);
 }
 
+/* Standard output closed under us (bp ... | head): stop what runs, as
+ * Ctrl-C does, and let the write error end bp with status 1 and a message
+ * (SPEC 5) instead of dying of SIGPIPE (status 141) in the middle. */
+static void on_sigpipe(int sig)
+{
+    (void)sig;
+    bp_interrupted = 1;
+}
+
 /* Leave with status: standard output flushed and closed first, since a
  * write error there (a full disk, a closed pipe) fails bp too (SPEC 5),
  * with a message unless a run reported it already. */
@@ -172,6 +183,10 @@ int main(int argc, char **argv)
         return leave(EXIT_CMDLINE, 0);
     }
 
+    struct sigaction pipe_sa = { 0 };
+    pipe_sa.sa_handler = on_sigpipe;
+    sigemptyset(&pipe_sa.sa_mask);
+    sigaction(SIGPIPE, &pipe_sa, NULL);
     Session *s = session_new();
     s->json = json;
     s->color = !json && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) && !getenv("NO_COLOR");

@@ -8,6 +8,7 @@
  * removes that error from the estimate. */
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "numdiff.h"
 #include "dual.h"
@@ -316,18 +317,44 @@ static double round_scale(const Tape *t, int slot, const double *saved)
  * the error at h, |c(2h) − c(h)|/3 for a central difference (error ∝ h²),
  * |c(2h) − c(h)| for a one-sided one or where a branch flipped (error ∝
  * h).  0 when the wider step leaves the domain. */
-static double truncation(Tape *t, Point pt, const double *saved, const FdEstimate *e,
-                         int is_central, long *passes)
+static int estimate_at(Tape *t, Point pt, const double *saved, double H, int side, long *passes,
+                       double *c)
 {
     double p = saved[t->off[pt.slot] + pt.k], f0 = saved[t->off[t->root]];
-    volatile double H = 2 * e->hstep, pp = p + H, pm = p - H;
-    double fp = f0, fm = f0, c2;
-    int side = is_central ? e->one_sided : e->one_sided ? -1 : +1;
+    volatile double pp = p + H, pm = p - H;
+    double fp = f0, fm = f0;
     if (side >= 0 && f_at(t, pt, pp, saved, &fp, passes, NULL) != 1) return 0;
     if (side <= 0 && f_at(t, pt, pm, saved, &fm, passes, NULL) != 1) return 0;
-    c2 = (fp - fm) / ((side >= 0 ? pp : p) - (side <= 0 ? pm : p));
+    *c = (fp - fm) / ((side >= 0 ? pp : p) - (side <= 0 ? pm : p));
+    return 1;
+}
+
+/* The truncation error of a one-sided difference converging slower than h
+ * (w^1.5 or w*sqrt(w) at the domain's edge 0: error ~ sqrt(h)), from the
+ * order the estimates at h, 2h, 4h show: c(h) = L + K·h^q gives
+ * (c(4h) − c(2h))/(c(2h) − c(h)) = 2^q, and L = c(h) − (c(2h) − c(h))/(2^q − 1).
+ * Returns that error when backprop lies at L (within a tenth of it), else
+ * d: a wrong derivative is not hidden by a slow estimate. */
+static double slow_order(Tape *t, Point pt, const double *saved, const FdEstimate *e, int side,
+                         double c2, double d, double bp, long *passes)
+{
+    double c4, d1 = c2 - e->value;
+    if (d1 == 0 || !estimate_at(t, pt, saved, 4 * e->hstep, side, passes, &c4)) return d;
+    double r = (c4 - c2) / d1;
+    if (!(r > 1.05 && r < 2)) return d;      /* order 1 or better (the rule above), or no order */
+    double err = fabs(d1) / (r - 1), limit = e->value - d1 / (r - 1);
+    return fabs(bp - limit) <= 0.1 * err ? 1.1 * err : d;
+}
+
+static double truncation(Tape *t, Point pt, const double *saved, const FdEstimate *e,
+                         int is_central, double bp, long *passes)
+{
+    double c2;
+    int side = is_central ? e->one_sided : e->one_sided ? -1 : +1;
+    if (!estimate_at(t, pt, saved, 2 * e->hstep, side, passes, &c2)) return 0;
     double d = fabs(c2 - e->value);
-    return side == 0 && !e->flipped ? d / 3 : d;
+    if (side == 0 && !e->flipped) return d / 3;
+    return side != 0 && !e->flipped ? slow_order(t, pt, saved, e, side, c2, d, bp, passes) : d;
 }
 
 static int all_finite(const double *x, long n)
@@ -445,7 +472,7 @@ void numdiff_entry(Tape *t, int slot, long k, double bp, const Settings *set,
         if (!numdiff_disagree(bp, ref->value, F, 0, ref->h, set->tol))
             return;
         long *passes = ref == &r->central ? &cost->central : &cost->forward;
-        r->trunc = truncation(t, pt, scratch, ref, ref == &r->central, passes);
+        r->trunc = truncation(t, pt, scratch, ref, ref == &r->central, bp, passes);
         r->disagree = numdiff_disagree_t(bp, ref->value, F, 0, ref->h, set->tol, r->trunc);
     }
 }
@@ -471,6 +498,41 @@ void numdiff_sample(long n, long m, unsigned long long seed, long *pick)
         if ((double)(n - i) * u < (double)(m - chosen))
             pick[chosen++] = i;
     }
+}
+
+long numdiff_sample_parts(int np, const long *sizes, long m, unsigned long long seed, long **pick)
+{
+    /* The floor: min(size, 4) entries of every part while the budget
+     * allows it, and at least one of each always, so a small vector beside
+     * a big matrix is never left with none checked. */
+    long total = 0, base = 0, floor = np > 0 ? m / np : 0;
+    if (floor > 4) floor = 4;
+    if (floor < 1) floor = 1;
+    for (int i = 0; i < np; i++) {
+        total += sizes[i];
+        base += sizes[i] < floor ? sizes[i] : floor;
+    }
+    long pool = total - base, extra = m - base;
+    if (extra < 0) extra = 0;
+    if (extra > pool) extra = pool;
+    /* the rest of the budget, uniformly over the entries past the floors */
+    long *more = xmalloc((size_t)(extra ? extra : 1) * sizeof *more);
+    numdiff_sample(pool, extra, seed, more);
+    *pick = xmalloc((size_t)(base + extra ? base + extra : 1) * sizeof **pick);
+    long n = 0, off = 0, poff = 0, q = 0;
+    for (int i = 0; i < np; i++) {
+        long b = sizes[i] < floor ? sizes[i] : floor, rest = sizes[i] - b, want = b;
+        while (q < extra && more[q] < poff + rest) { q++; want++; }
+        /* which entries of this part: its own seeded draw, in order */
+        numdiff_sample(sizes[i], want, seed ^ (0x9e3779b97f4a7c15ULL * (unsigned long long)i),
+                       *pick + n);
+        for (long k = 0; k < want; k++) (*pick)[n + k] += off;
+        n += want;
+        off += sizes[i];
+        poff += rest;
+    }
+    free(more);
+    return n;
 }
 
 int numdiff_sweep_point(Tape *t, int slot, long k, double eps, double *scratch,

@@ -66,6 +66,14 @@ int numdiff_disagree_t(double bp, double c, double fplus, double fminus,
  * maxcheck takes over all the entries of one grad or check. */
 void numdiff_sample(long n, long m, unsigned long long seed, long *pick);
 
+/* The maxcheck sample over the np parameters of one grad or check, of
+ * sizes[0 .. np-1] entries, laid end to end: about m indices of the whole,
+ * every parameter getting at least min(size, 4) of them while m allows it
+ * and at least one always (so more than m only when np > m), the rest of m
+ * spread uniformly.  Writes the indices in increasing order to *pick
+ * (allocated; the caller frees it) and returns how many. */
+long numdiff_sample_parts(int np, const long *sizes, long m, unsigned long long seed, long **pick);
+
 /* One central and one forward difference with relative step eps
  * (h = eps·max(1, |p|), made exactly representable), for `sweep`.  Returns
  * 0, or -1 when w + h == w (the step is lost). */

@@ -121,7 +121,7 @@ static int plot_fn(Session *s, const Stmt *st, Diag *d)
                      DIFF_NONE, &t, &owned, d);
     if (rc) { move_end(s, &m); return rc; }
     int slot = tape_slot_of(t, m.e);
-    double x[NFN], f[NFN], df[NFN], zx[8], zf[8];
+    double x[NFN], f[NFN], df[NFN], zx[8], zf[8], zend[8];
     int nz = 0, more = 0;
     for (int i = 0; i < NFN; i++) {
         if (bp_interrupted) {
@@ -135,9 +135,13 @@ static int plot_fn(Session *s, const Stmt *st, Diag *d)
     /* where the derivative is 0: a sign change between two points, or a
      * point where it is exactly 0 (a flat stretch counts once) */
     for (int i = 0; !rc && i < NFN; i++) {
-        double z;
-        if (df[i] == 0 && (i == 0 || df[i - 1] != 0)) z = x[i];
-        else if (i > 0 && isfinite(df[i - 1]) && isfinite(df[i]) && df[i - 1] * df[i] < 0) {
+        double z, end = NAN;
+        if (df[i] == 0 && (i == 0 || df[i - 1] != 0)) {
+            z = x[i];
+            int j = i;
+            while (j + 1 < NFN && df[j + 1] == 0) j++;
+            if (j > i) end = x[j];     /* a flat stretch: say where it ends */
+        } else if (i > 0 && isfinite(df[i - 1]) && isfinite(df[i]) && df[i - 1] * df[i] < 0) {
             /* bisection on the sign of the derivative (backprop each time) */
             double lo = x[i - 1], hi = x[i], dlo = df[i - 1], fz, dz;
             for (int it = 0; it < 60 && lo < hi; it++) {
@@ -153,6 +157,7 @@ static int plot_fn(Session *s, const Stmt *st, Diag *d)
         if (nz == 8) { more = 1; break; }
         move_to(s, &m, z);
         at(t, -1, &zf[nz], NULL);
+        zend[nz] = end;
         zx[nz++] = z;
     }
     move_end(s, &m);
@@ -171,7 +176,14 @@ static int plot_fn(Session *s, const Stmt *st, Diag *d)
         char zs[32], fs[32];
         report_fmt_value(zs, sizeof zs, zx[i], 4);
         report_fmt_value(fs, sizeof fs, zf[i], 4);
-        report_text(s, "  %s = 0 near %s = %s (%s = %s)", dname, xname, zs, text, fs);
+        if (isnan(zend[i])) {
+            report_text(s, "  %s = 0 near %s = %s (%s = %s)", dname, xname, zs, text, fs);
+        } else {   /* exactly 0 over a stretch (tanh's tails in doubles, relu's left) */
+            char es[32];
+            report_fmt_value(es, sizeof es, zend[i], 4);
+            report_text(s, "  %s = 0 (exactly) for %s from %s to %s (%s = %s at %s = %s)", dname, xname,
+                        zs, es, text, fs, xname, zs);
+        }
     }
     if (more) report_text(s, "  (more zeros of %s not listed)", dname);
     if (st->file) report_text(s, "wrote %s", st->file);
@@ -408,6 +420,7 @@ static int plot_classes(Session *s, const Stmt *st, Diag *d)
 
 int cmd_plot(Session *s, const Stmt *st, Diag *d)
 {
+    if (cmd_out_file(st->file, &st->loc, "plot", d)) return d->kind;
     if (!st->has_wrt) return plot_classes(s, st, d);
     return st->nnames == 1 ? plot_fn(s, st, d) : plot_loss(s, st, d);
 }

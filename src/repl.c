@@ -269,13 +269,29 @@ static void stop_loop(void)
     rl_callback_handler_remove();
 }
 
+/* After Ctrl-D, Readline 8.1 and later (with bracketed paste, the
+ * default) end the line themselves, and go on doing so at the end of
+ * every later line while rl_eof_found stays set: a blank line after each
+ * one.  Returns whether Readline ended this line, and clears the flag. */
+static int repl_eof_newline(void)
+{
+#if defined(RL_READLINE_VERSION) && RL_READLINE_VERSION >= 0x0801
+    const char *bp = rl_variable_value("enable-bracketed-paste");
+    int ended = rl_eof_found && bp && strcmp(bp, "on") == 0;
+    rl_eof_found = 0;
+    return ended;
+#else
+    return 0;
+#endif
+}
+
 /* The answer to "drop the unfinished statement and quit?": y (or Ctrl-D
  * again, or the input gone) quits; anything else goes back to the
  * statement, which is kept. */
 static void on_answer(char *line)
 {
     int yes = !line || line[0] == 'y' || line[0] == 'Y';
-    if (!line) putchar('\n');
+    if (!line && !repl_eof_newline()) putchar('\n');
     free(line);
     if (yes) { stop_loop(); return; }
     rl_callback_handler_remove();
@@ -286,7 +302,7 @@ static void on_line(char *line)
 {
     if (!line) {                /* Ctrl-D */
         if (!pend.len) {
-            putchar('\n');
+            if (!repl_eof_newline()) putchar('\n');
             stop_loop();
             return;
         }
@@ -294,7 +310,7 @@ static void on_line(char *line)
         char ask[160];
         snprintf(ask, sizeof ask, "drop the unfinished statement (%d line%s, from line %d) "
                  "and quit? [y/N] ", pend.nlines, pend.nlines == 1 ? "" : "s", pend.first_line);
-        putchar('\n');
+        if (!repl_eof_newline()) putchar('\n');
         rl_callback_handler_remove();
         rl_callback_handler_install(ask, on_answer);
         return;

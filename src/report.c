@@ -669,11 +669,16 @@ static void print_group(FILE *f, const GradReport *g, int i, int len, const Layo
     char name[96], line[300];
     snprintf(name, sizeof name, "%.*s", (int)(strchr(g->rows[i].wrt, '[') - g->rows[i].wrt),
              g->rows[i].wrt);
-    int o = snprintf(line, sizeof line, "  %s: %d entries, %ld checked", name, len, checked);
-    if (worst >= 0)
-        o += snprintf(line + o, sizeof line - (size_t)o, ", worst |bp - est| %.1e at %s",
-                      row_err(&g->rows[worst]), g->rows[worst].wrt);
-    snprintf(line + o, sizeof line - (size_t)o, ", %d mismatch%s", bad, bad == 1 ? "" : "es");
+    /* "|bp - est|" goes first when the line would not fit: the count of
+     * mismatches, at its end, is what must not be cut */
+    for (int terse = 0; terse < 2; terse++) {
+        int o = snprintf(line, sizeof line, "  %s: %d entries, %ld checked", name, len, checked);
+        if (worst >= 0)
+            o += snprintf(line + o, sizeof line - (size_t)o, ", worst %s%.1e at %s",
+                          terse ? "" : "|bp - est| ", row_err(&g->rows[worst]), g->rows[worst].wrt);
+        snprintf(line + o, sizeof line - (size_t)o, ", %d mismatch%s", bad, bad == 1 ? "" : "es");
+        if (report_cols(line) <= width) break;
+    }
     report_shorten(line, width);
     fprintf(f, "%s\n", line);
     /* the worst few by error, then every row that matters, in order */

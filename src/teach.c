@@ -633,8 +633,10 @@ int cmd_sweep(Session *s, const Stmt *st, Diag *d)
         char a[32], b[32];
         snprintf(a, sizeof a, "%.2e", ef[i]);
         snprintf(b, sizeof b, "%.2e", ec[i]);
-        report_text(s, "  %7.0e  %12.4e  %14s  %14s%s%s", eps[i], pp - p, a, b,
-                    i == bf ? "  <- best forward" : "", i == bc ? "  <- best central" : "");
+        /* both marks on one row would pass 80 columns */
+        report_text(s, "  %7.0e  %12.4e  %14s  %14s%s", eps[i], pp - p, a, b,
+                    i == bf && i == bc ? "  <- best of both" : i == bf ? "  <- best forward"
+                    : i == bc ? "  <- best central" : "");
     }
     report_text(s, "  large eps: truncation error (forward ~ eps, central ~ eps^2)");
     report_text(s, "  small eps: round-off (~ u/eps)");
@@ -732,6 +734,11 @@ static int check_values(Session *s, const Stmt *st, double tol, double atol, Dia
     snprintf(what, sizeof what, "%s, %s", ta, tb);
     report_fmt_value(x, sizeof x, ga, s->set.digits);
     report_fmt_value(y, sizeof y, gb, s->set.digits);
+    if (!pass && strcmp(x, y) == 0 && ga != gb && isfinite(ga) && isfinite(gb)) {
+        /* "0.3 vs 0.3" FAILs: the shortest forms that read back differ */
+        report_fmt_json(x, sizeof x, ga);
+        report_fmt_json(y, sizeof y, gb);
+    }
     if (a.shape.rank > 0) {
         /* W[1,1]; (W + 1)[1,1] for an operator's result */
         char pa[150], pb[150];
@@ -766,7 +773,12 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
         return diag_set(d, E_USAGE, &st->args[2].loc, "check takes at most two tolerances (tol, then atol)");
     if (st->nargs >= 1) {
         if (arg_number(s, &st->args[0], &tol, d)) return d->kind;
-        if (!(tol > 0)) return diag_set(d, E_USAGE, &st->args[0].loc, "the tolerance must be positive");
+        /* check a, b 0 0 asks for equality, as allclose(rtol=0, atol=0);
+         * check f's tolerance is the mark's, which needs one */
+        if (st->ne == 2 ? !(tol >= 0) || !isfinite(tol) : !(tol > 0))
+            return diag_set(d, E_USAGE, &st->args[0].loc, st->ne == 2
+                            ? "the tolerance must be zero or a positive number"
+                            : "the tolerance must be positive");
     }
     if (st->nargs == 2) {
         if (st->ne != 2)
@@ -793,14 +805,13 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
     set.tol = tol;
     FdCost cost = { 0 };
     /* past maxcheck entries over all parameters: the sample grad takes */
-    long total = 0, n = 0, bad = 0, gi = 0;
+    long total = 0, n = 0, bad = 0, gi = 0, *sizes = xmalloc((size_t)(t->nleaves + 1) * sizeof *sizes);
+    int np = 0;
     for (int l = 0; l < t->nleaves; l++)
-        if (tape_name(t, t->leaves[l])->kind == ENT_PARAM) total += tape_size(t, t->leaves[l]);
-    long want = total > s->set.maxcheck ? s->set.maxcheck : total;
-    if (want < total) {
-        pick = xmalloc((size_t)want * sizeof *pick);
-        numdiff_sample(total, want, s->set.seed, pick);
-    }
+        if (tape_name(t, t->leaves[l])->kind == ENT_PARAM) total += sizes[np++] = tape_size(t, t->leaves[l]);
+    long want = total;
+    if (total > s->set.maxcheck) want = numdiff_sample_parts(np, sizes, s->set.maxcheck, s->set.seed, &pick);
+    free(sizes);
     double worst = -1, wbp = 0, wc = 0, maxerr = 0;
     char worstname[96] = "", worstwhy[200] = "";
     for (int l = 0; l < t->nleaves; l++) {
@@ -835,8 +846,9 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
     if (n == 0)
         snprintf(detail, sizeof detail, "%s depends on no parameters", what);
     else if (bad == 0)
-        snprintf(detail, sizeof detail, "%ld partial%s agree with central differences\t"
-                 "(max |bp - central| = %.1e, tol %g%s)", n, n == 1 ? "" : "s", maxerr, tol, sample);
+        snprintf(detail, sizeof detail, "%ld partial%s with central differences\t"
+                 "(max |bp - central| = %.1e, tol %g%s)", n, n == 1 ? " agrees" : "s agree", maxerr,
+                 tol, sample);
     else if (worstwhy[0])
         snprintf(detail, sizeof detail, "%ld of %ld partials disagree with central differences\t"
                  "(worst: %s, %.200s%s)", bad, n, worstname, worstwhy, sample);

@@ -599,7 +599,7 @@ int cmd_train(Session *s, const Stmt *st, Diag *d)
     for (; done < p.steps; done++) {
         if (bp_interrupted) {
             rc = diag_set(d, E_INTERRUPT, &st->loc,
-                          "interrupted: %ld of %ld steps done; the parameters keep them", done, p.steps);
+                          "interrupted: %ld of %ld steps done, kept", done, p.steps);
             break;
         }
         int epoch_end = 0;

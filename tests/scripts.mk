@@ -2,6 +2,7 @@
 SCRIPT_TESTS = \
 	tests/scripts/alias_cache.bp \
 	tests/scripts/alias_node.bp \
+	tests/scripts/check_exact.bp \
 	tests/scripts/cli_bad_option.bp \
 	tests/scripts/cli_eval_error.bp \
 	tests/scripts/cli_help.bp \
@@ -30,11 +31,14 @@ SCRIPT_TESTS = \
 	tests/scripts/diff_json.bp \
 	tests/scripts/diff_latex.bp \
 	tests/scripts/dot_layout.bp \
+	tests/scripts/fd_edge_slow.bp \
+	tests/scripts/grad_sample_every_param.bp \
 	tests/scripts/hessian_basic.bp \
 	tests/scripts/hessian_err.bp \
 	tests/scripts/hessian_err_limit.bp \
 	tests/scripts/hessian_json.bp \
 	tests/scripts/hessian_reduce.bp \
+	tests/scripts/hessian_sample_every_param.bp \
 	tests/scripts/lang_basics.bp \
 	tests/scripts/lang_check.bp \
 	tests/scripts/lang_check_allclose.bp \
@@ -73,12 +77,14 @@ SCRIPT_TESTS = \
 	tests/scripts/plot_err_tensor.bp \
 	tests/scripts/plot_err_unknown.bp \
 	tests/scripts/plot_err_word.bp \
+	tests/scripts/plot_flat.bp \
 	tests/scripts/plot_fn.bp \
 	tests/scripts/plot_fn_utf8.bp \
 	tests/scripts/plot_map.bp \
 	tests/scripts/plot_regions.bp \
 	tests/scripts/plot_train_axis.bp \
 	tests/scripts/randn_formula.bp \
+	tests/scripts/save_randn_kept.bp \
 	tests/scripts/screen_grad_all_bad.bp \
 	tests/scripts/screen_json_all.bp \
 	tests/scripts/screen_summary.bp \
@@ -91,6 +97,7 @@ SCRIPT_TESTS = \
 	tests/scripts/show_whole.bp \
 	tests/scripts/step_nonfinite.bp \
 	tests/scripts/suggest_names.bp \
+	tests/scripts/sweep_best_both.bp \
 	tests/scripts/trace_all_rules.bp \
 	tests/scripts/trace_forward.bp \
 	tests/scripts/train_batch.bp \
@@ -119,6 +126,7 @@ SCRIPT_TESTS = \
 SCRIPT_FILES = \
 	tests/scripts/alias_cache.out \
 	tests/scripts/alias_node.out \
+	tests/scripts/check_exact.out \
 	tests/scripts/cli_bad_option.out \
 	tests/scripts/cli_eval_error.out \
 	tests/scripts/cli_help.out \
@@ -147,11 +155,14 @@ SCRIPT_FILES = \
 	tests/scripts/diff_json.out \
 	tests/scripts/diff_latex.out \
 	tests/scripts/dot_layout.out \
+	tests/scripts/fd_edge_slow.out \
+	tests/scripts/grad_sample_every_param.out \
 	tests/scripts/hessian_basic.out \
 	tests/scripts/hessian_err.out \
 	tests/scripts/hessian_err_limit.out \
 	tests/scripts/hessian_json.out \
 	tests/scripts/hessian_reduce.out \
+	tests/scripts/hessian_sample_every_param.out \
 	tests/scripts/lang_basics.out \
 	tests/scripts/lang_check.out \
 	tests/scripts/lang_check_allclose.out \
@@ -190,12 +201,14 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_tensor.out \
 	tests/scripts/plot_err_unknown.out \
 	tests/scripts/plot_err_word.out \
+	tests/scripts/plot_flat.out \
 	tests/scripts/plot_fn.out \
 	tests/scripts/plot_fn_utf8.out \
 	tests/scripts/plot_map.out \
 	tests/scripts/plot_regions.out \
 	tests/scripts/plot_train_axis.out \
 	tests/scripts/randn_formula.out \
+	tests/scripts/save_randn_kept.out \
 	tests/scripts/screen_grad_all_bad.out \
 	tests/scripts/screen_json_all.out \
 	tests/scripts/screen_summary.out \
@@ -208,6 +221,7 @@ SCRIPT_FILES = \
 	tests/scripts/show_whole.out \
 	tests/scripts/step_nonfinite.out \
 	tests/scripts/suggest_names.out \
+	tests/scripts/sweep_best_both.out \
 	tests/scripts/trace_all_rules.out \
 	tests/scripts/trace_forward.out \
 	tests/scripts/train_batch.out \
@@ -247,8 +261,10 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_tensor.err \
 	tests/scripts/plot_err_unknown.err \
 	tests/scripts/plot_err_word.err \
+	tests/scripts/plot_flat.err \
 	tests/scripts/plot_fn.err \
 	tests/scripts/randn_formula.err \
+	tests/scripts/save_randn_kept.err \
 	tests/scripts/screen_grad_all_bad.err \
 	tests/scripts/script_arena.err \
 	tests/scripts/second_ops.err \
@@ -256,6 +272,7 @@ SCRIPT_FILES = \
 	tests/scripts/suggest_names.err \
 	tests/scripts/train_negative_lr.err \
 	tests/scripts/train_wrt_negative.err \
+	tests/scripts/check_exact.code \
 	tests/scripts/cli_bad_option.code \
 	tests/scripts/cli_eval_error.code \
 	tests/scripts/cli_json.code \
@@ -303,6 +320,7 @@ SCRIPT_FILES = \
 	tests/scripts/cli_version.args \
 	tests/scripts/diff_json.args \
 	tests/scripts/hessian_json.args \
+	tests/scripts/hessian_sample_every_param.args \
 	tests/scripts/lang_check_json.args \
 	tests/scripts/lang_grad_not_ok_json.args \
 	tests/scripts/lang_json.args \
@@ -322,6 +340,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_err_tensor.env \
 	tests/scripts/plot_err_unknown.env \
 	tests/scripts/plot_err_word.env \
+	tests/scripts/plot_flat.env \
 	tests/scripts/plot_fn.env \
 	tests/scripts/plot_fn_utf8.env \
 	tests/scripts/plot_map.env \

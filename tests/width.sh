@@ -52,6 +52,7 @@ grad g
 trace g
 check grad(g, another_long_name), grad(g, another_long_name) + 1e-12
 sweep g wrt another_long_name
+sweep another_long_name wrt another_long_name
 set fd central, forward, ridders, complex
 grad g
 set fd central, forward, ridders, complex, dual
@@ -98,6 +99,23 @@ help optimizer
 help diff
 help plot
 help dot
+help graph
+help sweep
+help step
+help check
+help kinks
+help define
+help const
+help update
+help print
+help show
+help vars
+help delete
+help clear
+help load
+help save
+help quit
+help errors
 BP
 (cd "$tmp" && COLUMNS=80 NO_COLOR=1 "$bp" main.bp) >"$tmp/out" 2>&1
 wide "main commands" "$tmp/out"

@@ -90,6 +90,20 @@ for opt in -e --eval -i --interactive -q --quiet --json -h --help -V --version; 
     grep -q -e "$opt" "$T/out" || fail "--help does not mention $opt"
 done
 
+# A closed pipe (bp ... | head -1): exit 1 and a message, not death by
+# SIGPIPE (status 141), and a long train stops at once instead of running
+# on; a printing script stops too.
+( "$BP" -e 'x = 1' -e 'train x 0.1 100000000' 2>"$T/err"; echo $? >"$T/code" ) | head -1 >/dev/null
+[ "$(cat "$T/code")" = 1 ] || fail "bp | head: exit status $(cat "$T/code"), expected 1"
+grep -q 'cannot write to standard output' "$T/err" || fail "bp | head: stderr [$(cat "$T/err")]"
+i=0
+while [ $i -lt 20000 ]; do echo 'print "a line of output"'; i=$((i + 1)); done >"$T/prints.bp"
+echo 'save "after-pipe.bp"' >>"$T/prints.bp"
+( "$BP" "$T/prints.bp" 2>"$T/err"; echo $? >"$T/code" ) | head -1 >/dev/null
+[ "$(cat "$T/code")" = 1 ] || fail "a printing script | head: exit status $(cat "$T/code"), expected 1"
+[ ! -e "$T/after-pipe.bp" ] || fail "the script went on after its pipe closed"
+rm -f "$T/after-pipe.bp" "$T/prints.bp" "$T/code"
+
 # A write error on standard output (a full disk): exit 1 and a message,
 # for -e, for a script (which stops: the save after the prints never runs)
 # and for --help; in --json too.

@@ -21,6 +21,12 @@ repl_wait_count '^\.\.> ' 3 "the continuation prompt again after 'n'"
 repl_line '3)'
 repl_line 'h * 10'
 repl_wait '^60$' "the kept statement finished (h = 1 + 2 + 3)"
+# and no blank lines: not before the question, not after each later line
+# (Readline's own newline after Ctrl-D, with bracketed paste, stayed on)
+repl_screen | awk '/^\.\.> 2 \+$/ { getline n; if (n !~ /^\.\.> *$/) bad = 1 }
+    /^\.\.> *$/ { getline n; if (n !~ /^drop/) bad = 1 }
+    /^bp> h \* 10$/ { getline n; if (n != "60") bad = 1 } END { exit bad }' ||
+    fail "a blank line where none should be, once Ctrl-D was pressed"
 
 # Yes: quits (status 0), the statement dropped.
 repl_line 'g = [1,'

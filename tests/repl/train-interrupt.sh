@@ -22,6 +22,10 @@ repl_keys C-c
 repl_wait '([Ii]nterrupt|[Ss]topped|Ctrl-C).*[0-9]|[0-9].*([Ii]nterrupt|[Ss]topped|Ctrl-C)' \
     "a message that train was interrupted, with the number of completed steps"
 repl_wait_count '^bp> $' 1 "the prompt back after Ctrl-C"
+# on one line of 80 columns even with the source's prefix (it wrapped,
+# "...the parameters keep" / " them")
+repl_screen | awk '/error: interrupted/ { if (length($0) > 80) bad = 1 } END { exit bad }' ||
+    fail "the interrupt message is wider than 80 columns"
 repl_alive "bp exited on Ctrl-C during train"
 # The completed steps were kept (w moved towards 3), the rest intact.
 repl_line 'print "moved", w > 1, w < 3, keep'

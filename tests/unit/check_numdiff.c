@@ -641,6 +641,32 @@ START_TEST(test_smooth_kink_and_jump)
 }
 END_TEST
 
+/* At a domain's edge the one-sided difference of w^1.5 converges like
+ * sqrt(h) (c(h) = h^0.5): the right derivative 0 agrees, by the order the
+ * estimates at h, 2h, 4h show, and a wrong one is still marked, on either
+ * side of the estimate. */
+START_TEST(test_mark_slow_order)
+{
+    Fx x = setup("w = 0; f = w^1.5", "f", "w");
+    tu_ok(x.t, "set fd central");
+    FdResult r;
+    FdCost cost;
+    run(&x, &r, &cost);
+    ck_assert(x.bp == 0);
+    ck_assert(r.central.one_sided);
+    TU_CLOSE(r.central.value, sqrt(r.central.h), 1e-9, 0);
+    ck_assert_msg(!r.disagree, "0 against %g marked", r.central.value);
+    static const double wrong[] = { 0.2, 0.5, 1.5, 2.5, -0.5 };   /* times the estimate */
+    for (int i = 0; i < 5; i++) {
+        double bp = wrong[i] * r.central.value;
+        FdResult q;
+        numdiff_entry(x.tape, x.slot, 0, bp, &x.t->s->set, x.scratch, &q, &cost);
+        ck_assert_msg(q.disagree, "a wrong %g not marked", bp);
+    }
+    teardown(&x);
+}
+END_TEST
+
 /* The complex step's mark catches a wrong value (its tolerance is tol,
  * relative: 1e-6, not a loose one). */
 START_TEST(test_complex_step_mismatch)
@@ -773,6 +799,7 @@ static Suite *numdiff_suite(void)
     tcase_add_test(tc, test_disagree_formula);
     tcase_add_test(tc, test_not_finite_never_ok);
     tcase_add_test(tc, test_mark_truncation);
+    tcase_add_test(tc, test_mark_slow_order);
     tcase_add_test(tc, test_smooth_kink_and_jump);
     tcase_add_test(tc, test_complex_step_mismatch);
     tcase_add_test(tc, test_sample);
