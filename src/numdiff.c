@@ -503,15 +503,19 @@ void numdiff_sample(long n, long m, unsigned long long seed, long *pick)
 long numdiff_sample_parts(int np, const long *sizes, long m, unsigned long long seed, long **pick)
 {
     /* The floor: min(size, 4) entries of every part while the budget
-     * allows it, and at least one of each always, so a small vector beside
-     * a big matrix is never left with none checked. */
+     * allows it, so a small vector beside a big matrix is never left with
+     * none checked.  maxcheck stays a cap (SPEC 3): with more parts than
+     * m, m entries drawn uniformly over the whole. */
     long total = 0, base = 0, floor = np > 0 ? m / np : 0;
-    if (floor > 4) floor = 4;
-    if (floor < 1) floor = 1;
-    for (int i = 0; i < np; i++) {
-        total += sizes[i];
-        base += sizes[i] < floor ? sizes[i] : floor;
+    for (int i = 0; i < np; i++) total += sizes[i];
+    if (floor < 1) {
+        long want = m < total ? m : total;
+        *pick = xmalloc((size_t)(want ? want : 1) * sizeof **pick);
+        numdiff_sample(total, want, seed, *pick);
+        return want;
     }
+    if (floor > 4) floor = 4;
+    for (int i = 0; i < np; i++) base += sizes[i] < floor ? sizes[i] : floor;
     long pool = total - base, extra = m - base;
     if (extra < 0) extra = 0;
     if (extra > pool) extra = pool;

@@ -67,10 +67,10 @@ int numdiff_disagree_t(double bp, double c, double fplus, double fminus,
 void numdiff_sample(long n, long m, unsigned long long seed, long *pick);
 
 /* The maxcheck sample over the np parameters of one grad or check, of
- * sizes[0 .. np-1] entries, laid end to end: about m indices of the whole,
- * every parameter getting at least min(size, 4) of them while m allows it
- * and at least one always (so more than m only when np > m), the rest of m
- * spread uniformly.  Writes the indices in increasing order to *pick
+ * sizes[0 .. np-1] entries, laid end to end: m indices of the whole (m <
+ * the total), every parameter getting min(size, 4, m / np) of them, the
+ * rest of m spread uniformly; with more parameters than m, m drawn
+ * uniformly over the whole (some parameters get none: maxcheck is a cap).  Writes the indices in increasing order to *pick
  * (allocated; the caller frees it) and returns how many. */
 long numdiff_sample_parts(int np, const long *sizes, long m, unsigned long long seed, long **pick);
 
