@@ -75,6 +75,8 @@ typedef struct Frame {
     const Env *env;
     Entry *owner;        /* the definition whose text holds node */
     Entry *formula;      /* this frame computes formula's body */
+    Entry *keep;         /* the formula whose body (through any user function
+                            calls) holds node: it keeps node's randn draws */
     int state;           /* kids compiled so far */
     int base;            /* value stack height when the frame started */
     int fn;              /* AST_CALL: OpCode, or -1 for a user function */
@@ -101,6 +103,10 @@ typedef struct Compiler {
     PtrMap shapes;       /* shape key -> index in t->shapes + 1 */
     CompileOpts opt;
     int restart;         /* grad(...) met with use_values: compile again without */
+    /* How many times this compile reached each randn node of a kept
+     * formula's body (Frame.keep): the nth visit takes the nth draw. */
+    struct Seen { const Entry *keep; const Ast *a; int n; } *seen;
+    int nseen, seencap;
 } Compiler;
 
 enum { MAX_CALL_DEPTH = 10000, IN_PROGRESS = -2 };
@@ -433,18 +439,29 @@ static int compile_constructor(Compiler *c, const Frame *f, int op)
     if (slot < 0) return -1;
     double *v = tape_val(c->t, slot);
     long n = shape_size(sh);
-    Entry *o = f->owner;
-    if (op == OP_RANDN && o && o->kind == ENT_FORMULA) {
+    Entry *o = f->keep;
+    if (op == OP_RANDN && o) {
         /* a formula's randn is its data: drawn at its first compile, the
-         * same at every later one (SPEC 2) */
+         * same at every later one (SPEC 2); so is one in the body of a
+         * user function it calls, per call (the nth time this compile
+         * reaches the node: g(x) + g(y) draws twice) */
+        int q = 0;
+        while (q < c->nseen && (c->seen[q].keep != o || c->seen[q].a != a)) q++;
+        if (q == c->nseen) {
+            xgrow((void **)&c->seen, &c->seencap, q + 1, sizeof *c->seen);
+            c->seen[c->nseen++] = (struct Seen){ o, a, 0 };
+        }
+        int nth = c->seen[q].n++;
         EntryCache *oc = session_cache(o);
         int k = 0;
-        while (k < oc->ndrawn && oc->drawn_at[k] != a) k++;
+        while (k < oc->ndrawn && (oc->drawn_at[k] != a || oc->drawn_nth[k] != nth)) k++;
         if (k == oc->ndrawn) {
             oc->drawn = xrealloc(oc->drawn, (size_t)(k + 1) * sizeof *oc->drawn);
             oc->drawn_at = xrealloc(oc->drawn_at, (size_t)(k + 1) * sizeof *oc->drawn_at);
+            oc->drawn_nth = xrealloc(oc->drawn_nth, (size_t)(k + 1) * sizeof *oc->drawn_nth);
             oc->drawn[k] = (Value){ 0 };
             oc->drawn_at[k] = a;
+            oc->drawn_nth[k] = nth;
             oc->ndrawn++;
         }
         Value *dv = &oc->drawn[k];
@@ -646,7 +663,8 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
     int ok = 1;
 
     xgrow((void **)&fr, &fcap, 1, sizeof *fr);
-    fr[nf++] = (Frame){ .node = root, .owner = owner };
+    fr[nf++] = (Frame){ .node = root, .owner = owner,
+                        .keep = owner && owner->kind == ENT_FORMULA ? owner : NULL };
 
     while (nf > 0 && ok) {
         Frame *f = &fr[nf - 1];
@@ -731,6 +749,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
                     f->env = NULL;
                     f->owner = e;
                     f->formula = e;
+                    f->keep = e;
                     f->state = 0;
                     f->base = nv;
                 } else {
@@ -738,7 +757,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
                      * already names a formula; wait for g's body. */
                     f->state = 1;
                     xgrow((void **)&fr, &fcap, nf + 1, sizeof *fr);
-                    fr[nf++] = (Frame){ .node = e->expr, .owner = e, .formula = e };
+                    fr[nf++] = (Frame){ .node = e->expr, .owner = e, .formula = e, .keep = e };
                 }
                 continue;
             }
@@ -780,7 +799,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
                 const Ast *kid = a->kid[f->state++];
                 xgrow((void **)&fr, &fcap, nf + 1, sizeof *fr);
                 f = &fr[nf - 1];
-                fr[nf++] = (Frame){ .node = kid, .env = f->env, .owner = f->owner };
+                fr[nf++] = (Frame){ .node = kid, .env = f->env, .owner = f->owner, .keep = f->keep };
                 continue;
             }
             result = compile_gradof(&c, f, vs[nv - 2], vs[nv - 1]);
@@ -843,7 +862,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
                 const Ast *kid = a->kid[f->state++];
                 xgrow((void **)&fr, &fcap, nf + 1, sizeof *fr);
                 f = &fr[nf - 1];
-                fr[nf++] = (Frame){ .node = kid, .env = f->env, .owner = f->owner };
+                fr[nf++] = (Frame){ .node = kid, .env = f->env, .owner = f->owner, .keep = f->keep };
                 continue;
             }
             if (a->kind == AST_NEG) {
@@ -882,7 +901,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
                 f->slot0 = c.t->n;
                 f->state++;
                 xgrow((void **)&fr, &fcap, nf + 1, sizeof *fr);
-                fr[nf++] = (Frame){ .node = fn->expr, .env = env, .owner = fn };
+                fr[nf++] = (Frame){ .node = fn->expr, .env = env, .owner = fn, .keep = f->keep };
                 continue;
             } else {
                 result = vs[nv - 1];   /* the body's value */
@@ -923,6 +942,7 @@ static Tape *compile_once(Session *s, const Ast *root, Entry *owner, const Compi
             free(fr[i].callenv);
         }
     free(fr);
+    free(c.seen);
     map_free(&c.memo);
     map_free(&c.deps);
     map_free(&c.shapes);

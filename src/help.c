@@ -258,7 +258,8 @@ static const Topic topics[] = {
 "itself is refused; use name := ... to update a name from its own value.\n"
 "f = v with v a parameter makes f an alias of v; with v a formula or a const,\n"
 "f is a node of its own (grad g wrt f is dg/df there, not dg/dv).  A randn in\n"
-"a formula that uses other names is drawn once and kept (redefine to redraw).\n"
+"a formula that uses other names is drawn once and kept (redefine to redraw),\n"
+"and so is one in a user function the formula calls, a draw per call.\n"
 "A formula keeps its last value until a name it depends on changes (grad\n"
 "always runs the graph).\n" },
 { "const",

@@ -86,8 +86,10 @@ void session_forget_drawn(Entry *e)
         value_free(&c->drawn[i]);
     free(c->drawn);
     free(c->drawn_at);
+    free(c->drawn_nth);
     c->drawn = NULL;
     c->drawn_at = NULL;
+    c->drawn_nth = NULL;
     c->ndrawn = 0;
 }
 

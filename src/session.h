@@ -24,9 +24,13 @@ typedef struct EntryCache {
     unsigned long vcache_world;  /* ... the session's world is still this (0: none) */
     /* ENT_FORMULA: what each randn(...) call of its body drew, when the
      * formula was first compiled after its definition (SPEC 2: drawn once,
-     * kept as data; redefining redraws).  drawn_at[k] is the call's node. */
+     * kept as data; redefining redraws).  drawn_at[k] is the call's node,
+     * drawn_nth[k] which time one compile of the formula reached it (a
+     * randn in a user function's body called twice, g(x) + g(y), is two
+     * draws; kept with the formula that called it). */
     Value *drawn;
     const Ast **drawn_at;
+    int *drawn_nth;
     int ndrawn;
 } EntryCache;
 

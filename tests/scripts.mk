@@ -84,6 +84,7 @@ SCRIPT_TESTS = \
 	tests/scripts/plot_regions.bp \
 	tests/scripts/plot_train_axis.bp \
 	tests/scripts/randn_formula.bp \
+	tests/scripts/randn_in_function.bp \
 	tests/scripts/save_randn_kept.bp \
 	tests/scripts/screen_grad_all_bad.bp \
 	tests/scripts/screen_json_all.bp \
@@ -208,6 +209,7 @@ SCRIPT_FILES = \
 	tests/scripts/plot_regions.out \
 	tests/scripts/plot_train_axis.out \
 	tests/scripts/randn_formula.out \
+	tests/scripts/randn_in_function.out \
 	tests/scripts/save_randn_kept.out \
 	tests/scripts/screen_grad_all_bad.out \
 	tests/scripts/screen_json_all.out \
