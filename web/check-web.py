@@ -165,6 +165,9 @@ def serve(site):
 
 
 TRANSCRIPT = "document.getElementById('transcript').textContent"
+# What the terminal shows: xterm.js's rows (its DOM renderer), one a line.
+SCREEN = ("[...document.querySelectorAll('.xterm-rows > div')]"
+          ".map((d) => d.textContent.replace(/\\s+$/, '')).join('\\n')")
 READY = "document.documentElement.dataset.bpReady !== undefined"
 
 NEURON = """w = -3
@@ -173,10 +176,23 @@ b = 1
 f = tanh(w*x + b)
 grad f
 log(-1)
-print "after the error", w"""
+print "after the error", w
+print "∂f/∂w · é"
+"""
 
 
 failures = []
+
+
+def shows(browser, session, text, timeout=10):
+    """Whether the terminal's rows come to show text (xterm.js parses and
+    draws what it is given a little later, in its own turns)."""
+    try:
+        browser.wait(session, SCREEN + ".includes(%s)" % json.dumps(text), "the terminal shows it",
+                     timeout)
+        return True
+    except TimeoutError:
+        return False
 
 
 def check(ok, what):
@@ -219,6 +235,10 @@ def main():
         check(re.search(r"^after the error -3$", text, re.M) is not None,
               "the session goes on after the error")
         check("\x1b" not in text, "the transcript is plain text (no ANSI codes)")
+        # bp's bytes reach xterm.js as bytes 0..255 (Emscripten hands the
+        # TTY its Int8Array heap: UTF-8 above 0x7f came out as nothing)
+        check(shows(browser, page, "\n∂f/∂w · é\n"),
+              "UTF-8 output (trace's ∂, ·) shows in the terminal, not only the transcript")
 
         # 2. ?example=neuron
         ex = browser.open(base + "?example=neuron")
