@@ -15,6 +15,8 @@ and checks what a student would see:
   2. ?example=neuron: the example loads (its forward value is printed).
   3. Ctrl-C stops a long train: the page says how many steps were done,
      and the session goes on.
+  4. The line editor with real keys (continuation, Tab, Up), and Ctrl-C
+     with text selected: it copies, keeping the line being typed.
 
 Everything is bounded in time (a stuck page fails the check).  --measure
 also prints the load time to the first prompt and the time of `grad f` in
@@ -297,6 +299,36 @@ def main():
               "an incomplete line gets the continuation prompt, then runs")
         check(text.count("bp> print y\n3\n") == 2,
               "Tab completes pri to print; Up brings the line back")
+
+        # 5. Ctrl-C with text selected copies it (the line being typed
+        # stays); the selection goes, and the next Ctrl-C drops the line
+        browser.eval(ed, "window.copiedText = null; document.addEventListener('copy', "
+                         "(e) => { window.copiedText = e.clipboardData.getData('text/plain'); }), 1")
+        browser.keys(ed, "y2 = 5")
+        browser.wait(ed, SCREEN + ".includes('bp> y2 = 5')", "the typed line shows")
+        x, y, h = browser.eval(ed, "(() => { const r = document.querySelector('.xterm-rows > div')"
+                                   ".getBoundingClientRect(); return [r.x, r.y, r.height]; })()")
+        for kind, dx in (("mousePressed", 1), ("mouseMoved", 60), ("mouseReleased", 120)):
+            browser.call("Input.dispatchMouseEvent", {"type": kind, "x": x + dx, "y": y + h / 2,
+                                                      "button": "left", "buttons": 1,
+                                                      "clickCount": 1}, ed)
+        ctrl_c = {"key": "c", "code": "KeyC", "modifiers": 2, "windowsVirtualKeyCode": 67}
+        browser.call("Input.dispatchKeyEvent", dict(ctrl_c, type="keyDown", commands=["copy"]), ed)
+        browser.call("Input.dispatchKeyEvent", dict(ctrl_c, type="keyUp"), ed)
+        browser.keys(ed, "\r")
+        browser.wait(ed, "bpPage.idle() && " + TRANSCRIPT + ".includes('y2 = 5')", "the kept line")
+        browser.keys(ed, "print y2", "\r")
+        browser.wait(ed, TRANSCRIPT + ".includes('print y2\\n')", "print y2")
+        browser.keys(ed, "zz")
+        browser.call("Input.dispatchKeyEvent", dict(ctrl_c, type="keyDown"), ed)
+        browser.call("Input.dispatchKeyEvent", dict(ctrl_c, type="keyUp"), ed)
+        browser.wait(ed, TRANSCRIPT + ".includes('zz^C')", "Ctrl-C without a selection", timeout=5)
+        text = browser.eval(ed, TRANSCRIPT)
+        copied = browser.eval(ed, "window.copiedText")
+        check(bool(copied) and copied in text.split("\n")[0],
+              "Ctrl-C with a selection copies it (%r)" % copied)
+        check("bp> y2 = 5\nbp> print y2\n5\nbp> zz^C\n" in text,
+              "... keeping the line being typed; the next Ctrl-C drops the line")
 
         if measure:
             first = browser.eval(ex, "document.documentElement.dataset.bpPrompt")

@@ -291,6 +291,19 @@ var Module = (function () {
   }
   term.onData(input);
 
+  // Ctrl-C with text selected in the terminal copies it, as in the
+  // terminals of Windows and VS Code (xterm.js would send ^C and drop the
+  // line, or stop the computation); the selection then goes, so a second
+  // Ctrl-C interrupts.  (Cmd-C on a Mac always copies.)
+  term.attachCustomKeyEventHandler((e) => {
+    if (e.type === 'keydown' && e.ctrlKey && !e.altKey && !e.shiftKey && !e.metaKey &&
+        (e.key === 'c' || e.key === 'C') && term.hasSelection()) {
+      setTimeout(() => term.clearSelection(), 0);   // after the copy event
+      return false;                                 // the browser copies
+    }
+    return true;
+  });
+
   window.addEventListener('resize', () => {
     fit.fit();
     if (!busy) Module.ccall('web_resize', null, ['number', 'number'], [term.cols, term.rows]);
