@@ -258,6 +258,8 @@ def main():
         browser.wait(ex, TRANSCRIPT + ".includes('train L')", "train starts")
         time.sleep(0.5)
         check(not browser.eval(ex, "bpPage.idle()"), "train is still running after 0.5 s")
+        browser.call("Emulation.setDeviceMetricsOverride", {"width": 600, "height": 700,
+                                                            "deviceScaleFactor": 1, "mobile": False}, ex)
         browser.call("Input.dispatchKeyEvent", {"type": "keyDown", "key": "c", "code": "KeyC",
                                                 "modifiers": 2, "windowsVirtualKeyCode": 67}, ex)
         browser.call("Input.dispatchKeyEvent", {"type": "keyUp", "key": "c", "code": "KeyC",
@@ -270,6 +272,15 @@ def main():
         browser.wait(ex, "bpPage.idle()", "print after the interrupt")
         text = browser.eval(ex, TRANSCRIPT)
         check(re.search(r"^moved 1 1$", text, re.M) is not None, "the trained steps are kept")
+        # the window got narrower (111 -> 64 columns) while train ran: the
+        # next table is laid out for 80 columns (bp's narrowest), not 111
+        browser.eval(ex, "bpPage.type('set fd central, forward, ridders, complex'), 1")
+        browser.wait(ex, "bpPage.idle()", "set fd")
+        browser.eval(ex, "bpPage.type('grad f wrt w'), 1")
+        browser.wait(ex, "bpPage.idle()", "grad f after the resize")
+        text = browser.eval(ex, TRANSCRIPT)
+        check(re.search(r"^  wrt +backprop +central +forward +ridders +complex", text, re.M) is not None,
+              "a resize during a computation reaches bp (the table fits the narrower terminal)")
 
         # 3b. a loaded script long enough that the page gets turns while it
         # runs (web_poll yields inside `load`, whose statements run from the

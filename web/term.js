@@ -159,6 +159,8 @@ var Module = (function () {
     if (line.trim()) hist.push(line);
     busy = true;
     let r;
+    // the size now: a resize while C code ran (busy) did not reach it
+    Module.ccall('web_resize', null, ['number', 'number'], [term.cols, term.rows]);
     const t0 = performance.now();
     try {
       r = await Module.ccall('web_line', 'number', ['string'], [line], { async: true });
