@@ -242,10 +242,18 @@ def main():
         check(shows(browser, page, "\n∂f/∂w · é\n"),
               "UTF-8 output (trace's ∂, ·) shows in the terminal, not only the transcript")
 
-        # 2. ?example=neuron
-        ex = browser.open(base + "?example=neuron")
+        # 2. ?example=neuron (a .bp is allowed); control characters in a
+        # link are dropped (an ESC would clear the terminal); a name that
+        # is not one gets a note
+        ex = browser.open(base + "?example=neuron.bp&e=" + urllib.parse.quote('print "\x1b[2Jgone\x9b2J"')
+                          + "&example=../x")
         browser.wait(ex, READY, "the page loaded the example")
         text = browser.eval(ex, TRANSCRIPT)
+        check('bp> print "[2Jgone2J"\n[2Jgone2J\n' in text and shows(browser, ex, "\n[2Jgone2J\n")
+              and shows(browser, ex, ": the chain rule, computed."),
+              "a link's control characters are dropped: ESC [2J does not clear the terminal")
+        check("(the link's example= is not an example's name, skipped: the examples are the buttons above)\n"
+              in text, "?example=../x: a note, not silence")
         check('bp> load "neuron.bp"' in text and "by hand: df/dw = 0.0003631664619" in text,
               "?example=neuron loads examples/neuron.bp (its print line appears)")
         src = browser.eval(ex, "document.getElementById('source-text').textContent")

@@ -314,18 +314,37 @@ var Module = (function () {
   // ---- statements at load: ?example=NAME and ?e=STATEMENTS, in order ----
   // (decoded by hand: URLSearchParams would turn a + into a space)
 
-  const startLines = [];
+  // Control characters (but tab) are dropped from a link's statements, as
+  // they cannot be typed: an ESC in a link's string would otherwise reach
+  // the terminal raw, when the line is echoed and when bp prints it, and
+  // clear the screen or draw a fake transcript (C1 controls too).
+  const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+  const startLines = [], linkNotes = [];
   let sourceAtStart = null;
   for (const part of location.search.slice(1).split('&')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     const key = part.slice(0, eq);
     let val;
-    try { val = decodeURIComponent(part.slice(eq + 1)); } catch (e) { continue; }
-    if (key === 'e') startLines.push(...val.split(/\r?\n/).filter((l) => l.trim()));
-    if (key === 'example' && /^[A-Za-z0-9_-]+$/.test(val)) {
-      startLines.push('load "' + val + '.bp"');
-      sourceAtStart = val + '.bp';
+    try {
+      val = decodeURIComponent(part.slice(eq + 1));
+    } catch (e) {
+      linkNotes.push('the link\'s ' + key + '= is not valid percent-encoding, skipped');
+      continue;
+    }
+    if (key === 'e') {
+      startLines.push(...val.split(/\r?\n|\r/).map((l) => l.replace(CONTROL, ''))
+                            .filter((l) => l.trim()));
+    }
+    if (key === 'example') {
+      const name = val.replace(/\.bp$/, '');
+      if (/^[A-Za-z0-9_-]+$/.test(name)) {
+        startLines.push('load "' + name + '.bp"');
+        sourceAtStart = name + '.bp';
+      } else {
+        linkNotes.push('the link\'s example= is not an example\'s name, skipped: ' +
+                       'the examples are the buttons above');
+      }
     }
   }
 
@@ -384,6 +403,7 @@ var Module = (function () {
       examples();
       if (sourceAtStart) showSource(sourceAtStart);
       Module.ccall('web_start', 'number', ['number', 'number'], [term.cols, term.rows]);
+      for (const note of linkNotes) show('(' + note + ')\n');
       busy = false;
       newPrompt(PROMPT);
       document.documentElement.dataset.bpPrompt = Math.round(performance.now());
