@@ -349,6 +349,14 @@ def main():
         check("bp> y2 = 5\nbp> print y2\n5\nbp> zz^C\n" in text,
               "... keeping the line being typed; the next Ctrl-C drops the line")
 
+        # 6. save and load in the page's memory: a session and a CSV
+        for line in ('sv = 7', 'save "mine.bp"', 'SW = [1.5, 2]', 'save "sw.csv" SW', 'clear',
+                     'load "mine.bp"', 'print "loaded", sv, sum(load_csv("sw.csv"))'):
+            browser.eval(ed, "bpPage.type(%s)" % json.dumps(line))
+        text = browser.eval(ed, TRANSCRIPT)
+        check(re.search(r"^loaded 7 3\.5$", text, re.M) is not None and "cannot open" not in text,
+              "save, then load and load_csv, in the page's memory")
+
         if measure:
             first = browser.eval(ex, "document.documentElement.dataset.bpPrompt")
             print("measure: first prompt %s ms after navigation start" % first)
