@@ -349,6 +349,14 @@ def main():
         check("bp> y2 = 5\nbp> print y2\n5\nbp> zz^C\n" in text,
               "... keeping the line being typed; the next Ctrl-C drops the line")
 
+        # 5b. pasted text: a C1 control (U+009B is CSI to xterm.js) is not
+        # put into the line, where the echo would send it to the terminal
+        browser.call("Input.insertText", {"text": 'print "p\u009b2Jq"'}, ed)
+        browser.keys(ed, "\r")
+        browser.wait(ed, "bpPage.idle() && " + TRANSCRIPT + ".includes('p2Jq\\n')", "the pasted line")
+        check(shows(browser, ed, "bp> y2 = 5") and shows(browser, ed, '\nbp> print "p2Jq"\np2Jq\n'),
+              "a pasted C1 control is dropped (the terminal is not cleared)")
+
         # 6. save and load in the page's memory: a session and a CSV
         for line in ('sv = 7', 'save "mine.bp"', 'SW = [1.5, 2]', 'save "sw.csv" SW', 'clear',
                      'load "mine.bp"', 'print "loaded", sv, sum(load_csv("sw.csv"))'):

@@ -281,7 +281,8 @@ var Module = (function () {
         if (c.length === 1 && c >= ' ') {
           let j = i + 1;                        // a run of plain text at once
           while (j < data.length && data[j] >= ' ' && data[j] !== '\x7f') j++;
-          const text = data.slice(i, j);
+          // (pasted C1 controls, U+0080..U+009F, dropped: CSI to xterm.js)
+          const text = data.slice(i, j).replace(/[\x80-\x9f]/g, '');
           buf = buf.slice(0, cur) + text + buf.slice(cur);
           cur += text.length;
           i = j - 1;
