@@ -22,6 +22,7 @@
 #include <string.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "commands.h"
 #include "run.h"
@@ -135,6 +136,11 @@ int web_start(int cols, int rows)
 {
     web_resize(cols, rows);
     if (chdir("/home/bp") != 0) perror("bp: /home/bp");
+    /* Emscripten's umask starts at 0777 (emscripten_syscall_stubs.c): the
+     * files save made (0666 & ~umask, as a new file would be) had mode 0,
+     * and load could not read them ("Permission denied").  022, as at a
+     * terminal. */
+    umask(022);
     web_new_session();
     printf("bp %s: the chain rule, computed.  Type help for help; the examples "
            "are in this folder: load \"neuron.bp\".\n", PACKAGE_VERSION);

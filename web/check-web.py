@@ -15,6 +15,8 @@ and checks what a student would see:
   2. ?example=neuron: the example loads (its forward value is printed).
   3. Ctrl-C stops a long train: the page says how many steps were done,
      and the session goes on.
+  4. The line editor with real keys (continuation, Tab, Up), and Ctrl-C
+     with text selected: it copies, keeping the line being typed.
 
 Everything is bounded in time (a stuck page fails the check).  --measure
 also prints the load time to the first prompt and the time of `grad f` in
@@ -165,6 +167,9 @@ def serve(site):
 
 
 TRANSCRIPT = "document.getElementById('transcript').textContent"
+# What the terminal shows: xterm.js's rows (its DOM renderer), one a line.
+SCREEN = ("[...document.querySelectorAll('.xterm-rows > div')]"
+          ".map((d) => d.textContent.replace(/\\s+$/, '')).join('\\n')")
 READY = "document.documentElement.dataset.bpReady !== undefined"
 
 NEURON = """w = -3
@@ -173,10 +178,23 @@ b = 1
 f = tanh(w*x + b)
 grad f
 log(-1)
-print "after the error", w"""
+print "after the error", w
+print "∂f/∂w · é"
+"""
 
 
 failures = []
+
+
+def shows(browser, session, text, timeout=10):
+    """Whether the terminal's rows come to show text (xterm.js parses and
+    draws what it is given a little later, in its own turns)."""
+    try:
+        browser.wait(session, SCREEN + ".includes(%s)" % json.dumps(text), "the terminal shows it",
+                     timeout)
+        return True
+    except TimeoutError:
+        return False
 
 
 def check(ok, what):
@@ -219,11 +237,23 @@ def main():
         check(re.search(r"^after the error -3$", text, re.M) is not None,
               "the session goes on after the error")
         check("\x1b" not in text, "the transcript is plain text (no ANSI codes)")
+        # bp's bytes reach xterm.js as bytes 0..255 (Emscripten hands the
+        # TTY its Int8Array heap: UTF-8 above 0x7f came out as nothing)
+        check(shows(browser, page, "\n∂f/∂w · é\n"),
+              "UTF-8 output (trace's ∂, ·) shows in the terminal, not only the transcript")
 
-        # 2. ?example=neuron
-        ex = browser.open(base + "?example=neuron")
+        # 2. ?example=neuron (a .bp is allowed); control characters in a
+        # link are dropped (an ESC would clear the terminal); a name that
+        # is not one gets a note
+        ex = browser.open(base + "?example=neuron.bp&e=" + urllib.parse.quote('print "\x1b[2Jgone\x9b2J"')
+                          + "&example=../x")
         browser.wait(ex, READY, "the page loaded the example")
         text = browser.eval(ex, TRANSCRIPT)
+        check('bp> print "[2Jgone2J"\n[2Jgone2J\n' in text and shows(browser, ex, "\n[2Jgone2J\n")
+              and shows(browser, ex, ": the chain rule, computed."),
+              "a link's control characters are dropped: ESC [2J does not clear the terminal")
+        check("(the link's example= is not an example's name, skipped: the examples are the buttons above)\n"
+              in text, "?example=../x: a note, not silence")
         check('bp> load "neuron.bp"' in text and "by hand: df/dw = 0.0003631664619" in text,
               "?example=neuron loads examples/neuron.bp (its print line appears)")
         src = browser.eval(ex, "document.getElementById('source-text').textContent")
@@ -236,6 +266,8 @@ def main():
         browser.wait(ex, TRANSCRIPT + ".includes('train L')", "train starts")
         time.sleep(0.5)
         check(not browser.eval(ex, "bpPage.idle()"), "train is still running after 0.5 s")
+        browser.call("Emulation.setDeviceMetricsOverride", {"width": 600, "height": 700,
+                                                            "deviceScaleFactor": 1, "mobile": False}, ex)
         browser.call("Input.dispatchKeyEvent", {"type": "keyDown", "key": "c", "code": "KeyC",
                                                 "modifiers": 2, "windowsVirtualKeyCode": 67}, ex)
         browser.call("Input.dispatchKeyEvent", {"type": "keyUp", "key": "c", "code": "KeyC",
@@ -248,6 +280,15 @@ def main():
         browser.wait(ex, "bpPage.idle()", "print after the interrupt")
         text = browser.eval(ex, TRANSCRIPT)
         check(re.search(r"^moved 1 1$", text, re.M) is not None, "the trained steps are kept")
+        # the window got narrower (111 -> 64 columns) while train ran: the
+        # next table is laid out for 80 columns (bp's narrowest), not 111
+        browser.eval(ex, "bpPage.type('set fd central, forward, ridders, complex'), 1")
+        browser.wait(ex, "bpPage.idle()", "set fd")
+        browser.eval(ex, "bpPage.type('grad f wrt w'), 1")
+        browser.wait(ex, "bpPage.idle()", "grad f after the resize")
+        text = browser.eval(ex, TRANSCRIPT)
+        check(re.search(r"^  wrt +backprop +central +forward +ridders +complex", text, re.M) is not None,
+              "a resize during a computation reaches bp (the table fits the narrower terminal)")
 
         # 3b. a loaded script long enough that the page gets turns while it
         # runs (web_poll yields inside `load`, whose statements run from the
@@ -277,6 +318,52 @@ def main():
               "an incomplete line gets the continuation prompt, then runs")
         check(text.count("bp> print y\n3\n") == 2,
               "Tab completes pri to print; Up brings the line back")
+
+        # 5. Ctrl-C with text selected copies it (the line being typed
+        # stays); the selection goes, and the next Ctrl-C drops the line
+        browser.eval(ed, "window.copiedText = null; document.addEventListener('copy', "
+                         "(e) => { window.copiedText = e.clipboardData.getData('text/plain'); }), 1")
+        browser.keys(ed, "y2 = 5")
+        browser.wait(ed, SCREEN + ".includes('bp> y2 = 5')", "the typed line shows")
+        x, y, h = browser.eval(ed, "(() => { const r = document.querySelector('.xterm-rows > div')"
+                                   ".getBoundingClientRect(); return [r.x, r.y, r.height]; })()")
+        for kind, dx in (("mousePressed", 1), ("mouseMoved", 60), ("mouseReleased", 120)):
+            browser.call("Input.dispatchMouseEvent", {"type": kind, "x": x + dx, "y": y + h / 2,
+                                                      "button": "left", "buttons": 1,
+                                                      "clickCount": 1}, ed)
+        ctrl_c = {"key": "c", "code": "KeyC", "modifiers": 2, "windowsVirtualKeyCode": 67}
+        browser.call("Input.dispatchKeyEvent", dict(ctrl_c, type="keyDown", commands=["copy"]), ed)
+        browser.call("Input.dispatchKeyEvent", dict(ctrl_c, type="keyUp"), ed)
+        browser.keys(ed, "\r")
+        browser.wait(ed, "bpPage.idle() && " + TRANSCRIPT + ".includes('y2 = 5')", "the kept line")
+        browser.keys(ed, "print y2", "\r")
+        browser.wait(ed, TRANSCRIPT + ".includes('print y2\\n')", "print y2")
+        browser.keys(ed, "zz")
+        browser.call("Input.dispatchKeyEvent", dict(ctrl_c, type="keyDown"), ed)
+        browser.call("Input.dispatchKeyEvent", dict(ctrl_c, type="keyUp"), ed)
+        browser.wait(ed, TRANSCRIPT + ".includes('zz^C')", "Ctrl-C without a selection", timeout=5)
+        text = browser.eval(ed, TRANSCRIPT)
+        copied = browser.eval(ed, "window.copiedText")
+        check(bool(copied) and copied in text.split("\n")[0],
+              "Ctrl-C with a selection copies it (%r)" % copied)
+        check("bp> y2 = 5\nbp> print y2\n5\nbp> zz^C\n" in text,
+              "... keeping the line being typed; the next Ctrl-C drops the line")
+
+        # 5b. pasted text: a C1 control (U+009B is CSI to xterm.js) is not
+        # put into the line, where the echo would send it to the terminal
+        browser.call("Input.insertText", {"text": 'print "p\u009b2Jq"'}, ed)
+        browser.keys(ed, "\r")
+        browser.wait(ed, "bpPage.idle() && " + TRANSCRIPT + ".includes('p2Jq\\n')", "the pasted line")
+        check(shows(browser, ed, "bp> y2 = 5") and shows(browser, ed, '\nbp> print "p2Jq"\np2Jq\n'),
+              "a pasted C1 control is dropped (the terminal is not cleared)")
+
+        # 6. save and load in the page's memory: a session and a CSV
+        for line in ('sv = 7', 'save "mine.bp"', 'SW = [1.5, 2]', 'save "sw.csv" SW', 'clear',
+                     'load "mine.bp"', 'print "loaded", sv, sum(load_csv("sw.csv"))'):
+            browser.eval(ed, "bpPage.type(%s)" % json.dumps(line))
+        text = browser.eval(ed, TRANSCRIPT)
+        check(re.search(r"^loaded 7 3\.5$", text, re.M) is not None and "cannot open" not in text,
+              "save, then load and load_csv, in the page's memory")
 
         if measure:
             first = browser.eval(ex, "document.documentElement.dataset.bpPrompt")

@@ -159,6 +159,8 @@ var Module = (function () {
     if (line.trim()) hist.push(line);
     busy = true;
     let r;
+    // the size now: a resize while C code ran (busy) did not reach it
+    Module.ccall('web_resize', null, ['number', 'number'], [term.cols, term.rows]);
     const t0 = performance.now();
     try {
       r = await Module.ccall('web_line', 'number', ['string'], [line], { async: true });
@@ -279,7 +281,8 @@ var Module = (function () {
         if (c.length === 1 && c >= ' ') {
           let j = i + 1;                        // a run of plain text at once
           while (j < data.length && data[j] >= ' ' && data[j] !== '\x7f') j++;
-          const text = data.slice(i, j);
+          // (pasted C1 controls, U+0080..U+009F, dropped: CSI to xterm.js)
+          const text = data.slice(i, j).replace(/[\x80-\x9f]/g, '');
           buf = buf.slice(0, cur) + text + buf.slice(cur);
           cur += text.length;
           i = j - 1;
@@ -291,6 +294,19 @@ var Module = (function () {
   }
   term.onData(input);
 
+  // Ctrl-C with text selected in the terminal copies it, as in the
+  // terminals of Windows and VS Code (xterm.js would send ^C and drop the
+  // line, or stop the computation); the selection then goes, so a second
+  // Ctrl-C interrupts.  (Cmd-C on a Mac always copies.)
+  term.attachCustomKeyEventHandler((e) => {
+    if (e.type === 'keydown' && e.ctrlKey && !e.altKey && !e.shiftKey && !e.metaKey &&
+        (e.key === 'c' || e.key === 'C') && term.hasSelection()) {
+      setTimeout(() => term.clearSelection(), 0);   // after the copy event
+      return false;                                 // the browser copies
+    }
+    return true;
+  });
+
   window.addEventListener('resize', () => {
     fit.fit();
     if (!busy) Module.ccall('web_resize', null, ['number', 'number'], [term.cols, term.rows]);
@@ -299,18 +315,37 @@ var Module = (function () {
   // ---- statements at load: ?example=NAME and ?e=STATEMENTS, in order ----
   // (decoded by hand: URLSearchParams would turn a + into a space)
 
-  const startLines = [];
+  // Control characters (but tab) are dropped from a link's statements, as
+  // they cannot be typed: an ESC in a link's string would otherwise reach
+  // the terminal raw, when the line is echoed and when bp prints it, and
+  // clear the screen or draw a fake transcript (C1 controls too).
+  const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+  const startLines = [], linkNotes = [];
   let sourceAtStart = null;
   for (const part of location.search.slice(1).split('&')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     const key = part.slice(0, eq);
     let val;
-    try { val = decodeURIComponent(part.slice(eq + 1)); } catch (e) { continue; }
-    if (key === 'e') startLines.push(...val.split(/\r?\n/).filter((l) => l.trim()));
-    if (key === 'example' && /^[A-Za-z0-9_-]+$/.test(val)) {
-      startLines.push('load "' + val + '.bp"');
-      sourceAtStart = val + '.bp';
+    try {
+      val = decodeURIComponent(part.slice(eq + 1));
+    } catch (e) {
+      linkNotes.push('the link\'s ' + key + '= is not valid percent-encoding, skipped');
+      continue;
+    }
+    if (key === 'e') {
+      startLines.push(...val.split(/\r?\n|\r/).map((l) => l.replace(CONTROL, ''))
+                            .filter((l) => l.trim()));
+    }
+    if (key === 'example') {
+      const name = val.replace(/\.bp$/, '');
+      if (/^[A-Za-z0-9_-]+$/.test(name)) {
+        startLines.push('load "' + name + '.bp"');
+        sourceAtStart = name + '.bp';
+      } else {
+        linkNotes.push('the link\'s example= is not an example\'s name, skipped: ' +
+                       'the examples are the buttons above');
+      }
     }
   }
 
@@ -369,6 +404,7 @@ var Module = (function () {
       examples();
       if (sourceAtStart) showSource(sourceAtStart);
       Module.ccall('web_start', 'number', ['number', 'number'], [term.cols, term.rows]);
+      for (const note of linkNotes) show('(' + note + ')\n');
       busy = false;
       newPrompt(PROMPT);
       document.documentElement.dataset.bpPrompt = Math.round(performance.now());
