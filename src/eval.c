@@ -258,9 +258,10 @@ int eval_forward(Tape *t, int from, int *bad, const char **msg)
         case PC_MUL: r = v[in->x] * v[in->u]; break;
         case PC_NEG: v[in->y] = -v[in->x]; continue;   /* finite for a finite input */
         default:
-            if (k >= plain && t->sid[ps[k]] != 0) {
+            if (k >= plain && t->sid[ps[k]] != 0 && t->op[ps[k]] != OP_LEAF) {
                 /* a run of element-wise tensor slots, fused (a scalar
-                 * slot heads none: no call); one that failed is done
+                 * slot or a leaf heads none: no call, and no scan from
+                 * each of many leaves in a row); one that failed is done
                  * again slot by slot, for the message */
                 int run = fuse_forward(t, k, leaf_forward);
                 if (run > 1) { k += run - 1; continue; }

@@ -37,10 +37,14 @@ int fuse_use(int on)
 /* ---- element-wise runs: their forward, fused -------------------------- */
 
 #define FRUN 16             /* slots in a run at most */
+#define FLEAF 32            /* leaves a run's scan passes at most: eval.c asks at
+                               every tensor slot, so a scan over all the leaves
+                               up to the next slot made a pass over many leaves
+                               in a row ([w0, ..., wN]) quadratic */
 
 int fuse_forward(Tape *t, int k, void (*leaf)(Tape *, int))
 {
-    int s[FRUN], scan[FRUN], r = 0, end = k;
+    int s[FRUN], scan[FRUN], r = 0, end = k, nleaf = 0;
     const OpInfo *o[FRUN];
     if (!fuse_on || t->pcode[k] != PC_FALL) return 0;
     long n = tape_size(t, t->pslot[k]);
@@ -51,7 +55,10 @@ int fuse_forward(Tape *t, int k, void (*leaf)(Tape *, int))
      * before it */
     for (int j = k; j < t->nprog && r < FRUN && t->pcode[j] == PC_FALL; j++) {
         int i = t->pslot[j];
-        if (t->op[i] == OP_LEAF) continue;
+        if (t->op[i] == OP_LEAF) {
+            if (++nleaf > FLEAF) break;
+            continue;
+        }
         if (t->sid[i] == 0 || tape_size(t, i) != n || !k_elem_blocks(t, i)) break;
         s[r] = i;
         o[r] = &op_info[t->op[i]];

@@ -23,7 +23,7 @@ int fuse_bwd(struct Tape *t, int i);
  * instruction k of t's program (eval.c; built): the following PC_FALL
  * instructions of element-wise tensor slots of one size whose operands
  * are of their size or scalars (kernels.h k_elem_blocks), 16 at most, and
- * the leaves among them (done first, by `leaf`: eval.c's), a block of
+ * the leaves among them (32 at most; done first, by `leaf`: eval.c's), a block of
  * entries at a time through all the slots, with the bits of the
  * slot-by-slot pass.  Returns r >= 2: instructions k .. k + r - 1 are
  * done, no error and every value finite (or not checked, as eval.c does

@@ -44,14 +44,17 @@ typedef struct Entry {
     const Ast *expr;         /* ENT_FORMULA, ENT_FUNC: the body */
     const char **params;     /* ENT_FUNC */
     Loc loc;                 /* the defining statement (for notes, show) */
-    unsigned long stamp;     /* changes at every (re)definition, 0 if never defined */
+    unsigned long stamp;     /* the session's clock at its last (re)definition (++clock:
+                                later ones are larger; tape_stale compares it with a
+                                tape's clock), 0 if never defined */
     struct Entry **uses;     /* names the body mentions (formula, function) */
     int nuses;
     int refs;                /* how many definitions mention this name */
     Tape *tape;              /* cached compile of this formula, or NULL */
     EntryCache *cache;       /* its value and draws, or NULL (none yet) */
     /* scratch for graph walks (compile, cycle check): valid when the
-     * matching epoch equals the session's */
+     * matching epoch is the walk's own (session_new_epoch; the outermost
+     * compile's memo stays valid while walks inside it take new ones) */
     int memo_slot;
     unsigned memo_epoch, mark_epoch;
     unsigned dep_epoch;      /* (compile.c: memo_slot is its memo, dep_epoch says
