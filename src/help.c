@@ -234,7 +234,8 @@ static const Topic topics[] = {
 "                    more parameters than N, N at random over them all)\n"
 "set maxnodes N      the most nodes one graph may have (default 10000000)\n"
 "set maxmem MIB      the most memory for the names' values, and for one\n"
-"                    graph's values and gradients (default 2048 MiB)\n"
+"                    graph's values and gradients (default 2048 MiB; 1024\n"
+"                    in the browser, where memory is the tab's)\n"
 "set format text|latex  how diff writes a derivative (default text)\n"
 
 "set optimizer gd|momentum|adam [reset]   the rule of step and train\n"
