@@ -178,7 +178,9 @@ int run_file(Session *s, const char *given, const Loc *from)
     session_resolve(from, given, path, sizeof path);
     struct stat sb;
     FILE *f = NULL;
-    if (stat(path, &sb) != 0)
+    if (!*given)
+        diag_set(&d, E_USAGE, from, "load: the file name is empty");
+    else if (stat(path, &sb) != 0)
         diag_set(&d, E_IO, from, "cannot open %s: %s", path, strerror(errno));
     else if (S_ISDIR(sb.st_mode))
         diag_set(&d, E_IO, from, "cannot load %s: it is a directory", path);
