@@ -99,7 +99,7 @@ static inline void bench_tape_bytes(const Tape *t, double *used, double *alloc)
                  + (double)t->nleaves * (sizeof *t->leaves + sizeof *t->leafent)
                  + (double)t->nruns * (sizeof *t->run_start + sizeof *t->run_owner)
                  + (double)t->nshapes * sizeof *t->shapes
-                 + (double)t->ndeps * (sizeof *t->deps + sizeof *t->dep_stamps);
+                 + (double)t->ndeps * sizeof *t->deps;
     *used = (double)t->n * (double)per_slot + (double)t->nval * (double)per_val + extra;
     *alloc = (double)t->cap * (double)per_slot + (double)t->valcap * (double)per_val + extra;
 }
