@@ -524,7 +524,12 @@ static int elem_fast_bwd(Tape *t, int i, long n)
             if (fa) VLOOP(n, V(gx) = 0.0 + V(g) * (1 - V(y) * V(y)), gx[k] = 0.0 + g[k] * (1 - y[k] * y[k]));
             else VLOOP(n, V(gx) += V(g) * (1 - V(y) * V(y)), gx[k] += g[k] * (1 - y[k] * y[k]));
             return 1;
-        case OP_RELU: for (long k = 0; k < n; k++) if (x[k] > 0) gx[k] += g[k]; return 1;
+        case OP_RELU:   /* a select, not a branch: the signs of x are data */
+            for (long k = 0; k < n; k++) {
+                double s = gx[k] + g[k];
+                gx[k] = x[k] > 0 ? s : gx[k];
+            }
+            return 1;
         case OP_EXP:
             if (fa) VLOOP(n, V(gx) = 0.0 + V(g) * V(y), gx[k] = 0.0 + g[k] * y[k]);
             else VLOOP(n, V(gx) += V(g) * V(y), gx[k] += g[k] * y[k]);
@@ -609,6 +614,21 @@ const char *k_elem_fwd(Tape *t, int i, const OpInfo *o)
     if (k_elem_blocks(t, i)) return k_elem_block(t, i, o, 0, n);
     const double *x = X(t, t->a[i]), *z = X(t, t->b[i]);
     Bcast B = bcast(t, i, 1);
+    int op = t->op[i];
+    if (op == OP_ADD || op == OP_SUB || op == OP_MUL) {
+        /* a stretched +, -, * (a bias added to every row): ops.c's rules
+         * with the switch outside the loop, the same bits, no call per
+         * entry (they cannot fail) */
+        for (long r = 0; r < B.R; r++) {
+            const double *xr = x + r * B.ar, *zr = z + r * B.br;
+            double *yr = y + r * B.C;
+            long ac = B.ac, bc = B.bc, C = B.C;
+            if (op == OP_ADD) for (long c = 0; c < C; c++) yr[c] = xr[c * ac] + zr[c * bc];
+            else if (op == OP_SUB) for (long c = 0; c < C; c++) yr[c] = xr[c * ac] - zr[c * bc];
+            else for (long c = 0; c < C; c++) yr[c] = xr[c * ac] * zr[c * bc];
+        }
+        return NULL;
+    }
     for (long r = 0, k = 0; r < B.R; r++)
         for (long c = 0; c < B.C; c++, k++) {
             const char *err = o->fwd(x[r * B.ar + c * B.ac], z[r * B.br + c * B.bc], &y[k]);
@@ -675,6 +695,34 @@ void k_elem_bwd(Tape *t, int i, const OpInfo *o)
     const double *x = X(t, t->a[i]), *z = X(t, t->b[i]);
     double *gx = G(t, t->a[i]), *gz = G(t, t->b[i]);
     Bcast B = bcast(t, i, 1);
+    int op = t->op[i];
+    if ((op == OP_ADD || op == OP_SUB || op == OP_MUL) && t->a[i] != t->b[i]) {
+        /* a stretched +, -, *: ops.c's add_b, sub_b, mul_b with the switch
+         * outside the loop; each gradient entry gets its shares in the
+         * same order (rows, then columns), so the same bits (x - g is
+         * x + -g); a gradient no parameter needs is skipped in the pruned
+         * pass */
+        int wa = !t->pruned || t->need[t->a[i]], wb = !t->pruned || t->need[t->b[i]];
+        for (long r = 0; r < B.R; r++) {
+            const double *gr = g + r * B.C, *xr = x + r * B.ar, *zr = z + r * B.br;
+            double *gar = gx + r * B.ar, *gbr = gz + r * B.br;
+            long ac = B.ac, bc = B.bc, C = B.C;
+            if (op == OP_MUL) {
+                if (wa) for (long c = 0; c < C; c++) gar[c * ac] += gr[c] * zr[c * bc];
+                if (wb) for (long c = 0; c < C; c++) gbr[c * bc] += gr[c] * xr[c * ac];
+                continue;
+            }
+            /* a row's shares: element-wise where the input runs along the
+             * row (two at a time), else summed into its one entry in order */
+            if (wa && ac == 1) VLOOP(C, V(gar) += V(gr), gar[k] += gr[k]);
+            else if (wa) for (long c = 0; c < C; c++) gar[0] += gr[c];
+            if (wb && bc == 1 && op == OP_ADD) VLOOP(C, V(gbr) += V(gr), gbr[k] += gr[k]);
+            else if (wb && bc == 1) VLOOP(C, V(gbr) -= V(gr), gbr[k] -= gr[k]);
+            else if (wb && op == OP_ADD) for (long c = 0; c < C; c++) gbr[0] += gr[c];
+            else if (wb) for (long c = 0; c < C; c++) gbr[0] -= gr[c];
+        }
+        return;
+    }
     for (long r = 0, k = 0; r < B.R; r++)
         for (long c = 0; c < B.C; c++, k++) {
             long ia = r * B.ar + c * B.ac, ib = r * B.br + c * B.bc;

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include "testutil.h"
 #include "kernels.h"
+#include "tape.h"
+#include "ops.h"
 #include "dual.h"
 
 #define HAND_TOL 1e-12
@@ -598,6 +600,91 @@ START_TEST(test_broadcast_gradients)
 }
 END_TEST
 
+/* A stretched +, -, * (kernels.c: the loops with the switch outside,
+ * forward and backward) must give the bits of ops.c's per-entry rules,
+ * op_info[op].fwd and .bwd run here in the order the general loop ran
+ * them (rows, then columns), for every way an input can be stretched:
+ * a row vector, a column, a (1, C) row, a scalar-like (1, 1), on either
+ * side.  L = sum((A op B) * G) with a const G of entries that are not
+ * round, so that the gradient of A op B is G itself; backprop (full) and
+ * backprop_params (pruned) both.  Then relu's backward (a select, not a
+ * branch) against values worked by hand. */
+START_TEST(test_broadcast_rules_bits)
+{
+    static const char *shapes[][2] = {
+        { "zeros(4, 5)", "zeros(5)" },    { "zeros(5)", "zeros(4, 5)" },
+        { "zeros(4, 5)", "zeros(4, 1)" }, { "zeros(4, 1)", "zeros(4, 5)" },
+        { "zeros(1, 5)", "zeros(4, 1)" }, { "zeros(4, 5)", "zeros(1, 1)" },
+        { "zeros(1, 5)", "zeros(4, 5)" },
+    };
+    static const char ops[] = "+-*";
+    static const int opc[] = { OP_ADD, OP_SUB, OP_MUL };
+    for (size_t sh = 0; sh < sizeof shapes / sizeof *shapes; sh++)
+        for (int o = 0; o < 3; o++)
+            for (int pruned = 0; pruned < 2; pruned++) {
+                Tu *t = tu_new();
+                tu_okf(t, "A = %s; B = %s; const G = zeros(4, 5)", shapes[sh][0], shapes[sh][1]);
+                Entry *ea = tu_entry(t, "A"), *eb = tu_entry(t, "B"), *eg = tu_entry(t, "G");
+                long na = shape_size(ea->val.shape), nb = shape_size(eb->val.shape);
+                for (long k = 0; k < na; k++) ea->val.data[k] = 0.3 + sin(1.7 * (double)k + 0.1);
+                for (long k = 0; k < nb; k++) eb->val.data[k] = -0.2 + cos(0.9 * (double)k + 0.4);
+                for (long k = 0; k < 20; k++) eg->val.data[k] = 1.0 / 3 + 0.01 * (double)k * (double)k;
+                session_changed(t->s, ea); session_changed(t->s, eb); session_changed(t->s, eg);
+                tu_okf(t, "Y = A %c B; L = sum(Y * G)", ops[o]);
+                Diag d = { 0 };
+                Tape *tp = compile_entry(t->s, tu_entry(t, "L"), &d);
+                ck_assert_ptr_nonnull(tp);
+                const char *msg;
+                int bad;
+                ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
+                if (pruned) backprop_params(tp);
+                else backprop(tp);
+                /* the expected bits, by the op's own rules entry by entry */
+                const OpInfo *oi = &op_info[opc[o]];
+                long ar = ea->val.shape.rank == 2 ? ea->val.shape.d[0] : 1;
+                long ac = ea->val.shape.rank == 2 ? ea->val.shape.d[1] : ea->val.shape.d[0];
+                long br = eb->val.shape.rank == 2 ? eb->val.shape.d[0] : 1;
+                long bc = eb->val.shape.rank == 2 ? eb->val.shape.d[1] : eb->val.shape.d[0];
+                double y[20], ga[20] = { 0 }, gb[20] = { 0 };
+                for (long r = 0; r < 4; r++)
+                    for (long c = 0; c < 5; c++) {
+                        long ia = (ar == 1 ? 0 : r) * ac + (ac == 1 ? 0 : c);
+                        long ib = (br == 1 ? 0 : r) * bc + (bc == 1 ? 0 : c);
+                        const double *a = ea->val.data, *b = eb->val.data;
+                        ck_assert_ptr_null(oi->fwd(a[ia], b[ib], &y[r * 5 + c]));
+                        oi->bwd(&ga[ia], &gb[ib], eg->val.data[r * 5 + c], a[ia], b[ib], y[r * 5 + c]);
+                    }
+                const double *Y = tape_val(tp, tape_slot_of(tp, tu_entry(t, "Y")));
+                const double *GA = tape_grad(tp, tape_slot_of(tp, ea)), *GB = tape_grad(tp, tape_slot_of(tp, eb));
+                for (long k = 0; k < 20; k++)
+                    ck_assert_msg(memcmp(&Y[k], &y[k], sizeof y[k]) == 0, "%s %c %s: Y[%ld] %.17g, rule %.17g",
+                                  shapes[sh][0], ops[o], shapes[sh][1], k, Y[k], y[k]);
+                for (long k = 0; k < na; k++)
+                    ck_assert_msg(memcmp(&GA[k], &ga[k], sizeof ga[k]) == 0, "%s %c %s (%s): dA[%ld] %.17g, rule %.17g",
+                                  shapes[sh][0], ops[o], shapes[sh][1], pruned ? "pruned" : "full", k, GA[k], ga[k]);
+                for (long k = 0; k < nb; k++)
+                    ck_assert_msg(memcmp(&GB[k], &gb[k], sizeof gb[k]) == 0, "%s %c %s (%s): dB[%ld] %.17g, rule %.17g",
+                                  shapes[sh][0], ops[o], shapes[sh][1], pruned ? "pruned" : "full", k, GB[k], gb[k]);
+                tu_free(t);
+            }
+
+    /* relu's backward (a select, not a branch): the gradient where x > 0,
+     * nothing where x <= 0 (0 included), worked by hand */
+    Tu *t = tu_new();
+    tu_ok(t, "A = [[1, -2], [0, 3]]; const G = [[0.5, 7], [11, 2]]; L = sum(relu(A) * G)");
+    Diag d = { 0 };
+    Tape *tp = compile_entry(t->s, tu_entry(t, "L"), &d);
+    ck_assert_ptr_nonnull(tp);
+    const char *msg;
+    int bad;
+    ck_assert_int_eq(eval_forward(tp, 0, &bad, &msg), E_OK);
+    backprop(tp);
+    const double *GA = tape_grad(tp, tape_slot_of(tp, tu_entry(t, "A")));
+    ck_assert(GA[0] == 0.5 && GA[1] == 0 && GA[2] == 0 && GA[3] == 2);
+    tu_free(t);
+}
+END_TEST
+
 /* ---- softmax and the losses --------------------------------------------- */
 
 static void softmax_row(const double *z, double *y, int n)
@@ -1042,6 +1129,7 @@ static Suite *tensor_suite(void)
     tcase_add_test(tc, test_matmul_matrices);
     tcase_add_test(tc, test_matmul_accumulates);
     tcase_add_test(tc, test_broadcast_gradients);
+    tcase_add_test(tc, test_broadcast_rules_bits);
     tcase_add_test(tc, test_softmax);
     tcase_add_test(tc, test_cross_entropy);
     tcase_add_test(tc, test_mse);
