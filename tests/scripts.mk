@@ -86,6 +86,7 @@ SCRIPT_TESTS = \
 	tests/scripts/randn_formula.bp \
 	tests/scripts/randn_in_function.bp \
 	tests/scripts/save_randn_kept.bp \
+	tests/scripts/save_settings.bp \
 	tests/scripts/screen_grad_all_bad.bp \
 	tests/scripts/screen_json_all.bp \
 	tests/scripts/screen_summary.bp \
@@ -95,6 +96,7 @@ SCRIPT_TESTS = \
 	tests/scripts/second_ops.bp \
 	tests/scripts/second_sweep.bp \
 	tests/scripts/second_tensor.bp \
+	tests/scripts/set_fd_dual.bp \
 	tests/scripts/show_whole.bp \
 	tests/scripts/step_nonfinite.bp \
 	tests/scripts/suggest_names.bp \
@@ -211,6 +213,7 @@ SCRIPT_FILES = \
 	tests/scripts/randn_formula.out \
 	tests/scripts/randn_in_function.out \
 	tests/scripts/save_randn_kept.out \
+	tests/scripts/save_settings.out \
 	tests/scripts/screen_grad_all_bad.out \
 	tests/scripts/screen_json_all.out \
 	tests/scripts/screen_summary.out \
@@ -220,6 +223,7 @@ SCRIPT_FILES = \
 	tests/scripts/second_ops.out \
 	tests/scripts/second_sweep.out \
 	tests/scripts/second_tensor.out \
+	tests/scripts/set_fd_dual.out \
 	tests/scripts/show_whole.out \
 	tests/scripts/step_nonfinite.out \
 	tests/scripts/suggest_names.out \
