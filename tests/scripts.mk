@@ -39,6 +39,7 @@ SCRIPT_TESTS = \
 	tests/scripts/hessian_json.bp \
 	tests/scripts/hessian_reduce.bp \
 	tests/scripts/hessian_sample_every_param.bp \
+	tests/scripts/json_check_count.bp \
 	tests/scripts/lang_basics.bp \
 	tests/scripts/lang_check.bp \
 	tests/scripts/lang_check_allclose.bp \
@@ -166,6 +167,7 @@ SCRIPT_FILES = \
 	tests/scripts/hessian_json.out \
 	tests/scripts/hessian_reduce.out \
 	tests/scripts/hessian_sample_every_param.out \
+	tests/scripts/json_check_count.out \
 	tests/scripts/lang_basics.out \
 	tests/scripts/lang_check.out \
 	tests/scripts/lang_check_allclose.out \
@@ -327,6 +329,7 @@ SCRIPT_FILES = \
 	tests/scripts/diff_json.args \
 	tests/scripts/hessian_json.args \
 	tests/scripts/hessian_sample_every_param.args \
+	tests/scripts/json_check_count.args \
 	tests/scripts/lang_check_json.args \
 	tests/scripts/lang_grad_not_ok_json.args \
 	tests/scripts/lang_json.args \
