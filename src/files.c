@@ -126,6 +126,34 @@ static int save_csv(FILE *f, const Value *v)
     return 0;
 }
 
+/* The other settings that are not the default, as `set` lines: written
+ * first, so that a loaded session has them (SPEC 2: save writes the
+ * settings). */
+static void save_settings(FILE *f, const Session *s)
+{
+    static const char *const fdn[5] = { "central", "forward", "ridders", "complex", "dual" };
+    Settings def;
+    settings_default(&def);
+    const Settings *t = &s->set;
+    if (t->eps != def.eps) { fputs("set eps ", f); save_number(f, t->eps); fputc('\n', f); }
+    if (t->fd != def.fd) {
+        fputs("set fd", f);
+        if (!t->fd) fputs(" off", f);
+        for (int i = 0, n = 0; i < 5; i++)
+            if (t->fd & (1u << i)) fprintf(f, "%s %s", n++ ? "," : "", fdn[i]);
+        fputc('\n', f);
+    }
+    if (t->digits != def.digits) fprintf(f, "set digits %d\n", t->digits);
+    if (t->tol != def.tol) { fputs("set tol ", f); save_number(f, t->tol); fputc('\n', f); }
+    if (t->atol != def.atol) { fputs("set atol ", f); save_number(f, t->atol); fputc('\n', f); }
+    if (t->lr != def.lr) { fputs("set lr ", f); save_number(f, t->lr); fputc('\n', f); }
+    if (t->seed != def.seed) fprintf(f, "set seed %lu\n", t->seed);
+    if (t->maxcheck != def.maxcheck) fprintf(f, "set maxcheck %d\n", t->maxcheck);
+    if (t->maxnodes != def.maxnodes) fprintf(f, "set maxnodes %ld\n", t->maxnodes);
+    if (t->maxmem != def.maxmem) fprintf(f, "set maxmem %ld\n", t->maxmem);
+    if (t->format != def.format) fputs("set format latex\n", f);
+}
+
 /* The optimizer's settings (when any is not the default, or it has a
  * state): written before the definitions. */
 static void save_optimizer(FILE *f, const Session *s)
@@ -203,6 +231,7 @@ static int save_formula_text(FILE *f, const Entry *e, const char *p, int n)
 static int save_session(FILE *f, Session *s)
 {
     fprintf(f, "# bp session\n");
+    save_settings(f, s);
     save_optimizer(f, s);
     /* values first, then formulas and functions in definition order, so
      * that loading never meets a name before its definition */

@@ -278,7 +278,8 @@ static const Topic topics[] = {
 { "clear", "clear: remove every name (settings stay).\n" },
 { "load", "load \"file.bp\": run a script in this session.\n" },
 { "save",
-"save \"file.bp\": write every definition as a script that load restores\n"
+"save \"file.bp\": write every definition (with the settings that are not the\n"
+"default, and the optimizer's state) as a script that load restores\n"
 "exactly, numbers in the shortest form that reads back; a formula's kept\n"
 "randn(...) is written as the values it drew, so load gives them back.\n"
 "save \"w.csv\" W:\n"

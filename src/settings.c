@@ -14,7 +14,7 @@ static void show_settings(Session *s)
     const Settings *t = &s->set;
     char fd[80] = "";
     const char *names[] = { "central", "forward", "ridders", "complex", "dual" };
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (t->fd & (1u << i))
             snprintf(fd + strlen(fd), sizeof fd - strlen(fd), "%s%s", fd[0] ? ", " : "", names[i]);
     char eps[40];

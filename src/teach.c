@@ -650,9 +650,11 @@ out:
 /* ---- check -------------------------------------------------------------- */
 
 /* One check's verdict.  worst: the entry named (a tensor's worst), or
- * NULL; atol < 0: check f (no absolute tolerance). */
+ * NULL; atol < 0: check f (no absolute tolerance), whose --json object
+ * also says how many of its entries were checked (checked < 0: not). */
 static void check_result(Session *s, const char *what, int pass, double got, double want,
-                         double tol, double atol, const char *worst, const char *detail)
+                         double tol, double atol, const char *worst, long entries, long checked,
+                         const char *detail)
 {
     if (!pass) s->failed_checks++;
     if (s->json) {
@@ -672,6 +674,7 @@ static void check_result(Session *s, const char *what, int pass, double got, dou
             fputs(", \"worst\": ", s->out);
             report_json_string(s->out, worst);
         }
+        if (checked >= 0) fprintf(s->out, ", \"entries\": %ld, \"checked\": %ld", entries, checked);
         fputs("}\n", s->out);
         return;
     }
@@ -759,7 +762,7 @@ static int check_values(Session *s, const Stmt *st, double tol, double atol, Dia
     }
     snprintf(detail, sizeof detail, "%s%s vs %s,\t|a - b| %.1e, allowed %.1e",
              at, x, y, fabs(ga - gb), atol + tol * fabs(gb));
-    check_result(s, what, pass, ga, gb, tol, atol, a.shape.rank > 0 ? wa : NULL, detail);
+    check_result(s, what, pass, ga, gb, tol, atol, a.shape.rank > 0 ? wa : NULL, 0, -1, detail);
     value_free(&a);
     value_free(&b);
     return E_OK;
@@ -855,7 +858,8 @@ int cmd_check(Session *s, const Stmt *st, Diag *d)
     else
         snprintf(detail, sizeof detail, "%ld of %ld partials disagree with central differences\t"
                  "(worst: %s, backprop %.6e, central %.6e%s)", bad, n, worstname, wbp, wc, sample);
-    check_result(s, what, bad == 0, bad ? fabs(wbp - wc) : maxerr, 0, tol, -1, bad ? worstname : NULL, detail);
+    check_result(s, what, bad == 0, bad ? fabs(wbp - wc) : maxerr, 0, tol, -1, bad ? worstname : NULL,
+                 total, n, detail);
 out:
     free(scratch);
     free(pick);

@@ -39,6 +39,7 @@ SCRIPT_TESTS = \
 	tests/scripts/hessian_json.bp \
 	tests/scripts/hessian_reduce.bp \
 	tests/scripts/hessian_sample_every_param.bp \
+	tests/scripts/json_check_count.bp \
 	tests/scripts/lang_basics.bp \
 	tests/scripts/lang_check.bp \
 	tests/scripts/lang_check_allclose.bp \
@@ -86,6 +87,7 @@ SCRIPT_TESTS = \
 	tests/scripts/randn_formula.bp \
 	tests/scripts/randn_in_function.bp \
 	tests/scripts/save_randn_kept.bp \
+	tests/scripts/save_settings.bp \
 	tests/scripts/screen_grad_all_bad.bp \
 	tests/scripts/screen_json_all.bp \
 	tests/scripts/screen_summary.bp \
@@ -95,6 +97,7 @@ SCRIPT_TESTS = \
 	tests/scripts/second_ops.bp \
 	tests/scripts/second_sweep.bp \
 	tests/scripts/second_tensor.bp \
+	tests/scripts/set_fd_dual.bp \
 	tests/scripts/show_whole.bp \
 	tests/scripts/step_nonfinite.bp \
 	tests/scripts/suggest_names.bp \
@@ -164,6 +167,7 @@ SCRIPT_FILES = \
 	tests/scripts/hessian_json.out \
 	tests/scripts/hessian_reduce.out \
 	tests/scripts/hessian_sample_every_param.out \
+	tests/scripts/json_check_count.out \
 	tests/scripts/lang_basics.out \
 	tests/scripts/lang_check.out \
 	tests/scripts/lang_check_allclose.out \
@@ -211,6 +215,7 @@ SCRIPT_FILES = \
 	tests/scripts/randn_formula.out \
 	tests/scripts/randn_in_function.out \
 	tests/scripts/save_randn_kept.out \
+	tests/scripts/save_settings.out \
 	tests/scripts/screen_grad_all_bad.out \
 	tests/scripts/screen_json_all.out \
 	tests/scripts/screen_summary.out \
@@ -220,6 +225,7 @@ SCRIPT_FILES = \
 	tests/scripts/second_ops.out \
 	tests/scripts/second_sweep.out \
 	tests/scripts/second_tensor.out \
+	tests/scripts/set_fd_dual.out \
 	tests/scripts/show_whole.out \
 	tests/scripts/step_nonfinite.out \
 	tests/scripts/suggest_names.out \
@@ -323,6 +329,7 @@ SCRIPT_FILES = \
 	tests/scripts/diff_json.args \
 	tests/scripts/hessian_json.args \
 	tests/scripts/hessian_sample_every_param.args \
+	tests/scripts/json_check_count.args \
 	tests/scripts/lang_check_json.args \
 	tests/scripts/lang_grad_not_ok_json.args \
 	tests/scripts/lang_json.args \
