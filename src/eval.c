@@ -65,12 +65,12 @@ static int not_finite(const Tape *t, int i, const double *y, long n, const char 
     return E_OK;
 }
 
-/* Inputs finite, output not: the node where it began is named.  These
- * ops give a finite result for every finite input (and the result of an
- * input that was not is not reported): no scan. */
+/* Inputs finite, output not: the node where it began is named.  An
+ * OPF_FINITE op gives a finite result for every finite input (and the
+ * result of an input that was not is not reported): no scan. */
 static int no_scan(int op)
 {
-    return op == OP_TANH || op == OP_SIN || op == OP_COS || op == OP_RELU || op == OP_NEG;
+    return (op_info[op].flags & OPF_FINITE) != 0;
 }
 
 /* Element-wise tensor slot i (kernels.h k_elem_blocks), EVAL_BLK entries

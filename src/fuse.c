@@ -62,10 +62,9 @@ int fuse_forward(Tape *t, int k, void (*leaf)(Tape *, int))
         if (t->sid[i] == 0 || tape_size(t, i) != n || !k_elem_blocks(t, i)) break;
         s[r] = i;
         o[r] = &op_info[t->op[i]];
-        /* ops whose result is finite for every finite input: no check
-         * (as eval.c's unfused path) */
-        scan[r++] = !(t->op[i] == OP_TANH || t->op[i] == OP_SIN || t->op[i] == OP_COS
-                      || t->op[i] == OP_RELU || t->op[i] == OP_NEG);
+        /* an OPF_FINITE op needs no check (as eval.c's unfused path) */
+        scan[r] = !(o[r]->flags & OPF_FINITE);
+        r++;
         end = j + 1;
     }
     if (r < 2) return 0;

@@ -28,6 +28,8 @@ enum {
     OPF_COUNT  = 1 << 11, /* one whole number after its input, read when compiled
                              (one_hot's k), the slot's b */
     OPF_COUNT2 = 1 << 12, /* with OPF_COUNT: one or two (reshape's rows, columns) */
+    OPF_FINITE = 1 << 13, /* finite for every finite input: the forward pass
+                             need not scan its output (eval.c, fuse.c) */
 };
 
 typedef enum {
